@@ -1,0 +1,36 @@
+# Two entry points for a fresh machine: `make demo` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.trnport-installed
+DEMO_DIR ?= reports/demo
+
+.PHONY: venv demo test lint bench clean
+
+$(STAMP): pyproject.toml setup.py constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[hf,export,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	@mkdir -p $(DEMO_DIR)
+	$(VENV)/bin/trnport check resources/samples/tiny_cnn.onnx resources/samples/mlp_model.py \
+		resources/samples/llama3-8b --trust-code --no-history \
+		--format json --format text --output-dir $(DEMO_DIR); \
+		status=$$?; echo "Reports written to $(DEMO_DIR)/"; test $$status -le 1
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+bench: venv
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info reports

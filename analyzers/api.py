@@ -1,0 +1,151 @@
+"""The engine's one entry point: ``analyze(source, options) -> Report``.
+
+Stages run in order — load, coverage, findings, report — each announced through
+``progress(stage, fraction)``; ``cancel()`` is polled between stages and inside long ones,
+and a True answer raises :class:`AnalysisCancelled`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from trnport.analyzers import __version__
+from trnport.analyzers.errors import AnalysisCancelled
+from trnport.analyzers.loaders import LoadedModel, load_model
+from trnport.analyzers.options import AnalysisOptions
+from trnport.analyzers.report.model import (
+    STATUSES,
+    KbInfo,
+    ModelInfo,
+    OperatorRow,
+    Report,
+    Summary,
+    TargetInfo,
+    ToolInfo,
+    verdict_for,
+)
+
+ProgressCallback = Callable[[str, float], None]
+CancelCallback = Callable[[], bool]
+STAGES = ("load", "coverage", "findings", "report")
+
+
+def _file_digest(path: Path) -> str:
+    """sha256 of the model file (for a model folder, of its config.json); external data
+    files of ONNX models are deliberately not read."""
+    target = path / "config.json" if path.is_dir() else path
+    digest = hashlib.sha256()
+    with target.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Stages:
+    """Reports stage progress and honours cancellation between stages."""
+
+    def __init__(self, progress: ProgressCallback | None, cancel: CancelCallback | None):
+        self._progress = progress
+        self._cancel = cancel
+
+    def enter(self, stage: str) -> None:
+        if self._cancel is not None and self._cancel():
+            raise AnalysisCancelled(f"cancelled before {stage}")
+        if self._progress is not None:
+            self._progress(stage, STAGES.index(stage) / len(STAGES))
+
+    def done(self) -> None:
+        if self._progress is not None:
+            self._progress("done", 1.0)
+
+
+def analyze(
+    source: str | Path,
+    options: AnalysisOptions | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCallback | None = None,
+) -> Report:
+    """Analyse the model at ``source`` for the target in ``options``.
+
+    Raises :class:`~trnport.analyzers.errors.InputError` for unusable input and
+    :class:`~trnport.analyzers.errors.AnalysisCancelled` when ``cancel`` says so.
+    """
+    from trnport.analyzers.coverage import assess_coverage
+    from trnport.analyzers.kb import load_kb
+    from trnport.analyzers.rules import run_rules
+
+    options = options or AnalysisOptions()
+    stages = _Stages(progress, cancel)
+    path = Path(source)
+
+    stages.enter("load")
+    kb = load_kb()
+    profile = kb.profile(options.sdk)
+    target = kb.target(options.target, options.instance)
+    loaded = load_model(path, options)
+
+    stages.enter("coverage")
+    coverage = assess_coverage(loaded.graph, kb, profile, target, options)
+
+    stages.enter("findings")
+    findings = run_rules(loaded.graph, coverage, kb, profile, target, options)
+
+    stages.enter("report")
+    report = _build_report(loaded, options, kb, profile, target, coverage, findings)
+    stages.done()
+    return report
+
+
+def _operator_rows(loaded: LoadedModel, coverage) -> tuple[OperatorRow, ...]:
+    nodes = {node.name: node for node, _ in loaded.graph.walk()}
+    groups: dict[tuple[str, str], list] = {}
+    for verdict in coverage.verdicts:
+        groups.setdefault((verdict.op, verdict.status), []).append(verdict)
+    rows = []
+    for (op, status), verdicts in groups.items():
+        reasons = Counter(v.reason for v in verdicts if v.reason)
+        source_ops = sorted(
+            {nodes[v.node].source_op for v in verdicts if nodes[v.node].source_op} - {op}
+        )
+        rows.append(OperatorRow(
+            op=op, count=len(verdicts), status=status,
+            reason=reasons.most_common(1)[0][0] if reasons else "",
+            source_ops=tuple(source_ops), confidence=verdicts[0].confidence,
+        ))
+    rows.sort(key=lambda r: (-r.count, r.op, r.status))
+    return tuple(rows)
+
+
+def _build_report(loaded, options, kb, profile, target, coverage, findings) -> Report:
+    by_status = dict.fromkeys(STATUSES, 0)
+    for verdict in coverage.verdicts:
+        by_status[verdict.status] += 1
+    by_severity = dict.fromkeys(("error", "warning", "info"), 0)
+    for finding in findings:
+        by_severity[finding.severity] += 1
+    graph = loaded.graph
+    return Report(
+        tool=ToolInfo(name="trnport", version=__version__),
+        kb=KbInfo(
+            profile=profile.id, neuronx_cc=profile.neuronx_cc,
+            torch_neuronx=profile.torch_neuronx, generated=kb.generated,
+        ),
+        target=TargetInfo(
+            family=options.target, instance=target.instance, mode=options.mode,
+            dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
+        ),
+        model=ModelInfo(
+            path=str(loaded.path), format=loaded.format, sha256=_file_digest(loaded.path),
+            nodes=len(coverage.verdicts), params=graph.param_count, param_bytes=graph.param_bytes,
+        ),
+        summary=Summary(
+            verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),
+            nodes_by_status=by_status, findings_by_severity=by_severity,
+        ),
+        findings=tuple(findings),
+        operators=_operator_rows(loaded, coverage),
+        diagnostics=tuple(loaded.diagnostics),
+    )

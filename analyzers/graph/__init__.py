@@ -1,0 +1,18 @@
+"""Framework-neutral graph IR shared by every loader and analysis."""
+
+from trnport.analyzers.graph.ir import (
+    DTYPE_BYTES,
+    UNKNOWN_LOCATION,
+    Dim,
+    Graph,
+    Node,
+    Param,
+    Shape,
+    SourceLocation,
+    Value,
+)
+
+__all__ = [
+    "DTYPE_BYTES", "UNKNOWN_LOCATION", "Dim", "Graph", "Node", "Param", "Shape",
+    "SourceLocation", "Value",
+]

@@ -1,0 +1,170 @@
+"""The framework-neutral graph every loader produces and every analysis reads.
+
+A dimension is an ``int`` when static and a ``str`` (the symbol's name, e.g. ``"batch"``
+or ``"s0"``) when symbolic. Dtypes use torch's short names (``float32``, ``bfloat16``,
+``int64``, ``complex64``, ``bool``...), whatever the source framework called them.
+Op names are namespaced: ``aten.<packet>.<overload>`` for exported PyTorch graphs,
+``aten.<packet>`` for TorchScript (which records no overload), ``onnx::<OpType>`` for
+the ONNX default domain and ``<domain>::<OpType>`` for other ONNX domains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Dim = int | str
+Shape = tuple[Dim, ...]
+
+#: Bytes per element for every dtype name the IR uses.
+DTYPE_BYTES: Mapping[str, float] = {
+    "float64": 8, "float32": 4, "float16": 2, "bfloat16": 2,
+    "float8_e4m3fn": 1, "float8_e5m2": 1, "float8_e4m3fnuz": 1, "float8_e5m2fnuz": 1,
+    "float8_e8m0fnu": 1, "float4_e2m1": 0.5,
+    "complex128": 16, "complex64": 8, "complex32": 4,
+    "int64": 8, "int32": 4, "int16": 2, "int8": 1, "int4": 0.5,
+    "uint64": 8, "uint32": 4, "uint16": 2, "uint8": 1, "uint4": 0.5,
+    "bool": 1, "string": 0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a node came from in the user's code: file and line, and the module path."""
+
+    file: str | None = None
+    line: int | None = None
+    module: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")
+        if self.module:
+            return f"{where} ({self.module})" if where else self.module
+        return where or "unknown location"
+
+
+UNKNOWN_LOCATION = SourceLocation()
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A tensor flowing between nodes; ``shape`` or ``dtype`` is None when not known."""
+
+    name: str
+    shape: Shape | None = None
+    dtype: str | None = None
+
+    @property
+    def rank(self) -> int | None:
+        return None if self.shape is None else len(self.shape)
+
+    @property
+    def is_dynamic(self) -> bool:
+        """True when any dimension is symbolic (or the shape is unknown)."""
+        return self.shape is None or any(not isinstance(d, int) for d in self.shape)
+
+    @property
+    def numel(self) -> int | None:
+        if self.shape is None or self.is_dynamic:
+            return None
+        return math.prod(self.shape)  # type: ignore[arg-type]
+
+    @property
+    def nbytes(self) -> int | None:
+        count = self.numel
+        if count is None or self.dtype not in DTYPE_BYTES:
+            return None
+        return math.ceil(count * DTYPE_BYTES[self.dtype])
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A weight, buffer or constant: known by shape and dtype, never by its data.
+
+    ``kind`` is ``parameter``, ``buffer``, ``constant`` or ``initializer`` (ONNX).
+    ``external`` marks ONNX tensors whose bytes stay in an external-data file.
+    """
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    kind: str = "parameter"
+    external: bool = False
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return math.ceil(self.numel * DTYPE_BYTES.get(self.dtype, 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One operation.
+
+    ``op`` is what the Neuron toolchain receives (core ATen for exported PyTorch, the ONNX
+    op type for ONNX); ``source_op`` is what the user wrote, when it differs (the
+    high-level ATen op or ``torch.nn.functional`` call that decomposed into ``op``).
+    ``inputs``/``outputs`` name :class:`Value` entries of the owning graph ("" marks an
+    omitted optional input). ``subgraphs`` holds bodies of ONNX If/Loop/Scan nodes.
+    """
+
+    name: str
+    op: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    source_op: str | None = None
+    location: SourceLocation = UNKNOWN_LOCATION
+    subgraphs: tuple[Graph, ...] = ()
+
+    @property
+    def namespace(self) -> str:
+        if "::" in self.op:
+            return self.op.split("::", 1)[0]
+        return self.op.split(".", 1)[0]
+
+
+@dataclass(slots=True)
+class Graph:
+    """A model as a list of nodes in topological order, with its values and parameters.
+
+    ``metadata`` carries loader facts that analyses read: ``opset`` (ONNX, dict of domain
+    to version), ``producer``, ``input_shape_sets`` (several example-input shapes), etc.
+    """
+
+    name: str
+    nodes: list[Node] = field(default_factory=list)
+    values: dict[str, Value] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, name: str) -> Value | None:
+        return self.values.get(name)
+
+    def input_values(self, node: Node) -> list[Value | None]:
+        return [self.values.get(n) if n else None for n in node.inputs]
+
+    def output_values(self, node: Node) -> list[Value | None]:
+        return [self.values.get(n) if n else None for n in node.outputs]
+
+    def walk(self) -> Iterator[tuple[Node, Graph]]:
+        """Every node with the graph that owns it, subgraph bodies included (depth first)."""
+        for node in self.nodes:
+            yield node, self
+            for sub in node.subgraphs:
+                yield from sub.walk()
+
+    @property
+    def param_count(self) -> int:
+        return sum(p.numel for p in self.params if p.kind in ("parameter", "initializer"))
+
+    @property
+    def param_bytes(self) -> int:
+        return sum(p.nbytes for p in self.params)

@@ -1,0 +1,72 @@
+"""Pick a loader by what the path is, and return the model as a :class:`Graph`.
+
+Each loader module imports its framework inside ``load`` so that reading an ONNX file
+never imports torch, and nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+
+from trnport.analyzers.errors import UnsupportedFormatError
+from trnport.analyzers.loaders.base import LoadedModel, require_nonempty_file
+from trnport.analyzers.options import AnalysisOptions
+
+# format → module (inside this package) whose ``load(path, options)`` reads it
+_LOADER_MODULES = {
+    "onnx": "onnx_loader",
+    "pt2": "pt2_loader",
+    "torchscript": "torchscript_loader",
+    "python": "python_loader",
+    "hf-config": "hf_loader",
+}
+_SUFFIX_FORMATS = {
+    ".onnx": "onnx",
+    ".pt2": "pt2",
+    ".pt": "torchscript",
+    ".ts": "torchscript",
+    ".pth": "torchscript",
+    ".jit": "torchscript",
+    ".py": "python",
+}
+ACCEPTED = (
+    ".onnx, .pt2, .pt/.ts (TorchScript), .py (with --trust-code), config.json or a model folder"
+)
+
+
+def detect_format(path: Path) -> str:
+    """The format of ``path``, from its name (and for folders, their ``config.json``)."""
+    if path.is_dir():
+        if (path / "config.json").is_file():
+            return "hf-config"
+        raise UnsupportedFormatError(f"{path}: folder has no config.json; expected {ACCEPTED}")
+    if path.suffix.lower() == ".json":
+        return "hf-config"
+    fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnsupportedFormatError(
+            f"{path}: unrecognised model file extension {path.suffix or '(none)'!r}; "
+            f"expected {ACCEPTED}"
+        )
+    return fmt
+
+
+def load_model(
+    path: str | Path,
+    options: AnalysisOptions,
+    progress: Callable[[str], None] | None = None,
+) -> LoadedModel:
+    """Load ``path`` into a graph; raise :class:`InputError` with a one-line reason if unusable."""
+    path = Path(path)
+    if not path.is_dir():
+        require_nonempty_file(path)
+    fmt = detect_format(path)
+    if progress:
+        progress(f"loading {fmt} model")
+    module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
+    return module.load(path, options)
+
+
+__all__ = ["ACCEPTED", "LoadedModel", "detect_format", "load_model"]

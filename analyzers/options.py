@@ -1,0 +1,47 @@
+"""What the user asked for: target hardware, mode, shapes and trust, as one frozen value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from trnport.analyzers.errors import InputError
+
+TARGET_FAMILIES = ("trn1", "trn1n", "inf2", "trn2", "trn3")
+MODES = ("inference", "training")
+DTYPES = ("fp32", "bf16", "fp16", "fp8")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Options for :func:`trnport.analyzers.api.analyze`.
+
+    ``batch`` and ``seq_len`` size the example inputs of configs built from a Hugging Face
+    config (``seq_len`` None lets the loader pick a default). ``trust_code`` allows running a
+    Python model file. ``input_shapes`` pins symbolic input dims (name → shape).
+    """
+
+    target: str = "trn2"
+    instance: str | None = None
+    mode: str = "inference"
+    dtype: str = "bf16"
+    batch: int = 1
+    seq_len: int | None = None
+    tp: int = 1
+    sdk: str | None = None
+    trust_code: bool = False
+    input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.target not in TARGET_FAMILIES:
+            raise InputError(
+                f"unknown target {self.target!r}; choose one of {', '.join(TARGET_FAMILIES)}"
+            )
+        if self.mode not in MODES:
+            raise InputError(f"unknown mode {self.mode!r}; choose inference or training")
+        if self.dtype not in DTYPES:
+            raise InputError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        for label, number in (("batch", self.batch), ("tp", self.tp)):
+            if not 1 <= number <= 1_000_000:
+                raise InputError(f"--{label} must be a positive whole number, got {number}")
+        if self.seq_len is not None and not 1 <= self.seq_len <= 10_000_000:
+            raise InputError(f"--seq-len must be a positive whole number, got {self.seq_len}")

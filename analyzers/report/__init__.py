@@ -1,0 +1,25 @@
+"""The report model and its renderers."""
+
+from trnport.analyzers.report.json_renderer import render_json, report_to_dict
+from trnport.analyzers.report.model import (
+    SCHEMA_ID,
+    Finding,
+    KbInfo,
+    Location,
+    ModelInfo,
+    OperatorRow,
+    Provenance,
+    Report,
+    Summary,
+    TargetInfo,
+    ToolInfo,
+)
+from trnport.analyzers.report.text_renderer import render_text
+
+RENDERERS = {"json": render_json, "text": render_text}
+
+__all__ = [
+    "RENDERERS", "SCHEMA_ID", "Finding", "KbInfo", "Location", "ModelInfo", "OperatorRow",
+    "Provenance", "Report", "Summary", "TargetInfo", "ToolInfo", "render_json", "render_text",
+    "report_to_dict",
+]

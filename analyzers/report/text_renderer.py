@@ -1,0 +1,66 @@
+"""A terminal summary of a report: verdict, counts, findings grouped by severity, top ops."""
+
+from __future__ import annotations
+
+from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+
+_MAX_OPERATOR_ROWS = 25
+
+
+def _human_count(number: int) -> str:
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if number >= size:
+            return f"{number / size:.2f}{unit}"
+    return str(number)
+
+
+def _human_bytes(number: float) -> str:
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if number >= size:
+            return f"{number / size:.2f} {unit}"
+    return f"{int(number)} B"
+
+
+def render_text(report: Report) -> str:
+    """The report as plain text for a terminal or a CI log."""
+    model, target, summary = report.model, report.target, report.summary
+    lines = [
+        f"trnport {report.tool.version}: {model.path}",
+        f"  format {model.format}, {model.nodes} nodes, {_human_count(model.params)} parameters"
+        f" ({_human_bytes(model.param_bytes)} as stored)",
+        f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
+        f"{target.mode}, {target.dtype}, batch {target.batch}"
+        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "
+        f"SDK profile {report.kb.profile}"
+        f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}",
+        "",
+        f"verdict: {summary.verdict.upper()}   coverage {summary.coverage_pct:.1f}% of nodes",
+        "  nodes: " + ", ".join(f"{summary.nodes_by_status.get(s, 0)} {s}" for s in STATUSES),
+    ]
+    by_sev = summary.findings_by_severity
+    lines.append("  findings: " + ", ".join(f"{by_sev.get(s, 0)} {s}" for s in SEVERITIES))
+    for severity in SEVERITIES:
+        group = [f for f in report.findings if f.severity == severity]
+        if not group:
+            continue
+        lines += ["", f"{severity.upper()}S:" if len(group) > 1 else f"{severity.upper()}:"]
+        for finding in group:
+            where = finding.location
+            at = f"{where.file}:{where.line}" if where.file and where.line else (where.file or "")
+            if where.module:
+                at = f"{at} in {where.module}" if at else where.module
+            lines.append(f"  {finding.code} {finding.symbol} x{finding.count}: {finding.message}")
+            if at:
+                lines.append(f"      at {at}")
+            lines.append(f"      fix: {finding.fix}")
+    rows = sorted(report.operators, key=lambda r: (STATUSES.index(r.status) * -1, -r.count))
+    if rows:
+        lines += ["", "OPERATORS (not fully supported first):"]
+        width = min(max(len(r.op) for r in rows), 48)
+        for row in rows[:_MAX_OPERATOR_ROWS]:
+            lines.append(f"  {row.op:<{width}} {row.count:>6}  {row.status}")
+        if len(rows) > _MAX_OPERATOR_ROWS:
+            lines.append(f"  ... {len(rows) - _MAX_OPERATOR_ROWS} more in the JSON report")
+    if report.diagnostics:
+        lines += ["", "NOTES:"] + [f"  - {d}" for d in report.diagnostics]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,20 @@
+"""Finding rules: one module per rule, one table of codes (``registry.RULE_MODULES``)."""
+
+from __future__ import annotations
+
+from trnport.analyzers.report.model import SEVERITIES, Finding
+from trnport.analyzers.rules.base import RuleContext, RuleInfo
+from trnport.analyzers.rules.registry import all_rules, find_rule
+
+
+def run_rules(graph, coverage, kb, profile, target, options) -> list[Finding]:
+    """Every rule's findings, most severe first, then by code and source position."""
+    context = RuleContext(graph=graph, coverage=coverage, kb=kb, profile=profile,
+                          target=target, options=options)
+    findings = [finding for rule in all_rules() for finding in rule.check(context)]
+    findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.code,
+                                 f.location.file or "", f.location.line or 0, f.message))
+    return findings
+
+
+__all__ = ["RuleContext", "RuleInfo", "all_rules", "find_rule", "run_rules"]

@@ -1,0 +1,93 @@
+"""What a rule is, and the shared way coverage verdicts become grouped findings.
+
+A rule lives in its own module named for the problem it flags. The module docstring is the
+rule's documentation, with the fixed headings in :data:`DOC_HEADINGS`; ``INFO`` states
+code, symbol, severity, category and the default fix; ``check(context)`` yields findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from trnport.analyzers.graph import Graph, Node
+from trnport.analyzers.options import AnalysisOptions
+from trnport.analyzers.report.model import Finding, Location, Provenance
+
+DOC_HEADINGS = (
+    "What it flags", "Why it fails on Neuron", "Example", "Suggested rewrite", "Source",
+)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    symbol: str
+    severity: str
+    category: str
+    title: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may read; rules never load files or import frameworks."""
+
+    graph: Graph
+    coverage: Any
+    kb: Any
+    profile: Any
+    target: Any
+    options: AnalysisOptions
+
+
+def _location(node: Node) -> Location:
+    loc = node.location
+    return Location(file=loc.file, line=loc.line, module=loc.module)
+
+
+def _display_op(node: Node, op: str) -> str:
+    if node.source_op and node.source_op != op:
+        return f"{op} (from {node.source_op})"
+    return op
+
+
+def findings_from_verdicts(context: RuleContext, info: RuleInfo) -> Iterator[Finding]:
+    """One finding per (op, reason, source location) among the verdicts carrying
+    ``info.code``; identical problems at one place are counted, not repeated."""
+    nodes = {node.name: node for node, _ in context.graph.walk()}
+    groups: dict[tuple, list] = {}
+    for verdict in _verdicts_with_code(context.coverage, info.code):
+        node = nodes[verdict.node]
+        loc = node.location
+        key = (verdict.op, verdict.reason, loc.file, loc.line, loc.module)
+        groups.setdefault(key, []).append((verdict, node))
+    for (op, reason, *_), members in groups.items():
+        verdict, node = members[0]
+        rewrite = getattr(verdict, "rewrite", None)
+        fix = info.fix
+        if rewrite and context.kb is not None:
+            entry = context.kb.rewrite(rewrite)
+            if entry is not None and getattr(entry, "title", None):
+                fix = entry.title
+        yield Finding(
+            code=info.code, symbol=info.symbol,
+            severity=getattr(verdict, "severity", None) or info.severity,
+            category=info.category,
+            message=f"{_display_op(node, op)}: {reason}",
+            fix=fix,
+            ops=(op,), nodes=tuple(n.name for _, n in members), location=_location(node),
+            provenance=Provenance(kind=getattr(verdict, "provenance", None) or "rule",
+                                  source=verdict.source or "trnport knowledge base"),
+            rewrite=rewrite, confidence=getattr(verdict, "confidence", None),
+        )
+
+
+def _verdicts_with_code(coverage: Any, code: str) -> Iterable:
+    for verdict in coverage.verdicts:
+        if verdict.code == code:
+            yield verdict
+    for issue in getattr(coverage, "dtype_issues", ()):
+        if issue.code == code:
+            yield issue

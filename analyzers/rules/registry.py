@@ -1,0 +1,46 @@
+"""The one table of finding codes: code → the module that implements the rule.
+
+Codes are stable forever; a retired code stays here, commented, and is never reused.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from types import ModuleType
+
+RULE_MODULES: dict[str, str] = {
+    "TRN101": "trn101_unsupported_op",
+    "TRN102": "trn102_host_fallback",
+    "TRN103": "trn103_unsupported_configuration",
+    "TRN104": "trn104_degraded_configuration",
+    "TRN105": "trn105_unknown_op",
+    "TRN106": "trn106_custom_op",
+    "TRN201": "trn201_fp64_silently_fp32",
+    "TRN202": "trn202_int64_downcast",
+    "TRN203": "trn203_complex_dtype",
+    "TRN204": "trn204_fp8_variant_unsupported",
+    "TRN205": "trn205_integer_compute_on_float_path",
+    "TRN301": "trn301_data_dependent_output_shape",
+}
+
+
+@cache
+def rule_module(code: str) -> ModuleType:
+    """The module of rule ``code`` (KeyError for a code that does not exist)."""
+    return importlib.import_module(f"trnport.analyzers.rules.{RULE_MODULES[code]}")
+
+
+def all_rules() -> list[ModuleType]:
+    return [rule_module(code) for code in RULE_MODULES]
+
+
+def find_rule(code_or_symbol: str) -> ModuleType | None:
+    """A rule by code (``TRN101``, any case) or symbol (``unsupported-op``)."""
+    key = code_or_symbol.strip()
+    if key.upper() in RULE_MODULES:
+        return rule_module(key.upper())
+    for module in all_rules():
+        if module.INFO.symbol == key.lower():
+            return module
+    return None

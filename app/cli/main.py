@@ -1,0 +1,65 @@
+"""The ``trnport`` command: dispatches to the subcommands and turns every failure into a
+one-line message and an exit code (0 ok, 1 gate failed, 2 bad input)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from trnport.analyzers import __version__
+from trnport.analyzers.errors import InputError
+from trnport.app.cli import check_command, rules_command
+from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED
+from trnport.app.cli.parser import OneLineParser, UsageError
+
+COMMANDS = (check_command, rules_command)
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="trnport",
+        description="Porting assistant for AWS Trainium and Inferentia2: which operators "
+        "compile, what falls back to the host, what to rewrite — offline, in seconds.",
+        epilog="'trnport --check MODEL' is the same as 'trnport check MODEL'.",
+    )
+    parser.add_argument("--version", action="version", version=f"trnport {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=OneLineParser)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def _normalise(argv: list[str]) -> list[str]:
+    """Accept the documented ``--check`` spelling as the ``check`` command."""
+    if argv and argv[0] == "--check":
+        return ["check", *argv[1:]]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = _normalise(list(sys.argv[1:] if argv is None else argv))
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return args.handler(args)
+    except (UsageError, InputError) as error:
+        print(f"trnport: {error}", file=sys.stderr)
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        print("trnport: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except Exception as error:  # a bug, or a framework error a loader failed to wrap
+        if os.environ.get("TRNPORT_DEBUG"):
+            raise
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        print(f"trnport: unexpected error: {type(error).__name__}: {first} "
+              "(set TRNPORT_DEBUG=1 for a traceback)", file=sys.stderr)
+        return BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""An argparse parser whose errors are one line, and the option groups commands share."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from trnport.analyzers.options import DTYPES, MODES, TARGET_FAMILIES
+from trnport.app.cli.exit_codes import BAD_INPUT
+
+SEVERITY_LEVELS = ("error", "warning", "info", "none")
+REPORT_FORMATS = ("text", "json")
+
+
+class UsageError(Exception):
+    """A command-line mistake; the message is one line."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Raises :class:`UsageError` instead of printing usage and exiting, so every bad
+    invocation ends with the same one-line error and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            sys.stderr.write(message)
+        raise SystemExit(status if status == 0 else BAD_INPUT)
+
+
+def positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def percentage(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {number}")
+    return number
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("target")
+    group.add_argument("--target", default="trn2", choices=TARGET_FAMILIES,
+                       help="Neuron hardware family (default: trn2)")
+    group.add_argument("--instance", help="instance type, e.g. trn1.32xlarge (default: the "
+                       "family's largest)")
+    group.add_argument("--mode", default="inference", choices=MODES,
+                       help="inference or training (default: inference)")
+    group.add_argument("--dtype", default="bf16", choices=DTYPES,
+                       help="dtype the model will run in (default: bf16)")
+    group.add_argument("--batch", type=positive_int, default=1,
+                       help="batch size for example inputs built from a config (default: 1)")
+    group.add_argument("--seq-len", type=positive_int, default=None,
+                       help="sequence length for example inputs built from a config")
+    group.add_argument("--tp", type=positive_int, default=1,
+                       help="tensor-parallel degree (default: 1)")
+    group.add_argument("--sdk", default=None,
+                       help="Neuron SDK profile, e.g. 2.31 (default: the newest known)")
+    group.add_argument("--trust-code", action="store_true",
+                       help="allow running a Python model file (it executes its code)")
