@@ -9,6 +9,7 @@ from trnport.analyzers.errors import InputError
 TARGET_FAMILIES = ("trn1", "trn1n", "inf2", "trn2", "trn3")
 MODES = ("inference", "training")
 DTYPES = ("fp32", "bf16", "fp16", "fp8")
+OPTIMIZERS = ("adamw", "adam", "sgd")
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class AnalysisOptions:
     ``batch`` and ``seq_len`` size the example inputs of configs built from a Hugging Face
     config (``seq_len`` None lets the loader pick a default). ``trust_code`` allows running a
     Python model file. ``input_shapes`` pins symbolic input dims (name → shape).
+    ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``optimizer``
+    and ``zero1`` (optimizer state sharded over ``dp`` ranks) size training state.
     """
 
     target: str = "trn2"
@@ -27,6 +30,10 @@ class AnalysisOptions:
     batch: int = 1
     seq_len: int | None = None
     tp: int = 1
+    pp: int = 1
+    dp: int = 1
+    optimizer: str = "adamw"
+    zero1: bool = False
     sdk: str | None = None
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -40,7 +47,12 @@ class AnalysisOptions:
             raise InputError(f"unknown mode {self.mode!r}; choose inference or training")
         if self.dtype not in DTYPES:
             raise InputError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
-        for label, number in (("batch", self.batch), ("tp", self.tp)):
+        if self.optimizer not in OPTIMIZERS:
+            raise InputError(
+                f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
+            )
+        for label, number in (("batch", self.batch), ("tp", self.tp), ("pp", self.pp),
+                              ("dp", self.dp)):
             if not 1 <= number <= 1_000_000:
                 raise InputError(f"--{label} must be a positive whole number, got {number}")
         if self.seq_len is not None and not 1 <= self.seq_len <= 10_000_000:

@@ -73,7 +73,8 @@ def _options(args):
 
     return AnalysisOptions(
         target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
-        batch=args.batch, seq_len=args.seq_len, tp=args.tp, sdk=args.sdk,
+        batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
+        optimizer=args.optimizer, zero1=args.zero1, sdk=args.sdk,
         trust_code=args.trust_code,
     )
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from trnport.analyzers.options import DTYPES, MODES, TARGET_FAMILIES
+from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, TARGET_FAMILIES
 from trnport.app.cli.exit_codes import BAD_INPUT
 
 SEVERITY_LEVELS = ("error", "warning", "info", "none")
@@ -66,6 +66,14 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        help="sequence length for example inputs built from a config")
     group.add_argument("--tp", type=positive_int, default=1,
                        help="tensor-parallel degree (default: 1)")
+    group.add_argument("--pp", type=positive_int, default=1,
+                       help="pipeline-parallel stages (default: 1)")
+    group.add_argument("--dp", type=positive_int, default=1,
+                       help="data-parallel ranks, for sharded optimizer state (default: 1)")
+    group.add_argument("--optimizer", default="adamw", choices=OPTIMIZERS,
+                       help="optimizer whose state training needs (default: adamw)")
+    group.add_argument("--zero1", action="store_true",
+                       help="shard optimizer state across the --dp ranks (ZeRO-1)")
     group.add_argument("--sdk", default=None,
                        help="Neuron SDK profile, e.g. 2.31 (default: the newest known)")
     group.add_argument("--trust-code", action="store_true",
