@@ -20,6 +20,7 @@ from trnport.analyzers.report.model import (
     STATUSES,
     KbInfo,
     ModelInfo,
+    ModuleRow,
     OperatorRow,
     Report,
     Summary,
@@ -119,6 +120,22 @@ def _operator_rows(loaded: LoadedModel, coverage) -> tuple[OperatorRow, ...]:
     return tuple(rows)
 
 
+def _module_rows(loaded: LoadedModel, coverage) -> tuple[ModuleRow, ...]:
+    """Status counts for every module path and each of its ancestors (the model root is
+    ""), so a tree view can show a subtree's health without walking nodes."""
+    modules = {node.name: node.location.module or "" for node, _ in loaded.graph.walk()}
+    counts: dict[str, Counter] = {}
+    for verdict in coverage.verdicts:
+        path = modules.get(verdict.node, "")
+        parts = path.split(".") if path else []
+        for depth in range(len(parts) + 1):
+            counts.setdefault(".".join(parts[:depth]), Counter())[verdict.status] += 1
+    return tuple(
+        ModuleRow(module=path, nodes_by_status={s: c[s] for s in STATUSES if c[s]})
+        for path, c in sorted(counts.items())
+    )
+
+
 def _build_report(loaded, options, kb, profile, target, coverage, findings) -> Report:
     by_status = dict.fromkeys(STATUSES, 0)
     for verdict in coverage.verdicts:
@@ -148,4 +165,5 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings) -> R
         findings=tuple(findings),
         operators=_operator_rows(loaded, coverage),
         diagnostics=tuple(loaded.diagnostics),
+        modules=_module_rows(loaded, coverage),
     )

@@ -34,6 +34,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "memory": report.memory,
         "rewrites": list(report.rewrites),
         "diagnostics": list(report.diagnostics),
+        "modules": [dataclasses.asdict(row) for row in report.modules],
     }
 
 

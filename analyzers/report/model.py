@@ -105,6 +105,19 @@ class OperatorRow:
 
 
 @dataclass(frozen=True)
+class ModuleRow:
+    """Node statuses under one module path (a path counts the nodes of all its children);
+    the root of the model is the empty path."""
+
+    module: str
+    nodes_by_status: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.nodes_by_status.values())
+
+
+@dataclass(frozen=True)
 class Summary:
     verdict: str
     coverage_pct: float
@@ -124,6 +137,7 @@ class Report:
     memory: dict[str, Any] = field(default_factory=dict)
     rewrites: tuple[dict[str, Any], ...] = ()
     diagnostics: tuple[str, ...] = ()
+    modules: tuple[ModuleRow, ...] = ()
     schema: str = SCHEMA_ID
 
 
