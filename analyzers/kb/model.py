@@ -1,0 +1,155 @@
+"""The knowledge base as frozen values: profiles, targets, operator entries, dtype issues,
+rewrites. Built by :mod:`trnport.analyzers.kb.loader`; read by coverage and the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+STATUSES = ("supported", "conditional", "cpu_fallback", "unsupported")
+
+
+def sdk_tuple(line: str) -> tuple[int, ...]:
+    """ "2.31" → (2, 31), for ordering SDK lines."""
+    return tuple(int(part) for part in line.split("."))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A verdict that replaces the entry's own when ``when`` matches the node (first wins).
+
+    ``when`` keeps the YAML condition mapping; :mod:`trnport.analyzers.coverage.conditions`
+    compiles it. Vocabulary: see ``resources/schemas/kb.schema.json#/$defs/condition``.
+    """
+
+    id: str | None
+    when: Mapping[str, Any]
+    status: str
+    code: str | None
+    reason: str
+    rewrite: str | None
+    source: str
+    confidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpEntry:
+    """What the knowledge base says about one operator (``key`` as written in the YAML)."""
+
+    key: str
+    status: str
+    code: str | None
+    reason: str
+    rewrite: str | None
+    source: str
+    confidence: str
+    rules: tuple[Rule, ...] = ()
+    aten: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DtypeIssueSpec:
+    """A dtype problem checked on every node's input/output dtypes (dtypes.yaml ``issues``)."""
+
+    id: str
+    dtypes: frozenset[str]
+    status: str
+    code: str | None
+    reason: str
+    rewrite: str | None
+    source: str
+    confidence: str
+    rules: tuple[Rule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    id: str
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One Neuron SDK release line and the versions and compiler defaults it stands for."""
+
+    id: str
+    sdk: str
+    covers: tuple[str, ...]
+    date: str
+    neuronx_cc: str
+    torch_neuronx: str | None
+    torch_xla: str | None
+    pytorch: str | None
+    compiler_defaults: Mapping[str, Any]
+    training_on_xla_supported: bool
+    torchneuron_native: Mapping[str, Any] | None
+    complex64_ops: bool
+    notes: tuple[str, ...]
+    source: str
+
+    @property
+    def version(self) -> tuple[int, ...]:
+        return sdk_tuple(self.id)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved target: family, instance and LNC, with per-core numbers computed.
+
+    ``cores`` and ``hbm_gib_per_core`` count logical NeuronCores at ``lnc``; TFLOPS are
+    dense figures per chip and per logical core, by dtype (``int8`` in TOPS).
+    """
+
+    family: str
+    instance: str
+    chip: str
+    neuroncore: str
+    compiler_target: str
+    chips: int
+    lnc: int
+    physical_cores_per_chip: int
+    logical_cores_per_chip: int
+    cores: int
+    hbm_gib_per_chip: float
+    hbm_gib_per_core: float
+    hbm_bandwidth_gbps_per_chip: float
+    hbm_bandwidth_gbps_per_core: float
+    tflops_per_chip: Mapping[str, float]
+    tflops_per_core: Mapping[str, float]
+    runtime_overheads: Mapping[str, Any]
+    dtype_support: Mapping[str, str]
+    notes: tuple[str, ...]
+    source: str
+
+    @property
+    def physical_cores(self) -> int:
+        return self.chips * self.physical_cores_per_chip
+
+    @property
+    def generation(self) -> str:
+        return self.neuroncore
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceInfo:
+    """One instance (or UltraServer) of a target family."""
+
+    name: str
+    chips: int
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFamily:
+    """A target family as listed for choosing one (resolve it with ``kb.target``)."""
+
+    family: str
+    chip: str
+    neuroncore: str
+    default_instance: str
+    lnc_default: int
+    lnc_options: tuple[int, ...]
+    instances: tuple[InstanceInfo, ...]
