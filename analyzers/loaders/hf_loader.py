@@ -1,0 +1,314 @@
+"""Hugging Face model folders and ``config.json`` files, built without weights or network.
+
+The config is read as JSON and turned into a transformers config object by its
+``model_type``; the model class named in ``architectures`` is instantiated on the ``meta``
+device (shapes only, no memory), exported with ``torch.export`` and decomposed to core ATen.
+Nothing is downloaded and no code shipped with a model is ever run: a config that asks for
+custom code (``auto_map``) is refused.
+
+Deep layer stacks are exported with a few layers and replicated on the IR (see
+:mod:`.layer_replication`), which keeps a 70B-parameter config within seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trnport.analyzers.errors import InputError, UnsafeInputError
+from trnport.analyzers.graph import Graph
+from trnport.analyzers.loaders.base import LoadedModel, first_line
+from trnport.analyzers.options import AnalysisOptions
+
+FORMAT = "hf-config"
+#: Config keys the memory analysis reads; copied into ``Graph.metadata["hf_config"]``.
+CONFIG_SUMMARY_KEYS = (
+    "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
+    "intermediate_size", "vocab_size", "max_position_embeddings", "head_dim",
+    "num_local_experts", "num_experts_per_tok", "torch_dtype",
+)
+#: Largest config.json read; real ones are a few kilobytes.
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+#: Deeper stacks than this are refused as absurd before anything is built.
+MAX_LAYERS = 2048
+# options.dtype → dtype the meta model is built in. Neuron runs fp8 through quantised
+# kernels, not by casting the whole model, so fp8 analyses the bf16 model.
+_BUILD_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "bfloat16"}
+# Eager attention: explicit matmul + softmax, which every architecture implements and which
+# exports to plain core ATen on every device. "sdpa" is missing for some architectures, and
+# where present it decomposes into the same matmul + softmax plus mask bookkeeping
+# (any / logical_not / where) that would only add noise to the op report.
+ATTENTION_IMPLEMENTATION = "eager"
+# Mixture-of-experts layers: "batched_mm" gathers each token's expert weights and runs bmm,
+# static shapes and core ATen only. The default ("grouped_mm") emits a CUDA-oriented
+# aten._grouped_mm on meta tensors and "eager" loops over a data-dependent expert list that
+# torch.export cannot trace.
+EXPERTS_IMPLEMENTATION = "batched_mm"
+
+
+@dataclass(frozen=True)
+class HFModelSource:
+    """A parsed config.json: where it is, its raw dict, and its ``model_type``."""
+
+    config_path: Path
+    raw: dict[str, Any]
+    model_type: str
+
+
+def config_path_of(path: Path) -> Path:
+    """The config.json of a model folder, or ``path`` itself when it is the file."""
+    if path.is_dir():
+        candidate = path / "config.json"
+        if not candidate.is_file():
+            raise InputError(f"{path}: folder has no config.json")
+        return candidate
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    return path
+
+
+def read_config(path: Path) -> HFModelSource:
+    """Parse and sanity-check config.json; refuse custom code, with a one-line reason."""
+    config_path = config_path_of(path)
+    size = config_path.stat().st_size
+    if size == 0:
+        raise InputError(f"{config_path}: file is empty")
+    if size > MAX_CONFIG_BYTES:
+        raise InputError(f"{config_path}: {size} bytes is too large for a model config")
+    try:
+        raw = json.loads(config_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{config_path}: not a text file (expected a JSON model config)") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{config_path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    if not isinstance(raw, dict):
+        raise InputError(
+            f"{config_path}: expected a JSON object with a model_type, got a {type(raw).__name__}"
+        )
+    model_type = raw.get("model_type")
+    if not isinstance(model_type, str) or not model_type:
+        raise InputError(f"{config_path}: no model_type; not a Hugging Face model config")
+    if raw.get("auto_map") or raw.get("trust_remote_code"):
+        raise UnsafeInputError(
+            f"{config_path}: the config asks for custom model code (auto_map); trnport never "
+            "runs code shipped with a model, write a Python model file and use --trust-code"
+        )
+    return HFModelSource(config_path=config_path, raw=raw, model_type=model_type)
+
+
+def build_config(source: HFModelSource) -> Any:
+    """The transformers config object for ``source``, built locally from the dict."""
+    import transformers
+    from transformers import AutoConfig
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    if source.model_type not in CONFIG_MAPPING:
+        known = sorted(CONFIG_MAPPING.keys())
+        raise InputError(
+            f"{source.config_path}: unknown Hugging Face architecture {source.model_type!r} "
+            f"(transformers {transformers.__version__} knows {len(known)} model types, "
+            f"e.g. {', '.join(k for k in ('llama', 'mistral', 'qwen2', 'bert', 'gpt2', 't5'))})"
+        )
+    kwargs = {k: v for k, v in source.raw.items() if k != "model_type"}
+    try:
+        config = AutoConfig.for_model(source.model_type, **kwargs)
+    except Exception as exc:  # transformers validates fields with its own exception types
+        raise InputError(f"{source.config_path}: invalid {source.model_type} config: "
+                         f"{first_line(exc)}") from None
+    _disable_kv_cache(config)
+    layers = getattr(config, "num_hidden_layers", None)
+    if isinstance(layers, int) and not 0 < layers <= MAX_LAYERS:
+        raise InputError(f"{source.config_path}: num_hidden_layers {layers} is out of range "
+                         f"(1 to {MAX_LAYERS})")
+    return config
+
+
+def _disable_kv_cache(config: Any) -> None:
+    """Export without a KV cache: the cache object is no tensor torch.export can return, and
+    the memory analysis sizes the cache from the config. Set on the config rather than passed
+    as ``use_cache=False`` so that no non-tensor flag becomes a graph input."""
+    nested = [getattr(config, key, None) for key in getattr(config, "sub_configs", {})]
+    for sub in (config, *nested):
+        if sub is not None and hasattr(sub, "use_cache"):
+            sub.use_cache = False
+
+
+def model_class(config: Any, config_path: Path) -> tuple[type, list[str]]:
+    """The class named in ``architectures`` when transformers has it, else an Auto fallback;
+    with diagnostics about the choice."""
+    import transformers
+    from transformers import PreTrainedModel
+    from transformers.models.auto import modeling_auto
+
+    notes: list[str] = []
+    for name in getattr(config, "architectures", None) or []:
+        try:
+            cls = getattr(transformers, name) if isinstance(name, str) and name.isidentifier() \
+                else None
+        except Exception:  # a lazy import of an optional backend can fail in many ways
+            cls = None
+        config_class = getattr(cls, "config_class", None)
+        if isinstance(cls, type) and issubclass(cls, PreTrainedModel) and (
+                config_class is None or isinstance(config, config_class)):
+            return cls, notes
+        notes.append(f"architecture {name!r} is not a {type(config).__name__} model class "
+                     f"in transformers {transformers.__version__}; using the default class")
+    # A decoder-only family gets its causal-LM class; encoders that also offer a causal head
+    # (BERT's BertLMHeadModel) are analysed as the plain encoder they usually are.
+    fallbacks = [modeling_auto.MODEL_MAPPING]
+    if type(config) not in modeling_auto.MODEL_FOR_MASKED_LM_MAPPING:
+        fallbacks.insert(0, modeling_auto.MODEL_FOR_CAUSAL_LM_MAPPING)
+    for mapping in fallbacks:
+        if type(config) in mapping:
+            return mapping[type(config)], notes
+    raise InputError(f"{config_path}: transformers has no model class for "
+                     f"model_type {config.model_type!r}")
+
+
+def build_meta_model(cls: type, config: Any, options: AnalysisOptions, config_path: Path) -> Any:
+    """``cls`` instantiated on the meta device in the analysed dtype and mode."""
+    import torch
+
+    dtype = getattr(torch, _BUILD_DTYPES[options.dtype])
+    kwargs: dict[str, Any] = {"attn_implementation": ATTENTION_IMPLEMENTATION, "dtype": dtype,
+                              "experts_implementation": EXPERTS_IMPLEMENTATION}
+    try:
+        with torch.device("meta"):
+            try:
+                model = cls._from_config(config, **kwargs)
+            except ValueError as exc:
+                if "experts" not in str(exc):
+                    raise
+                del kwargs["experts_implementation"]
+                model = cls._from_config(config, **kwargs)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{config_path}: could not build {cls.__name__} from its config: "
+                         f"{first_line(exc)}") from None
+    return model.train(options.mode == "training")
+
+
+def config_summary(config: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    """The size-defining fields the memory analysis reads, from the top-level or text config."""
+    sources = [config, getattr(config, "text_config", None)]
+    summary: dict[str, Any] = {}
+    for key in CONFIG_SUMMARY_KEYS:
+        if key == "torch_dtype":
+            dtype = raw.get("torch_dtype") or raw.get("dtype")
+            summary[key] = str(dtype).removeprefix("torch.") if dtype else None
+            continue
+        for source in sources:
+            value = getattr(source, key, None) if source is not None else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                summary[key] = value
+                break
+        else:
+            summary[key] = None
+    # Fill what the architecture implies but does not spell out: multi-head attention has as
+    # many KV heads as heads, and the head size is the hidden size split across heads.
+    heads, hidden = summary["num_attention_heads"], summary["hidden_size"]
+    if summary["num_key_value_heads"] is None and heads:
+        summary["num_key_value_heads"] = heads
+    if summary["head_dim"] is None and heads and hidden:
+        summary["head_dim"] = hidden // heads
+    return summary
+
+
+def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path) -> Graph:
+    from trnport.analyzers.loaders.torch_graph import export_program, graph_from_exported_program
+
+    try:
+        program = export_program(model, (), kwargs)
+        return graph_from_exported_program(program, name)
+    except InputError as exc:
+        raise InputError(f"{config_path}: {exc}") from None
+
+
+def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any], name: str,
+                       options: AnalysisOptions, config_path: Path) -> tuple[Graph | None, str]:
+    """The graph exported with few layers and replicated, or (None, why not)."""
+    from trnport.analyzers.loaders import layer_replication as lr
+
+    plan = lr.plan_replication(full, config)
+    if plan is None:
+        return None, ""
+    try:
+        reduced = build_meta_model(cls, lr.reduced_config(config, plan), options, config_path)
+        lr.check_reduced_model(full, reduced, config, plan)
+        graph = lr.replicate_layers(_export(reduced, kwargs, name, config_path), plan)
+    except lr.ReplicationRefused as refusal:
+        return None, f"exported all {plan.total} layers: {refusal}"
+    return graph, plan.diagnostic()
+
+
+def _drop_tied_duplicates(graph: Graph, model: Any) -> None:
+    """Count a tied weight once (torch.export lists ``lm_head.weight`` and
+    ``model.embed_tokens.weight`` separately even though they are one tensor)."""
+    first_name: dict[int, str] = {}
+    tied: dict[str, str] = {}
+    for name, param in model.named_parameters(remove_duplicate=False):
+        kept = first_name.setdefault(id(param), name)
+        if kept != name:
+            tied[name] = kept
+    if tied:
+        graph.params = [p for p in graph.params if p.name not in tied]
+        graph.metadata["tied_parameters"] = tied
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Keep transformers' advice (token ids outside a toy vocabulary, deprecations) off the
+    user's terminal: the engine never prints, and the CLI's stderr carries one-line errors."""
+    from transformers.utils import logging as hf_logging
+
+    previous = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(previous)
+
+
+def load(path: Path, options: AnalysisOptions) -> LoadedModel:
+    """Build the model a Hugging Face config describes on the meta device and export it."""
+    source = read_config(Path(path))
+    with _quiet_transformers():
+        return _load_quietly(source, Path(path), options)
+
+
+def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -> LoadedModel:
+    from trnport.analyzers.loaders import hf_inputs
+
+    config = build_config(source)
+    cls, diagnostics = model_class(config, source.config_path)
+    model = build_meta_model(cls, config, options, source.config_path)
+    try:
+        inputs = hf_inputs.build_example_inputs(
+            model, config, batch=options.batch, seq_len=options.seq_len,
+            training=options.mode == "training")
+    except InputError as exc:
+        raise InputError(f"{source.config_path}: {exc}") from None
+    name = cls.__name__
+    graph, note = _export_replicated(model, cls, config, inputs.kwargs, name, options,
+                                     source.config_path)
+    if graph is None:
+        graph = _export(model, inputs.kwargs, name, source.config_path)
+    if note:
+        diagnostics.append(note)
+    _drop_tied_duplicates(graph, model)
+    graph.metadata.update({
+        "hf_model_type": source.model_type,
+        "hf_architecture": name,
+        "hf_config": config_summary(config, source.raw),
+        "hf_input_kind": inputs.kind,
+        "hf_attn_implementation": ATTENTION_IMPLEMENTATION,
+        "example_input_shapes": inputs.shapes,
+    })
+    return LoadedModel(graph=graph, format=FORMAT, path=Path(path), diagnostics=diagnostics)

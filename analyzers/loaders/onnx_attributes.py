@@ -1,0 +1,161 @@
+"""ONNX node attributes as plain Python values; graph attributes become IR subgraphs.
+
+Numbers and lists stay numbers and lists, strings are decoded as UTF-8. A tensor becomes
+``{"dtype", "shape"}`` plus ``"values"`` (a flat list) when it has at most
+:data:`MAX_LISTED_VALUES` elements stored in the file: small constants (a mask fill
+value, a scale) matter to the analyses, big ones are never materialised.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from trnport.analyzers.loaders.onnx_types import dtype_name
+
+if TYPE_CHECKING:
+    from trnport.analyzers.graph import Graph
+    from trnport.analyzers.loaders.onnx_graph import GraphConverter, SubgraphScope
+
+MAX_LISTED_VALUES = 16
+EXTERNAL = 1  # TensorProto.EXTERNAL
+
+# AttributeProto.AttributeType numbers
+FLOAT, INT, STRING, TENSOR, GRAPH = 1, 2, 3, 4, 5
+FLOATS, INTS, STRINGS, TENSORS, GRAPHS = 6, 7, 8, 9, 10
+SPARSE_TENSOR, SPARSE_TENSORS, TYPE_PROTO, TYPE_PROTOS = 11, 12, 13, 14
+# for attributes written without a type (very old files): field that holds the value
+_FIELD_TYPES = (("f", FLOAT), ("i", INT), ("s", STRING), ("t", TENSOR), ("g", GRAPH),
+                ("floats", FLOATS), ("ints", INTS), ("strings", STRINGS),
+                ("tensors", TENSORS), ("graphs", GRAPHS))
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _float32(value: float) -> float:
+    """The shortest decimal that is the same float32, so ``1e-05`` reads as written and
+    not as ``9.999999747378752e-06``."""
+    import numpy  # already loaded by onnx; imported here to keep this module light
+
+    return float(str(numpy.float32(value)))
+
+
+class AttributeDecoder:
+    """Decodes the attributes of one node; recurses into subgraphs through the converter."""
+
+    def __init__(self, converter: GraphConverter) -> None:
+        self.converter = converter
+
+    def decode(self, proto_node: Any, node_name: str,
+               scope: SubgraphScope) -> tuple[dict[str, Any], tuple[Graph, ...]]:
+        """``(attributes, subgraphs)`` of ``proto_node``; subgraph attributes are left out
+        of the dict and each subgraph's ``metadata["attribute"]`` names its attribute."""
+        attributes: dict[str, Any] = {}
+        subgraphs: list[Graph] = []
+        for attribute in proto_node.attribute:
+            kind = attribute.type or _guess_type(attribute)
+            name = attribute.name
+            if kind == INT:
+                attributes[name] = attribute.i
+            elif kind == INTS:
+                attributes[name] = list(attribute.ints)
+            elif kind == FLOAT:
+                attributes[name] = _float32(attribute.f)
+            elif kind == STRING:
+                attributes[name] = _text(attribute.s)
+            elif kind == FLOATS:
+                attributes[name] = [_float32(f) for f in attribute.floats]
+            elif kind == STRINGS:
+                attributes[name] = [_text(s) for s in attribute.strings]
+            elif kind == TENSOR:
+                attributes[name] = self.tensor(attribute.t)
+            elif kind == TENSORS:
+                attributes[name] = [self.tensor(t) for t in attribute.tensors]
+            elif kind == GRAPH:
+                subgraphs.append(self._subgraph(attribute.g, node_name, name, scope))
+            elif kind == GRAPHS:
+                subgraphs.extend(self._subgraph(g, node_name, f"{name}[{i}]", scope)
+                                 for i, g in enumerate(attribute.graphs))
+            elif kind == SPARSE_TENSOR:
+                attributes[name] = self._sparse(attribute.sparse_tensor)
+            elif kind == SPARSE_TENSORS:
+                attributes[name] = [self._sparse(t) for t in attribute.sparse_tensors]
+            elif kind == TYPE_PROTO:
+                attributes[name] = str(attribute.tp.WhichOneof("value"))
+            elif kind == TYPE_PROTOS:
+                attributes[name] = [str(tp.WhichOneof("value")) for tp in attribute.type_protos]
+        return attributes, tuple(subgraphs)
+
+    def tensor(self, tensor: Any) -> dict[str, Any]:
+        """``{"dtype", "shape"}`` of a TensorProto, with ``"values"`` when small and inline."""
+        converter = self.converter
+        shape = converter.checked_dims(tensor.dims, tensor.name or "attribute tensor")
+        dtype = dtype_name(tensor.data_type)
+        summary: dict[str, Any] = {"dtype": dtype, "shape": list(shape)}
+        if tensor.data_location == EXTERNAL:
+            converter.guard.check(tensor, dtype)
+            summary["external"] = True
+        elif math.prod(shape) <= MAX_LISTED_VALUES:
+            values = _small_values(tensor)
+            if values is not None:
+                summary["values"] = values
+        return summary
+
+    def _sparse(self, sparse: Any) -> dict[str, Any]:
+        summary = self.tensor(sparse.values)
+        summary["shape"] = list(self.converter.checked_dims(sparse.dims, "sparse tensor"))
+        summary["sparse"] = True
+        summary.pop("values", None)
+        return summary
+
+    def _subgraph(self, proto: Any, node_name: str, attribute: str,
+                  scope: SubgraphScope) -> Graph:
+        graph = self.converter.convert(proto, scope.names(),
+                                       default_name=f"{node_name}.{attribute}")
+        graph.metadata["attribute"] = attribute
+        graph.metadata["parent"] = node_name
+        return graph
+
+
+def _guess_type(attribute: Any) -> int:
+    for field, kind in _FIELD_TYPES:
+        value = getattr(attribute, field)
+        if (field in ("t", "g") and attribute.HasField(field)) or \
+                (field not in ("t", "g") and value):
+            return kind
+    return 0
+
+
+def _small_values(tensor: Any) -> list[Any] | None:
+    """The values of a small inline tensor as Python numbers (None if they cannot be read).
+
+    float32 values read as their shortest decimal (``1e-05``); narrower floats are exact
+    in a Python float already (``-65504.0``), where a shortest decimal would not be.
+    """
+    from onnx import numpy_helper
+
+    try:
+        array = numpy_helper.to_array(tensor)
+    except Exception:  # odd dtypes or inconsistent data: the values are a nicety
+        return None
+    if array.size > MAX_LISTED_VALUES:
+        return None
+    kind = array.dtype.kind
+    values: list[Any] = []
+    for item in array.reshape(-1):
+        if kind == "b":
+            values.append(bool(item))
+        elif kind in "iu":
+            values.append(int(item))
+        elif kind == "c":
+            values.append(complex(item))
+        elif kind in "SUO":
+            values.append(_text(item) if isinstance(item, bytes) else str(item))
+        else:  # float kinds, and ml_dtypes' bfloat16 / float8 scalars
+            try:
+                values.append(_float32(item) if array.dtype.name == "float32" else float(item))
+            except (TypeError, ValueError):
+                return None
+    return values

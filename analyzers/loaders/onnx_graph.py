@@ -1,0 +1,254 @@
+"""Convert an ONNX ``GraphProto`` (subgraphs included) into the IR, checking its structure.
+
+One pass per graph builds the nodes and checks, on the way, that every input is produced
+before it is read and that no value is produced twice. Only when a graph is out of order
+does a second look decide between a dangling input, a cycle, or a graph that merely needs
+sorting. Tensor data is never read except for attribute tensors of at most
+:data:`MAX_LISTED_VALUES` elements, so external data stays on disk.
+
+Structural problems raise :class:`InputError` without the file name; the loader adds it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Any
+
+from trnport.analyzers.errors import InputError
+from trnport.analyzers.graph import UNKNOWN_LOCATION, Graph, Node, Param, Value
+from trnport.analyzers.loaders.onnx_attributes import AttributeDecoder
+from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx_provenance import ProvenanceReader
+from trnport.analyzers.loaders.onnx_types import MAX_ELEMENTS, TypeReader, dtype_name, shorten
+
+DEFAULT_DOMAINS = ("", "ai.onnx")
+EXTERNAL = 1  # TensorProto.EXTERNAL
+
+
+class GraphConverter:
+    """Converts one model's graphs; holds the per-model caches and counters."""
+
+    def __init__(self, guard: ExternalDataGuard) -> None:
+        self.guard = guard
+        self.types = TypeReader()
+        self.provenance = ProvenanceReader()
+        self.attributes = AttributeDecoder(self)
+        self.notes: list[str] = []
+        self._op_names: dict[tuple[str, str], str] = {}
+
+    def convert(self, proto: Any, outer: tuple[set[str], ...] = (),
+                default_name: str = "graph") -> Graph:
+        """The IR of ``proto``; ``outer`` holds the names visible from enclosing graphs."""
+        graph = Graph(name=proto.name or default_name)
+        values = graph.values
+        available: set[str] = set()
+        initializer_names = self._initializers(proto, graph, available)
+        read_type = self.types.value
+        for info in proto.input:
+            name = info.name
+            if name in initializer_names:
+                continue  # an old-IR input that only gives the initializer a default
+            values[name] = read_type(info)
+            graph.inputs.append(name)
+            available.add(name)
+        for info in proto.value_info:
+            if info.name not in values:
+                values[info.name] = read_type(info)
+        for info in proto.output:
+            known = values.get(info.name)
+            if known is None or known.shape is None:
+                values[info.name] = read_type(info)
+        pending = self._nodes(proto, graph, available, outer)
+        if pending:
+            graph.nodes = self._sorted(graph, available, outer, pending)
+        graph.outputs = [info.name for info in proto.output]
+        self._check_outputs(graph, available, outer)
+        return graph
+
+    def _initializers(self, proto: Any, graph: Graph, available: set[str]) -> set[str]:
+        for tensor in proto.initializer:
+            name = tensor.name
+            if name in available:
+                raise InputError(f"invalid ONNX graph: initializer '{shorten(name)}' "
+                                 "is defined twice")
+            shape = self.checked_dims(tensor.dims, name)
+            dtype = dtype_name(tensor.data_type)
+            external = tensor.data_location == EXTERNAL
+            if external:
+                self.guard.check(tensor, dtype)
+            graph.params.append(Param(name, shape, dtype, "initializer", external))
+            graph.values[name] = Value(name, shape, None if dtype == "undefined" else dtype)
+            available.add(name)
+        for sparse in proto.sparse_initializer:
+            tensor = sparse.values
+            name = tensor.name
+            if name in available:
+                raise InputError(f"invalid ONNX graph: initializer '{shorten(name)}' "
+                                 "is defined twice")
+            shape = self.checked_dims(sparse.dims, name)
+            dtype = dtype_name(tensor.data_type)
+            if tensor.data_location == EXTERNAL:
+                self.guard.check(tensor, dtype)
+            graph.params.append(Param(name, shape, dtype, "initializer",
+                                      tensor.data_location == EXTERNAL))
+            graph.values[name] = Value(name, shape, dtype)
+            available.add(name)
+        return set(available)
+
+    def checked_dims(self, dims: Any, name: str) -> tuple[int, ...]:
+        """``dims`` as a tuple, refusing negative dims or more than :data:`MAX_ELEMENTS`."""
+        shape = tuple(dims)
+        if shape and (min(shape) < 0 or math.prod(shape) > MAX_ELEMENTS):
+            raise InputError(f"invalid ONNX model: tensor '{shorten(name)}' has an absurd "
+                             f"shape {list(shape)}")
+        return shape
+
+    def op_name(self, domain: str, op_type: str) -> str:
+        """``onnx::<OpType>`` for the default domain, ``<domain>::<OpType>`` otherwise."""
+        key = (domain, op_type)
+        name = self._op_names.get(key)
+        if name is None:
+            prefix = "onnx" if domain in DEFAULT_DOMAINS else domain
+            name = self._op_names[key] = f"{prefix}::{op_type}"
+        return name
+
+    def _nodes(self, proto: Any, graph: Graph, available: set[str],
+               outer: tuple[set[str], ...]) -> list[int]:
+        """Append every node of ``proto`` to ``graph``; return indexes read before defined."""
+        values = graph.values
+        nodes = graph.nodes
+        pending: list[int] = []
+        op_name = self.op_name
+        decode = self.attributes.decode
+        provenance = self.provenance
+        from_node_name = provenance.from_node_name
+        scope = SubgraphScope(proto, available, outer)
+        available.add("")  # an omitted optional input is always available
+        for index, proto_node in enumerate(proto.node):
+            op_type = proto_node.op_type
+            inputs = tuple(proto_node.input)
+            outputs = tuple(proto_node.output)
+            if not available.issuperset(inputs) and not _in_outer(inputs, available, outer):
+                pending.append(index)
+            if available.isdisjoint(outputs):
+                available.update(outputs)
+            else:
+                _add_outputs(outputs, available)
+            for name in outputs:
+                if name and name not in values:
+                    values[name] = Value(name)
+            node_name = proto_node.name or f"{op_type}_{index}"
+            attributes: dict[str, Any] = {}
+            subgraphs: tuple[Graph, ...] = ()
+            if proto_node.attribute:
+                attributes, subgraphs = decode(proto_node, node_name, scope)
+            source_op = None
+            if proto_node.metadata_props:
+                location, source_op = provenance.from_metadata(proto_node.metadata_props)
+            elif node_name[0] == "/":
+                location = from_node_name(node_name)
+            else:
+                location = UNKNOWN_LOCATION
+            nodes.append(Node(node_name, op_name(proto_node.domain, op_type), inputs, outputs,
+                              attributes, source_op, location, subgraphs))
+        return pending
+
+    def _sorted(self, graph: Graph, available: set[str], outer: tuple[set[str], ...],
+                pending: list[int]) -> list[Node]:
+        """Graph nodes in topological order, or an error naming the dangling input or cycle."""
+        nodes = graph.nodes
+        for index in pending:
+            node = nodes[index]
+            for name in node.inputs:
+                if name and name not in available and not any(name in s for s in outer):
+                    raise InputError(
+                        f"invalid ONNX graph: node '{shorten(node.name)}' ({node.op}) reads "
+                        f"'{shorten(name)}', which no node, graph input or initializer produces")
+        producer = {out: i for i, node in enumerate(nodes) for out in node.outputs if out}
+        waiting = [0] * len(nodes)
+        readers: dict[int, list[int]] = {}
+        for i, node in enumerate(nodes):
+            for source in {producer[n] for n in node.inputs if n in producer}:
+                waiting[i] += 1
+                readers.setdefault(source, []).append(i)
+        ready = deque(i for i, count in enumerate(waiting) if count == 0)
+        order: list[int] = []
+        while ready:
+            i = ready.popleft()
+            order.append(i)
+            for reader in readers.get(i, ()):
+                waiting[reader] -= 1
+                if waiting[reader] == 0:
+                    ready.append(reader)
+        if len(order) < len(nodes):
+            node = nodes[_node_on_cycle(nodes, producer, waiting)]
+            raise InputError(f"invalid ONNX graph: nodes form a cycle (through node "
+                             f"'{shorten(node.name)}', {node.op})")
+        self.notes.append(f"graph '{shorten(graph.name)}' lists its nodes out of topological "
+                          "order; they were sorted")
+        return [nodes[i] for i in order]
+
+    def _check_outputs(self, graph: Graph, available: set[str],
+                       outer: tuple[set[str], ...]) -> None:
+        seen: set[str] = set()
+        for name in graph.outputs:
+            if name in seen:
+                raise InputError(f"invalid ONNX graph: output '{shorten(name)}' of graph "
+                                 f"'{shorten(graph.name)}' is listed twice")
+            seen.add(name)
+            if name not in available and not any(name in s for s in outer):
+                raise InputError(f"invalid ONNX graph: output '{shorten(name)}' of graph "
+                                 f"'{shorten(graph.name)}' is not produced by any node")
+
+
+def _node_on_cycle(nodes: list[Node], producer: dict[str, int], waiting: list[int]) -> int:
+    """A node on a cycle, found by walking back from a node Kahn's sort never freed.
+
+    Every such node has a producer that was never freed either, so the walk must revisit
+    a node, and the first one revisited lies on a cycle (not merely downstream of one).
+    """
+    current = next(i for i, count in enumerate(waiting) if count)
+    seen: set[int] = set()
+    while current not in seen:
+        seen.add(current)
+        current = next(producer[name] for name in nodes[current].inputs
+                       if name in producer and waiting[producer[name]])
+    return current
+
+
+def _in_outer(names: tuple[str, ...], available: set[str], outer: tuple[set[str], ...]) -> bool:
+    """True when every name missing from ``available`` is visible from an enclosing graph."""
+    return all(name in available or any(name in s for s in outer) for name in names)
+
+
+def _add_outputs(outputs: tuple[str, ...], available: set[str]) -> None:
+    """Add a node's outputs to ``available``, refusing a value produced twice."""
+    for name in outputs:
+        if not name:
+            continue  # an omitted optional output
+        if name in available:
+            raise InputError(f"invalid ONNX graph: value '{shorten(name)}' is produced "
+                             "more than once")
+        available.add(name)
+
+
+class SubgraphScope:
+    """The names a subgraph may read from its enclosing graphs, computed on first need:
+    everything the enclosing graph defines, and what its own enclosing graphs see."""
+
+    __slots__ = ("_available", "_names", "_outer", "_proto")
+
+    def __init__(self, proto: Any, available: set[str], outer: tuple[set[str], ...]) -> None:
+        self._proto = proto
+        self._available = available
+        self._outer = outer
+        self._names: tuple[set[str], ...] | None = None
+
+    def names(self) -> tuple[set[str], ...]:
+        if self._names is None:
+            visible = set(self._available)
+            for node in self._proto.node:
+                visible.update(node.output)
+            self._names = (visible, *self._outer)
+        return self._names

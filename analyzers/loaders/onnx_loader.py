@@ -1,0 +1,202 @@
+"""ONNX models: read the protobuf (never its external data), infer shapes, build the IR.
+
+The file is parsed with ``onnx.load(..., load_external_data=False)``: weights kept in
+external files stay on disk, and inline weights are dropped from memory before shape
+inference (which only needs their dims and dtype). Bad files become one-line
+:class:`InputError`\\ s; a shape-inference failure is only a diagnostic. This module never
+imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from trnport.analyzers.errors import InputError
+from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx_graph import GraphConverter
+from trnport.analyzers.loaders.onnx_types import shorten
+from trnport.analyzers.options import AnalysisOptions
+
+FORMAT = "onnx"
+#: Protobuf cannot parse a message this large; such models must use external data.
+MAX_PROTOBUF_BYTES = 2**31 - 1
+#: Inline tensors with more elements than this lose their bytes before shape inference;
+#: shape-carrying constants (Reshape targets, axes) are far smaller and keep theirs.
+KEEP_INLINE_ELEMENTS = 4096
+#: IR versions beyond this are taken as garbage decoded from a non-ONNX file.
+MAX_IR_VERSION = 64
+# Leading bytes of formats people mistake for ONNX, and what to call them.
+_MAGIC = (
+    (b"PK\x03\x04", "it is a zip archive, e.g. a .pt2 or TorchScript file"),
+    (b"\x89PNG", "it is a PNG image"),
+    (b"\xff\xd8\xff", "it is a JPEG image"),
+    (b"GIF8", "it is a GIF image"),
+    (b"%PDF", "it is a PDF document"),
+    (b"\x1f\x8b", "it is gzip-compressed"),
+    (b"\x7fELF", "it is an executable"),
+    (b"\x80\x02", "it is a Python pickle"),
+    (b"\x80\x04", "it is a Python pickle"),
+    (b"\x80\x05", "it is a Python pickle"),
+    (b"\x93NUMPY", "it is a NumPy array file"),
+)
+
+
+def load(path: Path, options: AnalysisOptions) -> LoadedModel:
+    """Load the ONNX model at ``path`` into the IR, without reading external data."""
+    path = Path(path)
+    model = read_model(path)
+    diagnostics: list[str] = []
+    try:
+        pin_input_shapes(model, options.input_shapes)
+        if options.input_shapes or not declares_every_shape(model.graph):
+            inferred = infer_shapes(model, diagnostics)
+            shapes = "declared" if inferred is model else "inferred"
+        else:
+            inferred, shapes = model, "declared"
+        guard = ExternalDataGuard(path)
+        converter = GraphConverter(guard)
+        graph = converter.convert(inferred.graph, default_name=path.stem)
+    except InputError as error:
+        raise type(error)(f"{path}: {error}") from error
+    graph.metadata.update(model_metadata(inferred))
+    graph.metadata["shapes"] = shapes
+    diagnostics += converter.notes + guard.diagnostics()
+    if len(inferred.functions):
+        names = sorted(f"{f.domain}::{f.name}" for f in inferred.functions)
+        diagnostics.append(f"model defines {len(names)} local function(s) whose bodies are "
+                           f"not expanded: {', '.join(shorten(n, 60) for n in names[:5])}")
+    return LoadedModel(graph=graph, format=FORMAT, path=path, diagnostics=diagnostics)
+
+
+def read_model(path: Path) -> Any:
+    """The parsed ``ModelProto`` of ``path``, or an InputError saying why it is not one."""
+    import onnx
+
+    require_nonempty_file(path)
+    size = path.stat().st_size
+    if size > MAX_PROTOBUF_BYTES:
+        raise InputError(f"{path}: not a valid ONNX model ({size} bytes is over the 2 GiB "
+                         "protobuf limit; large models keep their weights in external data)")
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise InputError(f"{path}: not a valid ONNX model ({what})")
+    try:
+        model = onnx.load(str(path), format="protobuf", load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, onnx's own errors, OSError
+        reason = "corrupt or truncated protobuf data" if type(exc).__name__ == "DecodeError" \
+            else first_line(exc)
+        raise InputError(f"{path}: not a valid ONNX model ({reason})") from exc
+    reason = _envelope_problem(model)
+    if reason:
+        raise InputError(f"{path}: not a valid ONNX model ({reason})")
+    return model
+
+
+def _envelope_problem(model: Any) -> str | None:
+    """Why a decoded message is not a usable ModelProto (protobuf decodes much garbage)."""
+    if not 0 < model.ir_version <= MAX_IR_VERSION:
+        return f"ir_version {model.ir_version} is missing or out of range"
+    if not model.HasField("graph"):
+        return "it has no graph"
+    if model.ir_version >= 3 and not len(model.opset_import):
+        return "it declares no opset"
+    if not len(model.graph.node):
+        return "its graph is empty"
+    return None
+
+
+def pin_input_shapes(model: Any, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Replace symbolic dims of the named graph inputs by the sizes the user gave."""
+    if not shapes:
+        return
+    by_name = {info.name: info for info in model.graph.input}
+    for name, sizes in shapes.items():
+        info = by_name.get(name)
+        if info is None or not info.type.HasField("tensor_type"):
+            known = ", ".join(shorten(i.name, 40) for i in model.graph.input)
+            raise InputError(f"no tensor input named '{shorten(name)}' (inputs: {known})")
+        dims = info.type.tensor_type.shape.dim
+        if not all(isinstance(size, int) and size >= 0 for size in sizes):
+            raise InputError(f"pinned shape {list(sizes)} of input '{shorten(name)}' must "
+                             "hold whole numbers")
+        if len(dims) != len(sizes):
+            raise InputError(f"input '{shorten(name)}' has rank {len(dims)}, but the pinned "
+                             f"shape {list(sizes)} has rank {len(sizes)}")
+        for axis, (dim, size) in enumerate(zip(dims, sizes, strict=True)):
+            if dim.HasField("dim_value") and dim.dim_value != size:
+                raise InputError(f"input '{shorten(name)}' has static size {dim.dim_value} "
+                                 f"on axis {axis}, but the pinned shape asks for {size}")
+            dim.dim_value = size
+
+
+def declares_every_shape(graph: Any) -> bool:
+    """True when the file already gives a shaped tensor type for every node output.
+
+    The torch dynamo exporter writes such files; inferring again would only repeat what
+    torch computed (and is most of the loading time of a big model). Graphs with
+    subgraphs are always inferred, since their bodies are not looked at here.
+    """
+    shaped = {info.name for info in graph.value_info if info.type.tensor_type.HasField("shape")}
+    shaped.update(info.name for info in graph.output
+                  if info.type.tensor_type.HasField("shape"))
+    shaped.add("")
+    for node in graph.node:
+        if not shaped.issuperset(node.output):
+            return False
+        for attribute in node.attribute:
+            if attribute.type in (5, 10):  # GRAPH, GRAPHS
+                return False
+    return True
+
+
+def infer_shapes(model: Any, diagnostics: list[str]) -> Any:
+    """``model`` with inferred value shapes, or ``model`` itself (and a note) on failure."""
+    import onnx
+
+    _drop_inline_weights(model.graph)
+    try:
+        return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except Exception as exc:  # InferenceError, ValueError, RuntimeError from the C++ side
+        diagnostics.append(f"shape inference failed ({first_line(exc)}); only the shapes "
+                           "declared in the file are known")
+        return model
+
+
+def _drop_inline_weights(graph: Any) -> None:
+    """Clear the bytes of big inline initializers: only dims and dtype are used after this,
+    and shape inference would otherwise copy every weight twice."""
+    for tensor in graph.initializer:
+        if tensor.data_location == 1:  # external: nothing inline
+            continue
+        count = 1
+        for dim in tensor.dims:
+            count *= dim
+        if count > KEEP_INLINE_ELEMENTS:
+            for field in ("raw_data", "float_data", "int32_data", "int64_data",
+                          "double_data", "uint64_data", "string_data"):
+                tensor.ClearField(field)
+
+
+def model_metadata(model: Any) -> dict[str, Any]:
+    """Facts about the model that analyses read from ``Graph.metadata``."""
+    opset: dict[str, int] = {}
+    for entry in model.opset_import:
+        domain = "" if entry.domain == "ai.onnx" else entry.domain
+        opset[domain] = entry.version
+    initializers = {t.name for t in model.graph.initializer}
+    return {
+        "opset": opset,
+        "default_opset": opset.get(""),
+        "ir_version": model.ir_version,
+        "producer_name": model.producer_name,
+        "producer_version": model.producer_version,
+        "model_inputs": [i.name for i in model.graph.input if i.name not in initializers],
+        # free-form key/values, e.g. the torch exporter's symbolic-dim ranges under
+        # "pkg.torch.export.ExportedProgram.range_constraints"; cut to keep reports small
+        "model_metadata": {p.key: shorten(p.value, 500) for p in model.metadata_props},
+        "graph_metadata": {p.key: shorten(p.value, 500) for p in model.graph.metadata_props},
+    }

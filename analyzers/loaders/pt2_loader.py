@@ -1,0 +1,226 @@
+"""Read a ``torch.export.save`` archive (``.pt2``) without unpickling or loading weights.
+
+Why not ``torch.export.load``: in torch 2.13 it is not a weights-only path. Its
+``pt2_archive._package.load_pt2`` reads the example inputs with
+``serde.serialize.deserialize_torch_artifact``, which retries with
+``torch.load(weights_only=False)`` when the safe load fails; it loads weights and constants
+marked ``use_pickle`` with ``torch.load(weights_only=False)``, opaque constants with
+``pickle.loads``, and dlopens AOTInductor libraries found under ``data/aotinductor/``. Any of
+those runs code chosen by whoever wrote the file.
+
+So this loader reads only JSON: the program (``models/<name>.json``, turned into torch's
+schema dataclasses by ``_bytes_to_dataclass``) and nothing else. Parameters, buffers and
+constants are rebuilt as ``meta`` tensors from the shapes and dtypes the graph itself records,
+and ``ExportedProgramDeserializer`` is given no example inputs. No byte of weight data is read
+(a 7B archive costs the same as a toy), and the deserializer resolves op targets only by
+attribute lookup on ``torch``, ``operator`` and ``math``, never by importing named modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from trnport.analyzers.errors import InputError
+from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.options import AnalysisOptions
+
+#: A program JSON larger than this is refused instead of decompressed (zip-bomb guard).
+MAX_PROGRAM_JSON_BYTES = 1 << 30
+_NOT_PT2 = "not a torch.export .pt2 archive"
+#: Installed libraries whose output classes a saved program may name as pytree nodes.
+PYTREE_LIBRARIES = frozenset({"transformers", "diffusers", "timm", "torchvision"})
+_UNREGISTERED_PYTREE = re.compile(r"Deserializing ([\w.]+) in pytree is not registered")
+
+
+def load(path: Path, options: AnalysisOptions) -> LoadedModel:
+    """Load ``path`` as an ExportedProgram archive and convert it to core-ATen :class:`Graph`."""
+    require_nonempty_file(path)
+    if _is_torchscript_or_pickle_zip(path):
+        from trnport.analyzers.loaders import torchscript_loader
+
+        return torchscript_loader.load(path, options)  # it explains or refuses the file itself
+    model_name, program_json = _read_program_json(path)
+    program = _deserialize(path, program_json)
+    from trnport.analyzers.loaders.torch_graph import graph_from_exported_program
+
+    try:
+        graph = graph_from_exported_program(program, path.stem)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    graph.metadata["pt2_model_name"] = model_name
+    return LoadedModel(graph=graph, format="pt2", path=path)
+
+
+def _is_torchscript_or_pickle_zip(path: Path) -> bool:
+    """A zip written by torch.jit.save or torch.save (data.pkl, no archive_format entry)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return (any(n.endswith("data.pkl") for n in names)
+            and not any(n.endswith("archive_format") for n in names))
+
+
+def _read_program_json(path: Path) -> tuple[str, bytes]:
+    """Check the archive layout and return (model name, the program's JSON bytes)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            root = _archive_root(path, archive, names)
+            models = sorted(
+                n[len(root) + len("models/"):-len(".json")]
+                for n in names
+                if n.startswith(f"{root}models/") and n.endswith(".json")
+            )
+            if not models:
+                raise InputError(f"{path}: {_NOT_PT2} (the archive holds no models/*.json)")
+            model_name = "model" if "model" in models else models[0]
+            info = archive.getinfo(f"{root}models/{model_name}.json")
+            if info.file_size > MAX_PROGRAM_JSON_BYTES:
+                raise InputError(f"{path}: program JSON is {info.file_size} bytes; refusing it")
+            return model_name, archive.read(info)
+    except InputError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"{path}: {_NOT_PT2} ({first_line(exc)})") from exc
+    except (OSError, EOFError, ValueError, RuntimeError) as exc:  # truncated or corrupt member
+        raise InputError(f"{path}: cannot read the archive: {first_line(exc)}") from exc
+
+
+def _archive_root(path: Path, archive: zipfile.ZipFile, names: list[str]) -> str:
+    """The folder every entry lives in (``<name>/``), after checking ``archive_format``."""
+    root = names[0].split("/", 1)[0] + "/" if names and "/" in names[0] else ""
+    format_entry = f"{root}archive_format"
+    if format_entry in names and archive.read(format_entry).strip() == b"pt2":
+        return root
+    if any(n.endswith("serialized_exported_program.json") for n in names):
+        raise InputError(
+            f"{path}: a torch.export archive in the pre-2.7 layout; re-save it with "
+            "torch.export.save from a current torch"
+        )
+    raise InputError(f"{path}: {_NOT_PT2} (no archive_format entry)")
+
+
+def _deserialize(path: Path, program_json: bytes) -> Any:
+    """ExportedProgram from its JSON, with meta tensors standing in for every weight."""
+    import torch
+    from torch._export.serde import schema
+    from torch._export.serde.serialize import ExportedProgramDeserializer, _bytes_to_dataclass
+
+    try:
+        serialized = _bytes_to_dataclass(schema.ExportedProgram, program_json)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: program JSON is corrupt: {first_line(exc)}") from exc
+    except Exception as exc:  # the schema walker raises KeyError/TypeError/... on bad fields
+        raise InputError(f"{path}: program JSON does not match torch's schema: "
+                         f"{first_line(exc)}") from exc
+    state_dict, constants = _meta_weights(path, serialized, torch)
+    imported: set[str] = set()
+    while True:
+        try:
+            program = ExportedProgramDeserializer().deserialize(
+                serialized, state_dict, constants, None
+            )
+            break
+        except Exception as exc:
+            if not _import_pytree_owner(exc, imported):
+                raise InputError(f"{path}: torch cannot deserialize the program: "
+                                 f"{first_line(exc)}") from exc
+    _weights_as_graph_fakes(program, torch)
+    return program
+
+
+def _import_pytree_owner(error: Exception, imported: set[str]) -> bool:
+    """Import the library that registers a pytree type the program names, if it is trusted.
+
+    A program exported from a Hugging Face model returns ``transformers.modeling_outputs``
+    classes, which only exist as pytree nodes once transformers is imported. Only installed
+    libraries on :data:`PYTREE_LIBRARIES` are imported, each at most once; never a module
+    the file could choose freely.
+    """
+    match = _UNREGISTERED_PYTREE.search(str(error))
+    if match is None:
+        return False
+    module = match.group(1).rsplit(".", 1)[0]
+    if module.split(".")[0] not in PYTREE_LIBRARIES or module in imported:
+        return False
+    imported.add(module)
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _weights_as_graph_fakes(program: Any, torch: Any) -> None:
+    """Swap the meta weights for the placeholders' own fake tensors.
+
+    The meta tensors only satisfy the deserializer's signature check. Decomposition retraces
+    with the weights, and a ``meta`` weight next to a ``cpu`` input fails the device check; the
+    placeholder's FakeTensor has the recorded device and belongs to the program's fake mode.
+    """
+    from torch.export.graph_signature import InputKind
+
+    placeholders = {n.name: n for n in program.graph.nodes if n.op == "placeholder"}
+    for spec in program.graph_signature.input_specs:
+        if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
+            continue
+        fake = placeholders[spec.arg.name].meta.get("val")
+        if fake is None:
+            continue
+        if spec.kind == InputKind.PARAMETER:
+            fake = torch.nn.Parameter(fake, requires_grad=False)
+        # ExportedProgram exposes these dicts read-only; they are its own storage
+        store = program._state_dict if spec.target in program._state_dict else program._constants
+        store[spec.target] = fake
+
+
+def _meta_weights(path: Path, serialized: Any, torch: Any) -> tuple[dict, dict]:
+    """State dict and constants as ``meta`` tensors shaped like the graph's placeholders."""
+    from torch._export.serde.serialize import deserialize_scalar_type
+
+    graph = serialized.graph_module.graph
+    state_dict: dict[str, Any] = {}
+    constants: dict[str, Any] = {}
+    for spec in serialized.graph_module.signature.input_specs:
+        kind = spec.type
+        if kind == "parameter":
+            target, arg, store = spec.parameter.parameter_name, spec.parameter.arg, state_dict
+        elif kind == "buffer":
+            target, arg = spec.buffer.buffer_name, spec.buffer.arg
+            # torch keeps non-persistent buffers with the constants, not in the state dict
+            store = state_dict if spec.buffer.persistent else constants
+        elif kind == "tensor_constant":
+            target, arg = spec.tensor_constant.tensor_constant_name, spec.tensor_constant.arg
+            store = constants
+        elif kind == "custom_obj":
+            raise InputError(
+                f"{path}: the program holds TorchBind custom objects, which cannot be read "
+                "without running their code"
+            )
+        else:
+            continue
+        meta = graph.tensor_values.get(arg.name)
+        if meta is None:
+            raise InputError(f"{path}: no shape recorded for weight {target!r}")
+        try:
+            sizes = [s.as_int for s in meta.sizes]
+            strides = [s.as_int for s in meta.strides]
+            if any(not isinstance(n, int) for n in (*sizes, *strides)):
+                raise ValueError("symbolic weight shape")
+            tensor = torch.empty_strided(
+                sizes, strides, dtype=deserialize_scalar_type(meta.dtype), device="meta"
+            )
+        except Exception as exc:
+            raise InputError(f"{path}: unusable shape for weight {target!r}: "
+                             f"{first_line(exc)}") from exc
+        if kind == "parameter":
+            tensor = torch.nn.Parameter(tensor, requires_grad=bool(meta.requires_grad))
+        store[target] = tensor
+    return state_dict, constants
