@@ -1,6 +1,6 @@
 """The engine's one entry point: ``analyze(source, options) -> Report``.
 
-Stages run in order — load, coverage, findings, report — each announced through
+Stages run in order — load, coverage, memory, findings, report — each announced through
 ``progress(stage, fraction)``; ``cancel()`` is polled between stages and inside long ones,
 and a True answer raises :class:`AnalysisCancelled`.
 """
@@ -31,7 +31,7 @@ from trnport.analyzers.report.model import (
 
 ProgressCallback = Callable[[str, float], None]
 CancelCallback = Callable[[], bool]
-STAGES = ("load", "coverage", "findings", "report")
+STAGES = ("load", "coverage", "memory", "findings", "report")
 
 
 def _file_digest(path: Path) -> str:
@@ -76,6 +76,7 @@ def analyze(
     """
     from trnport.analyzers.coverage import assess_coverage
     from trnport.analyzers.kb import load_kb
+    from trnport.analyzers.memory import assess_memory
     from trnport.analyzers.rules import run_rules
 
     options = options or AnalysisOptions()
@@ -91,11 +92,14 @@ def analyze(
     stages.enter("coverage")
     coverage = assess_coverage(loaded.graph, kb, profile, target, options)
 
+    stages.enter("memory")
+    memory = assess_memory(loaded.graph, kb, profile, target, options, coverage=coverage)
+
     stages.enter("findings")
-    findings = run_rules(loaded.graph, coverage, kb, profile, target, options)
+    findings = run_rules(loaded.graph, coverage, kb, profile, target, options, memory=memory)
 
     stages.enter("report")
-    report = _build_report(loaded, options, kb, profile, target, coverage, findings)
+    report = _build_report(loaded, options, kb, profile, target, coverage, findings, memory)
     stages.done()
     return report
 
@@ -136,7 +140,7 @@ def _module_rows(loaded: LoadedModel, coverage) -> tuple[ModuleRow, ...]:
     )
 
 
-def _build_report(loaded, options, kb, profile, target, coverage, findings) -> Report:
+def _build_report(loaded, options, kb, profile, target, coverage, findings, memory) -> Report:
     by_status = dict.fromkeys(STATUSES, 0)
     for verdict in coverage.verdicts:
         by_status[verdict.status] += 1
@@ -166,4 +170,5 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings) -> R
         operators=_operator_rows(loaded, coverage),
         diagnostics=tuple(loaded.diagnostics),
         modules=_module_rows(loaded, coverage),
+        memory=memory.to_dict(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trnport.analyzers.memory.text import render_memory
 from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
 
 _MAX_OPERATOR_ROWS = 25
@@ -53,6 +54,9 @@ def render_text(report: Report) -> str:
             if at:
                 lines.append(f"      at {at}")
             lines.append(f"      fix: {finding.fix}")
+    memory_lines = render_memory(report.memory)
+    if memory_lines:
+        lines += ["", *memory_lines]
     rows = sorted(report.operators, key=lambda r: (STATUSES.index(r.status) * -1, -r.count))
     if rows:
         lines += ["", "OPERATORS (not fully supported first):"]

@@ -7,10 +7,12 @@ from trnport.analyzers.rules.base import RuleContext, RuleInfo
 from trnport.analyzers.rules.registry import all_rules, find_rule
 
 
-def run_rules(graph, coverage, kb, profile, target, options) -> list[Finding]:
-    """Every rule's findings, most severe first, then by code and source position."""
+def run_rules(graph, coverage, kb, profile, target, options, *, memory=None) -> list[Finding]:
+    """Every rule's findings, most severe first, then by code and source position.
+
+    ``memory`` is the memory assessment; without it the memory rules stay silent."""
     context = RuleContext(graph=graph, coverage=coverage, kb=kb, profile=profile,
-                          target=target, options=options)
+                          target=target, options=options, memory=memory)
     findings = [finding for rule in all_rules() for finding in rule.check(context)]
     findings.sort(key=lambda f: (SEVERITIES.index(f.severity), f.code,
                                  f.location.file or "", f.location.line or 0, f.message))

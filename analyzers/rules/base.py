@@ -40,6 +40,7 @@ class RuleContext:
     profile: Any
     target: Any
     options: AnalysisOptions
+    memory: Any = None  # MemoryResult of trnport.analyzers.memory, when assessed
 
 
 def _location(node: Node) -> Location:

@@ -22,6 +22,10 @@ RULE_MODULES: dict[str, str] = {
     "TRN204": "trn204_fp8_variant_unsupported",
     "TRN205": "trn205_integer_compute_on_float_path",
     "TRN301": "trn301_data_dependent_output_shape",
+    "TRN401": "trn401_does_not_fit_per_core",
+    "TRN402": "trn402_needs_tensor_parallel",
+    "TRN403": "trn403_sharding_constraint",
+    "TRN404": "trn404_instruction_count_risk",
 }
 
 

@@ -63,7 +63,8 @@ def _example_options(code: str):
     if first.startswith("# trnport:"):
         words = shlex.split(first.split(":", 1)[1])
         for flag, value in zip(words[::2], words[1::2], strict=True):
-            settings[flag.lstrip("-").replace("-", "_")] = value
+            # numeric flags (--tp 8, --batch 4) are ints in AnalysisOptions
+            settings[flag.lstrip("-").replace("-", "_")] = int(value) if value.isdigit() else value
     return AnalysisOptions(**settings)
 
 

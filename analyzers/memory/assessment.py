@@ -1,0 +1,145 @@
+"""Assemble the memory and compute assessment of one graph for one set of options.
+
+This is the framework- and knowledge-base-free core of :func:`trnport.analyzers.memory.
+assess_memory`: it takes the per-core budgets already read from the knowledge base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from trnport.analyzers.graph.ir import Graph
+from trnport.analyzers.memory.activations import profile_activations
+from trnport.analyzers.memory.dtypes import WEIGHT_BYTES, DtypePolicy
+from trnport.analyzers.memory.fit import (
+    Layout,
+    MemoryModel,
+    nearby_values,
+    pp_values,
+    tp_values,
+)
+from trnport.analyzers.memory.flops import flops_by_status, profile_compute
+from trnport.analyzers.memory.hardware import CoreBudget
+from trnport.analyzers.memory.instructions import estimate_instructions
+from trnport.analyzers.memory.kv_cache import decoder_kv_spec
+from trnport.analyzers.memory.params import summarize_params
+from trnport.analyzers.memory.result import MemoryResult, TargetFit
+from trnport.analyzers.memory.roofline import forward_workload, roofline
+from trnport.analyzers.memory.scaling import shape_context
+from trnport.analyzers.memory.sharding import sharding_issues
+from trnport.analyzers.memory.training_state import training_state
+from trnport.analyzers.options import AnalysisOptions
+
+COMMON_ASSUMPTIONS = (
+    "weights, KV heads and layers are split evenly by TP and PP; norms are counted as split",
+    "activations at other batches and lengths are rescaled from the exported shapes",
+    "usable HBM = HBM per logical core - microcode (96 MB per physical core) - one 512 MB "
+    "scratchpad page; DMA rings and collectives buffers are not subtracted",
+    "roofline: weights read once, elementwise ops fused into matmuls/convolutions/attention, "
+    "work split evenly over TP ranks; collectives not costed",
+)
+INFERENCE_ASSUMPTIONS = (
+    "activation peak: eager live bytes over the topological order (views share storage, no "
+    "fusion); activations whose last dimension is the hidden size are replicated across TP",
+)
+TRAINING_ASSUMPTIONS = (
+    "saved activations: every tensor the forward produces (upper bound), no activation "
+    "checkpointing; sequence parallelism splits them by TP; pipeline stages hold 1/PP",
+    "training step = 3x the forward FLOPs and traffic plus one read and write of the "
+    "training state",
+)
+FUSED_ATTENTION_ASSUMPTION = (
+    "decoder from a Hugging Face config: attention runs as a fused kernel (NeuronX "
+    "Distributed), so the eager graph's attention scores are not counted in the fit"
+)
+
+
+def uses_fused_attention(graph: Graph) -> bool:
+    """True for decoders built from a Hugging Face config: the loader exports eager attention
+    (explicit scores) for coverage, but they are served and trained on Neuron through NeuronX
+    Distributed, whose attention kernels (flash attention; NKI attention CTE/TKG) never hold
+    the ``[batch, heads, seq, seq]`` scores in HBM."""
+    return decoder_kv_spec(graph) is not None and \
+        graph.metadata.get("hf_attn_implementation") == "eager"
+
+
+def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, *,
+                    other_budgets: Sequence[CoreBudget] = (), compute_dtype: str | None = None,
+                    coverage_verdicts=None) -> MemoryResult:
+    """Memory fit, compute and size risks of ``graph`` under ``options`` on ``budget``'s core.
+
+    The chosen layout is ``--tp``/``--pp`` at ``--batch`` (the export's batch when left at
+    1, e.g. a Python file's example inputs) and ``--seq-len`` (else the export's length).
+    ``other_budgets`` are other target families to summarise (smallest TP, roofline);
+    ``compute_dtype`` is the dtype matmuls run in (defaults to ``options.dtype``);
+    ``coverage_verdicts`` (objects with ``.node`` and ``.status``) weight coverage by FLOPs.
+    """
+    training = options.mode == "training"
+    policy = DtypePolicy.for_graph(graph, options.dtype)
+    params = summarize_params(graph, policy)
+    context = shape_context(graph, options.batch, options.seq_len)
+    activations = profile_activations(graph, policy, context)
+    kv = None if training else decoder_kv_spec(graph)
+    state = training_state(params.parameters, options.dtype, options.optimizer,
+                           zero1=options.zero1, dp=options.dp) if training else None
+    fused = uses_fused_attention(graph)
+
+    def model_for(core: CoreBudget) -> MemoryModel:
+        return MemoryModel(params=params, activations=activations, kv_cache=kv, training=state,
+                           activation_element_bytes=policy.activation_bytes, budget=core,
+                           fused_attention=fused)
+
+    model = model_for(budget)
+    chosen = Layout(options.tp, options.pp,
+                    options.batch if options.batch != 1 else context.batch,
+                    options.seq_len or context.seq_len)
+    axes = _axes(graph, budget, chosen, context.dims.layers)
+    smallest = model.smallest_tp(axes["tp"], chosen.pp, chosen.batch, chosen.seq_len)
+    targets = tuple(
+        TargetFit(budget=core, chosen=model_for(core).usage(chosen),
+                  smallest_tp=model_for(core).smallest_tp(
+                      tp_values(core.max_cores, chosen.tp), chosen.pp, chosen.batch,
+                      chosen.seq_len))
+        for core in (budget, *other_budgets))
+    effective_tp = max(options.tp, smallest or 1)
+    compute = profile_compute(graph, policy, context.symbols)
+    workload = forward_workload(compute.total_flops, params.total_bytes, compute.anchor_bytes,
+                                state.total_bytes if state else None)
+    estimates = [roofline(workload, budget, dtype, effective_tp)
+                 for dtype in WEIGHT_BYTES if budget.peak_flops(dtype)]
+    compute_dtype = compute_dtype or options.dtype
+    estimates += [roofline(workload, core, compute_dtype, effective_tp)
+                  for core in other_budgets if core.peak_flops(compute_dtype)]
+    return MemoryResult(
+        mode=options.mode, dtype=options.dtype, compute_dtype=compute_dtype, budget=budget,
+        params=params, activations=activations, kv_cache=kv, training=state, model=model,
+        chosen=model.usage(chosen), axes=axes,
+        grid=tuple(model.usage(Layout(tp, pp, b, s)) for pp in axes["pp"]
+                   for s in axes["seq_len"] for b in axes["batch"] for tp in axes["tp"]),
+        smallest_tp=smallest,
+        largest_batch={tp: model.largest_batch(tp, chosen.pp, chosen.seq_len)
+                       for tp in axes["tp"]},
+        targets=targets, compute=compute, workload=workload, roofline=tuple(estimates),
+        instructions=estimate_instructions(graph, context.symbols, tp=effective_tp,
+                                           training=training),
+        sharding=tuple(sharding_issues(graph, effective_tp, context.symbols)),
+        flops_by_status=(flops_by_status(compute, coverage_verdicts)
+                         if coverage_verdicts is not None else None),
+        assumptions=COMMON_ASSUMPTIONS
+        + (TRAINING_ASSUMPTIONS if training else INFERENCE_ASSUMPTIONS)
+        + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ()),
+    )
+
+
+def _axes(graph: Graph, budget: CoreBudget, chosen: Layout,
+          layers: int | None) -> dict[str, tuple]:
+    """TP up to the budget's cores; PP 1, 2, 4; a few batches and lengths around the choice
+    (lengths capped at the model's maximum positions)."""
+    max_positions = (graph.metadata.get("hf_config") or {}).get("max_position_embeddings")
+    return {
+        "tp": tuple(tp_values(budget.max_cores, chosen.tp)),
+        "pp": tuple(pp_values(chosen.pp, layers)),
+        "batch": tuple(nearby_values(chosen.batch)),
+        "seq_len": (tuple(nearby_values(chosen.seq_len, max_positions)) if chosen.seq_len
+                    else (None,)),
+    }

@@ -1,0 +1,50 @@
+"""Shared wording and locations for the TRN4xx memory findings (the rules stay small)."""
+
+from __future__ import annotations
+
+from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.memory.fit import CoreUsage
+from trnport.analyzers.memory.locate import first_located, first_user_of_param, node_named
+from trnport.analyzers.memory.result import MemoryResult
+from trnport.analyzers.memory.text import human_bytes
+from trnport.analyzers.report.model import Location
+
+HBM_SOURCE = ("FACTS.md §6 (HBM per core, runtime overheads: aws-neuron-sdk "
+              "neuron-runtime/explore/device-memory.rst); out-of-memory errors NCC_EOOM001/"
+              "EOOM002/EVRF009/EXSP001 (compiler/error-codes/*.rst)")
+
+
+def describe_layout(usage: CoreUsage) -> str:
+    layout = usage.layout
+    seq = f", seq_len {layout.seq_len}" if layout.seq_len else ""
+    return f"tp {layout.tp}, pp {layout.pp}, batch {layout.batch}{seq}"
+
+
+def describe_usage(usage: CoreUsage, family: str) -> str:
+    """The per-core total against the usable HBM, then each component, largest first."""
+    parts = sorted(((size, name) for name, size in usage.components.items() if size),
+                   reverse=True)
+    listed = ", ".join(f"{name.replace('_', ' ')} {human_bytes(size)}" for size, name in parts)
+    return (f"one NeuronCore needs {human_bytes(usage.total_bytes)} of the "
+            f"{human_bytes(usage.usable_bytes)} usable per {family} core "
+            f"({usage.utilization:.0%}): {listed}")
+
+
+def culprit_node(graph: Graph, memory: MemoryResult, usage: CoreUsage) -> Node | None:
+    """The node to point at: the activation peak when activations dominate, else the first
+    reader of the largest weight."""
+    components = usage.components
+    biggest = max(components, key=components.get) if components else None
+    if biggest == "activations":
+        node = node_named(graph, memory.activations.peak_node_at(memory.model.scale(
+            usage.layout)))
+    else:
+        node = first_user_of_param(graph, memory.params.largest)
+    return first_located(graph, node)
+
+
+def location_of(node: Node | None) -> Location:
+    if node is None:
+        return Location()
+    return Location(file=node.location.file, line=node.location.line,
+                    module=node.location.module)

@@ -1,0 +1,216 @@
+"""Floating-point operations and bytes moved, per node and by module.
+
+Exact for matrix products (``2·M·N·K``: ``mm``, ``addmm``, ``bmm``, ``baddbmm``, ``matmul``,
+``linear``, ONNX ``MatMul``/``Gemm``, plus one add per output for a bias), convolutions
+(``2 × output elements × C_in/groups × kernel volume``; transposed convolutions count per
+*input* element) and fused attention (``2·L·S·E + 2·L·S·Ev`` per batch-head, plus about 5
+operations per score for the softmax). Elsewhere approximate: one operation per output
+element for elementwise ops (a few for softmax, norms and GELU: :data:`.ops.HEAVY_ELEMENTWISE`),
+one per input element for reductions and pooling, none for views and pure data movement.
+
+*Bytes moved* by a node are its input and output bytes under the run dtype (views move
+nothing): the traffic of an unfused execution, used for per-module arithmetic intensity.
+The roofline (:mod:`.roofline`) uses a fused estimate instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.memory.dtypes import DtypePolicy
+from trnport.analyzers.memory.ops import (
+    ALIAS_PACKETS,
+    ATTENTION_PACKETS,
+    CONV_PACKETS,
+    DATA_MOVEMENT_PACKETS,
+    HEAVY_ELEMENTWISE,
+    MATMUL_PACKETS,
+    REDUCTION_PACKETS,
+    op_packet,
+)
+from trnport.analyzers.memory.scaling import numel, resolve_shape
+
+NO_MODULE = "(top level)"
+_BIAS_FIRST = frozenset({"aten.addmm", "aten.baddbmm", "aten.addbmm", "aten.addmv"})
+
+
+@dataclass(frozen=True)
+class NodeCost:
+    flops: int
+    bytes_moved: int
+    #: activation bytes read and written by a matmul, convolution or attention (0 elsewhere):
+    #: the traffic left when everything between those ops is fused into them
+    anchor_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class ComputeProfile:
+    """FLOPs and bytes of one forward pass at the export's shapes."""
+
+    node_costs: Mapping[str, NodeCost]
+    modules: Mapping[str, NodeCost]
+
+    @property
+    def total_flops(self) -> int:
+        return sum(c.flops for c in self.node_costs.values())
+
+    @property
+    def bytes_moved(self) -> int:
+        return sum(c.bytes_moved for c in self.node_costs.values())
+
+    @property
+    def anchor_bytes(self) -> int:
+        return sum(c.anchor_bytes for c in self.node_costs.values())
+
+    def top_modules(self, count: int = 15) -> list[dict]:
+        """The ``count`` module paths (any depth) with the most FLOPs, with their share."""
+        total = self.total_flops or 1
+        ranked = sorted(self.modules.items(), key=lambda item: (-item[1].flops, item[0]))
+        return [{"module": path, "flops": cost.flops, "share": round(cost.flops / total, 4),
+                 "bytes_moved": cost.bytes_moved,
+                 "intensity": round(cost.flops / cost.bytes_moved, 2) if cost.bytes_moved
+                 else None}
+                for path, cost in ranked[:count] if cost.flops]
+
+
+class _Sizer:
+    """Shapes and byte sizes of values; weights (and views of them) sized as weights."""
+
+    def __init__(self, graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int]):
+        self.graph, self.policy, self.symbols = graph, policy, symbols
+        self.weights = set(graph.metadata.get("param_inputs", {})) | {p.name for p in graph.params}
+        for node in graph.nodes:
+            if op_packet(node.op) in ALIAS_PACKETS and node.inputs and \
+                    node.inputs[0] in self.weights:
+                self.weights.update(o for o in node.outputs if o)
+
+    def shape(self, name: str) -> tuple[int, ...] | None:
+        return resolve_shape(self.graph.values.get(name), self.symbols) if name else None
+
+    def nbytes(self, name: str) -> float:
+        value, shape = self.graph.values.get(name) if name else None, self.shape(name)
+        if value is None or shape is None:
+            return 0
+        if name in self.weights:
+            return numel(shape) * self.policy.weight_element_bytes(value.dtype or "float32")
+        return numel(shape) * self.policy.activation_element_bytes(value.dtype)
+
+
+def _first_shape(sizer: _Sizer, names) -> tuple[int, ...] | None:
+    return next((s for s in (sizer.shape(n) for n in names) if s is not None), None)
+
+
+def node_flops(node: Node, sizer: _Sizer) -> int:
+    """FLOPs of one node (see the module docstring for what is exact)."""
+    packet = op_packet(node.op)
+    if packet in ALIAS_PACKETS or packet in DATA_MOVEMENT_PACKETS:
+        return 0
+    out = _first_shape(sizer, node.outputs)
+    outputs = numel(out) if out is not None else 0
+    if packet in MATMUL_PACKETS:
+        return _matmul_flops(node, packet, sizer, outputs)
+    if packet in CONV_PACKETS:
+        return _conv_flops(node, packet, sizer, outputs)
+    if packet in ATTENTION_PACKETS:
+        return _attention_flops(node, sizer)
+    if packet in REDUCTION_PACKETS:
+        shape = sizer.shape(node.inputs[0]) if node.inputs else None
+        return numel(shape) if shape is not None else outputs
+    return HEAVY_ELEMENTWISE.get(packet, 1) * outputs
+
+
+def _matmul_flops(node: Node, packet: str, sizer: _Sizer, outputs: int) -> int:
+    operands = list(node.inputs)
+    bias = None
+    if packet in _BIAS_FIRST and len(operands) >= 3:
+        bias, operands = operands[0], operands[1:]
+    elif packet in ("aten.linear", "onnx::Gemm") and len(operands) >= 3:
+        bias = operands[2]
+    left = sizer.shape(operands[0]) if operands else None
+    if not left:
+        return 2 * outputs
+    contraction = left[-1]
+    if packet == "onnx::Gemm" and node.attributes.get("transA") and len(left) == 2:
+        contraction = left[0]
+    if packet == "aten.dot":
+        outputs = 1
+    return 2 * outputs * contraction + (outputs if bias else 0)
+
+
+def _conv_flops(node: Node, packet: str, sizer: _Sizer, outputs: int) -> int:
+    weight = sizer.shape(node.inputs[1]) if len(node.inputs) > 1 else None
+    if not weight or not weight[0]:
+        return 2 * outputs
+    per_element = numel(weight) // weight[0]
+    transposed = bool(node.attributes.get("transposed")) or packet in (
+        "onnx::ConvTranspose", "aten.conv_transpose1d", "aten.conv_transpose2d",
+        "aten.conv_transpose3d")
+    if transposed:
+        source = sizer.shape(node.inputs[0])
+        flops = 2 * (numel(source) if source else outputs) * per_element
+    else:
+        flops = 2 * outputs * per_element
+    has_bias = len(node.inputs) > 2 and bool(node.inputs[2])
+    return flops + (outputs if has_bias else 0)
+
+
+def _attention_flops(node: Node, sizer: _Sizer) -> int:
+    shapes = [sizer.shape(n) for n in node.inputs[:3]]
+    if len(shapes) < 3 or any(s is None or len(s) < 2 for s in shapes):
+        out = _first_shape(sizer, node.outputs)
+        return numel(out) if out else 0
+    query, key, value = shapes
+    length, embed = query[-2], query[-1]
+    source = key[-2]
+    batch_heads = numel(query) // max(1, length * embed)
+    scores = batch_heads * length * source
+    return 2 * scores * embed + 2 * scores * value[-1] + 5 * scores
+
+
+def _module_prefixes(module: str | None) -> list[str]:
+    if not module:
+        return [NO_MODULE]
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def profile_compute(graph: Graph, policy: DtypePolicy,
+                    symbols: Mapping[str, int]) -> ComputeProfile:
+    """FLOPs and bytes of every node of ``graph`` and totals by module path prefix."""
+    sizer = _Sizer(graph, policy, symbols)
+    costs: dict[str, NodeCost] = {}
+    modules: dict[str, list[float]] = {}
+    for node in graph.nodes:
+        packet = op_packet(node.op)
+        if packet in ALIAS_PACKETS:
+            cost = NodeCost(0, 0)
+        else:
+            moved = sum(sizer.nbytes(n) for n in (*node.inputs, *node.outputs))
+            anchor = 0.0
+            if packet in MATMUL_PACKETS or packet in CONV_PACKETS or packet in ATTENTION_PACKETS:
+                anchor = sum(sizer.nbytes(n) for n in (*node.inputs, *node.outputs)
+                             if n not in sizer.weights)
+            cost = NodeCost(node_flops(node, sizer), math.ceil(moved), math.ceil(anchor))
+        costs[node.name] = cost
+        for prefix in _module_prefixes(node.location.module):
+            totals = modules.setdefault(prefix, [0, 0])
+            totals[0] += cost.flops
+            totals[1] += cost.bytes_moved
+    return ComputeProfile(
+        node_costs=costs,
+        modules={path: NodeCost(int(f), int(b)) for path, (f, b) in modules.items()},
+    )
+
+
+def flops_by_status(profile: ComputeProfile, verdicts) -> dict[str, int]:
+    """FLOPs per coverage status, from verdicts with ``.node`` and ``.status``; FLOPs of nodes
+    without a verdict are not counted."""
+    totals: dict[str, int] = {}
+    for verdict in verdicts:
+        cost = profile.node_costs.get(verdict.node)
+        if cost is not None:
+            totals[verdict.status] = totals.get(verdict.status, 0) + cost.flops
+    return totals

@@ -1,0 +1,115 @@
+"""One logical NeuronCore's budget: HBM, runtime reservations, bandwidth and peak TFLOPS.
+
+The numbers come from the knowledge base target (``resources/neuron/targets.yaml``); the
+runtime reservations subtracted before fitting a model follow
+``neuron-runtime/explore/device-memory.rst`` (FACTS.md §6):
+
+* about 96 MB of microcode per *physical* core (a logical core at LNC=2 spans two);
+* one 512 MB scratchpad page (the default page size for non-contiguous allocation);
+* device profiling buffers (about 2 GB) only exist while profiling, so they are not reserved;
+* DMA rings and collectives buffers are real but unquantified in the docs: not reserved,
+  one reason why cells above :data:`.fit.TIGHT_FRACTION` are reported as tight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MB = 1000**2
+GIB = 1024**3
+MICROCODE_BYTES_PER_PHYSICAL_CORE = 96 * MB
+SCRATCHPAD_PAGE_BYTES = 512 * MB
+
+
+@dataclass(frozen=True)
+class CoreBudget:
+    """Per-logical-core figures of one target.
+
+    ``tflops`` maps ``--dtype`` labels (fp32, bf16, fp16, fp8) to dense TFLOPS of one logical
+    core; ``bandwidth`` is HBM bytes per second available to one logical core.
+    """
+
+    family: str
+    instance: str | None
+    lnc: int
+    hbm_bytes: int
+    max_cores: int
+    bandwidth: float
+    tflops: Mapping[str, float] = field(default_factory=dict)
+    overhead_bytes: int | None = None
+    source: str = ""
+
+    @property
+    def reserved_bytes(self) -> int:
+        if self.overhead_bytes is not None:
+            return self.overhead_bytes
+        return default_overhead_bytes(self.lnc)
+
+    @property
+    def usable_bytes(self) -> int:
+        return self.hbm_bytes - self.reserved_bytes
+
+    def peak_flops(self, dtype: str) -> float | None:
+        """Dense FLOP/s of one logical core in ``dtype`` (None when the KB has no figure)."""
+        tflops = self.tflops.get(dtype)
+        return tflops * 1e12 if tflops else None
+
+    def to_dict(self) -> dict:
+        return {"family": self.family, "instance": self.instance, "lnc": self.lnc,
+                "hbm_bytes_per_core": self.hbm_bytes, "reserved_bytes": self.reserved_bytes,
+                "usable_bytes_per_core": self.usable_bytes, "max_cores": self.max_cores,
+                "bandwidth_bytes_per_s": self.bandwidth, "tflops_per_core": dict(self.tflops)}
+
+
+def default_overhead_bytes(lnc: int) -> int:
+    """Microcode of the ``lnc`` physical cores behind one logical core plus one scratchpad
+    page (see the module docstring)."""
+    return MICROCODE_BYTES_PER_PHYSICAL_CORE * max(1, lnc) + SCRATCHPAD_PAGE_BYTES
+
+
+def largest_instance_cores(kb, target) -> int:
+    """Logical cores of the family's largest instance in the knowledge base (by chips), at the
+    target's LNC; the target's own cores when the knowledge base lists no instances."""
+    instances = ((getattr(kb, "families", None) or {}).get(target.family) or {}).get(
+        "instances") or {}
+    chips = [spec.get("chips") for spec in instances.values() if spec.get("chips")]
+    if not chips:
+        return int(target.cores)
+    return max(int(target.cores), max(chips) * int(target.logical_cores_per_chip))
+
+
+def budget_from_target(target, max_cores: int | None = None) -> CoreBudget:
+    """The per-core budget of a knowledge-base :class:`~trnport.analyzers.kb.model.Target`.
+
+    ``max_cores`` (the largest TP degree tried) defaults to the logical cores of the
+    target's instance. Runtime reservations use the knowledge base's ``runtime_overheads``
+    when it has them, else the figures in the module docstring.
+    """
+    overheads = getattr(target, "runtime_overheads", None) or {}
+    microcode = overheads.get("microcode_mb_per_physical_core")
+    scratchpad = overheads.get("scratchpad_page_mb_noncontiguous")
+    lnc = int(target.lnc or 1)
+    reserved = None
+    if microcode is not None and scratchpad is not None:
+        reserved = int((float(microcode) * lnc + float(scratchpad)) * MB)
+    tflops = {dtype: float(value) for dtype, value in (target.tflops_per_core or {}).items()
+              if dtype in ("fp32", "bf16", "fp16", "fp8") and value}
+    return CoreBudget(
+        family=target.family, instance=target.instance, lnc=lnc,
+        hbm_bytes=int(float(target.hbm_gib_per_core) * GIB),
+        max_cores=int(max_cores or target.cores),
+        bandwidth=float(target.hbm_bandwidth_gbps_per_core) * 1e9,
+        tflops=tflops, overhead_bytes=reserved, source=getattr(target, "source", ""),
+    )
+
+
+def compute_dtype_for(run_dtype: str, profile) -> str:
+    """The dtype matmuls run in: the run dtype, unless the profile's compiler default
+    auto-casts fp32 matmuls (``--auto-cast matmult|all``, the default before neuronx-cc
+    2.22); TF32 runs at the BF16 peak, so it is costed as bf16."""
+    defaults = getattr(profile, "compiler_defaults", None) or {}
+    auto_cast, cast_type = defaults.get("auto_cast"), defaults.get("auto_cast_type")
+    if run_dtype == "fp32" and auto_cast in ("matmult", "all") and cast_type:
+        return {"bf16": "bf16", "fp16": "fp16", "tf32": "bf16"}.get(cast_type, run_dtype)
+    return run_dtype

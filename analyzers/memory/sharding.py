@@ -1,0 +1,160 @@
+"""Model dimensions that a tensor-parallel degree must divide.
+
+NeuronX Distributed shards attention by heads, the MLP by its intermediate dimension and the
+embedding and LM head by vocabulary (``ColumnParallelLinear``, ``RowParallelLinear``,
+``ParallelEmbedding`` in ``neuronx_distributed/parallel_layers/layers.py``). A degree that
+does not divide a dimension forces padding (wasted memory and compute) or fails. KV heads may
+also be *replicated* when TP is a multiple of them (grouped-query attention), so only a TP that
+neither divides nor is divisible by the KV-head count is flagged. Separately, the NKI MLP
+kernel accepts at most 4096 intermediate columns per core (NCC_EBIR023), which matters when
+that kernel is enabled.
+
+Dimensions come from the Hugging Face config when there is one; otherwise the attention head
+count is read from fused attention nodes (``[batch, heads, length, head_dim]`` queries) and
+the vocabulary from embedding tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.memory.ops import (
+    ATTENTION_PACKETS,
+    MATMUL_PACKETS,
+    SOFTMAX_PACKETS,
+    op_packet,
+)
+from trnport.analyzers.memory.scaling import ModelDims, resolve_shape
+
+MLP_KERNEL_MAX_INTERMEDIATE = 4096
+LAYERS_SOURCE = "aws-neuron/neuronx-distributed src/neuronx_distributed/parallel_layers/layers.py"
+EBIR023_SOURCE = "aws-neuron-sdk compiler/error-codes/EBIR023.rst"
+
+
+@dataclass(frozen=True)
+class ShardingIssue:
+    """One dimension the TP degree does not suit, where it shows up, and how bad it is."""
+
+    dimension: str
+    size: int
+    tp: int
+    message: str
+    severity: str
+    node: str | None
+    source: str
+
+    def to_dict(self) -> dict:
+        return {"dimension": self.dimension, "size": self.size, "tp": self.tp,
+                "message": self.message, "severity": self.severity, "node": self.node}
+
+
+@dataclass(frozen=True)
+class _Found:
+    size: int | None
+    node: str | None
+
+
+def _shape(graph: Graph, name: str, symbols: Mapping[str, int]):
+    return resolve_shape(graph.values.get(name), symbols) if name else None
+
+
+def _first_node(graph: Graph, wanted) -> Node | None:
+    return next((node for node in graph.nodes if wanted(node)), None)
+
+
+#: How far back from a softmax a matrix product may be for its input to count as scores.
+_SCORE_HOPS = 6
+
+
+def _fed_by_matmul(graph: Graph, name: str, producers: Mapping[str, Node]) -> bool:
+    """True when ``name`` comes from a matrix product through at most a few single-input-chain
+    ops (scores ``q @ kᵀ`` scaled, masked or cast), not from, say, a convolution."""
+    for _ in range(_SCORE_HOPS):
+        node = producers.get(name)
+        if node is None or not node.inputs:
+            return False
+        if op_packet(node.op) in MATMUL_PACKETS:
+            return True
+        name = node.inputs[0]
+    return False
+
+
+def _attention_heads(graph: Graph, dims: ModelDims, symbols) -> _Found:
+    """Heads from the config, else from the query of a fused attention or from the rank-4
+    scores ``[batch, heads, L, S]`` a matrix product feeds to a softmax; the node is the
+    first attention node."""
+    producers = {out: node for node in graph.nodes for out in node.outputs if out}
+    for node in graph.nodes:
+        packet = op_packet(node.op)
+        if not node.inputs or packet not in ATTENTION_PACKETS | SOFTMAX_PACKETS:
+            continue
+        if packet in SOFTMAX_PACKETS and not _fed_by_matmul(graph, node.inputs[0], producers):
+            continue
+        shape = _shape(graph, node.inputs[0], symbols)
+        if shape and len(shape) == 4:
+            return _Found(dims.heads or shape[1], node.name)
+    return _Found(dims.heads, None)
+
+
+def _vocabulary(graph: Graph, dims: ModelDims, symbols) -> _Found:
+    weights = set(graph.metadata.get("param_inputs", {})) | {p.name for p in graph.params}
+    node = _first_node(graph, lambda n: op_packet(n.op) in ("aten.embedding", "onnx::Gather")
+                       and bool(n.inputs) and n.inputs[0] in weights)
+    if node is None:
+        return _Found(dims.vocab, None)
+    table = _shape(graph, node.inputs[0], symbols)
+    return _Found(dims.vocab or (table[0] if table and len(table) == 2 else None), node.name)
+
+
+def _intermediate(graph: Graph, dims: ModelDims, symbols) -> _Found:
+    if not dims.intermediate:
+        return _Found(None, None)
+
+    def widens(node: Node) -> bool:
+        if op_packet(node.op) not in MATMUL_PACKETS or not node.outputs:
+            return False
+        shape = _shape(graph, node.outputs[0], symbols)
+        return bool(shape) and shape[-1] == dims.intermediate
+
+    node = _first_node(graph, widens)
+    return _Found(dims.intermediate, node.name if node else None)
+
+
+def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[ShardingIssue]:
+    """Dimensions of ``graph`` that a ``tp``-way layout cannot split evenly (none at tp 1,
+    except the MLP-kernel limit, which applies to one core too)."""
+    dims = ModelDims.from_graph(graph)
+    issues: list[ShardingIssue] = []
+    heads = _attention_heads(graph, dims, symbols)
+    checks = [("attention heads", heads)]
+    if dims.kv_heads and dims.kv_heads != dims.heads:
+        checks.append(("KV heads", _Found(dims.kv_heads, heads.node)))
+    checks += [("vocabulary", _vocabulary(graph, dims, symbols)),
+               ("MLP intermediate size", _intermediate(graph, dims, symbols))]
+    for label, found in checks:
+        if not found.size or tp <= 1 or found.size % tp == 0:
+            continue
+        if label == "KV heads" and tp % found.size == 0:
+            continue  # replicated KV heads: supported, costs memory only
+        padded = math.ceil(found.size / tp) * tp
+        issues.append(ShardingIssue(
+            dimension=label, size=found.size, tp=tp, severity="warning", node=found.node,
+            source=LAYERS_SOURCE,
+            message=(f"{label} ({found.size}) cannot be split evenly over TP {tp}: each "
+                     f"rank would hold {padded // tp} (padded to {padded}), or the sharding "
+                     "fails"),
+        ))
+    intermediate = _intermediate(graph, dims, symbols)
+    if intermediate.size and math.ceil(intermediate.size / tp) > MLP_KERNEL_MAX_INTERMEDIATE:
+        per_core = math.ceil(intermediate.size / tp)
+        issues.append(ShardingIssue(
+            dimension="MLP kernel intermediate", size=intermediate.size, tp=tp, severity="info",
+            node=intermediate.node, source=EBIR023_SOURCE,
+            message=(f"MLP intermediate size {intermediate.size} at TP {tp} leaves {per_core} "
+                     f"columns per core, above the {MLP_KERNEL_MAX_INTERMEDIATE} the NKI MLP "
+                     "kernel accepts (NCC_EBIR023) if that kernel is enabled"),
+        ))
+    return issues

@@ -1,0 +1,89 @@
+"""instruction-count-risk: the graph may exceed neuronx-cc's instruction limit.
+
+## What it flags
+Graphs whose estimated instruction count per NeuronCore is at least half of 5,000,000, the
+limit an older neuronx-cc message states. The estimate counts one tensor-engine instruction
+per matmul tile (moving side ≤ 512, stationary 128 × 128), convolutions as the equivalent
+matmul per group, one instruction per 128 × 512 elements for other ops, three times that for
+a training step, divided by the TP degree. It is a heuristic with **low confidence**: the real
+count depends on the compiler's tiling. It typically flags many small matrix products (window
+attention over a large image) and very large unrolled graphs.
+
+## Why it fails on Neuron
+neuronx-cc refuses graphs whose generated instruction count passes its limit (NCC_EVRF007,
+NCC_EBVF030, NCC_EXTP004; the older XTP002/XTP003 message says "Number of instructions ... is
+over the threshold (5000000)"), after much of the compile time has been spent.
+
+## Example
+```python
+# trnport: --target trn1 --dtype bf16
+import torch
+
+
+class WindowAttention(torch.nn.Module):
+    # self-attention inside 8 x 8 windows of a feature map, as Swin-style image models do
+    def __init__(self, channels=96, heads=3, window=8):
+        super().__init__()
+        self.heads, self.window = heads, window
+        self.qkv = torch.nn.Linear(channels, 3 * channels)
+
+    def forward(self, x):  # x: [batch, height, width, channels]
+        b, h, w, c = x.shape
+        s = self.window
+        windows = x.view(b, h // s, s, w // s, s, c).transpose(2, 3).reshape(-1, s * s, c)
+        q, k, v = self.qkv(windows).view(-1, s * s, 3, self.heads, c // self.heads).unbind(2)
+        out = torch.nn.functional.scaled_dot_product_attention(
+            q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+        return x + out.transpose(1, 2).reshape(b, h // s, w // s, s, s, c).transpose(2, 3) \
+            .reshape(b, h, w, c)
+
+
+model = torch.nn.Sequential(*(WindowAttention() for _ in range(8))).to("meta")
+example_inputs = (torch.zeros(1, 2048, 2048, 96, device="meta", dtype=torch.bfloat16),)
+```
+
+## Suggested rewrite
+Shard the model (tensor or pipeline parallelism), lower the batch, image resolution or
+sequence length per compiled graph, or tile the input outside the model (process the image
+in patches) so each compiled graph stays small; merging many small matrix products into
+larger ones (batching windows together) also cuts the count.
+
+## Source
+Instruction-limit errors: `compiler/error-codes/EVRF007.rst`, `EBVF030.rst`, `EXTP004.rst`;
+the 5,000,000 threshold: github.com/aws-neuron/aws-neuron-sdk/issues/1003 and #987 (FACTS.md
+§2); tile sizes: `nki/guides/architecture/trainium_inferentia2_arch.rst` (FACTS.md §6).
+"""
+
+from trnport.analyzers.memory.findings import location_of
+from trnport.analyzers.memory.instructions import INSTRUCTION_LIMIT
+from trnport.analyzers.memory.locate import first_located, node_named
+from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.rules.base import RuleInfo
+
+INFO = RuleInfo(
+    code="TRN404", symbol="instruction-count-risk", severity="warning",
+    category="compile_limit",
+    title="Graph may exceed the compiler's instruction limit",
+    fix="Shard the model or lower batch, resolution or sequence length per compiled graph",
+)
+SOURCE = ("heuristic (low confidence); limit from aws-neuron-sdk issues #1003/#987 and "
+          "compiler/error-codes/EXTP004.rst, EBVF030.rst, EVRF007.rst")
+
+
+def check(context):
+    memory = getattr(context, "memory", None)
+    if memory is None or not memory.instructions.at_risk:
+        return
+    estimate = memory.instructions
+    node = first_located(context.graph, node_named(context.graph, estimate.heaviest_node))
+    share = estimate.heaviest_count / estimate.unsharded if estimate.unsharded else 0
+    heaviest = f"; {share:.0%} of them from one {node.op} node" if node else ""
+    yield Finding(
+        code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
+        message=(f"About {estimate.per_core:,} instructions per NeuronCore estimated at TP "
+                 f"{memory.effective_tp} (heuristic, low confidence); neuronx-cc refuses "
+                 f"graphs above {INSTRUCTION_LIMIT:,}{heaviest}"),
+        fix=INFO.fix, ops=(node.op,) if node else (), nodes=(node.name,) if node else (),
+        location=location_of(node), provenance=Provenance(kind="rule", source=SOURCE),
+        confidence="low",
+    )
