@@ -2,12 +2,20 @@
 
 Exit 0 when nothing reaches --fail-on and --min-coverage holds, 1 when something does,
 2 when a model cannot be read or an option is wrong (one line on stderr per problem).
+With several models the exit code is 2 if any model was unreadable, else 1 if any failed.
+
+Settings can also come from trnport.toml or pyproject.toml [tool.trnport], found from the
+working directory upwards (keys are the long option names); command-line options win.
+--baseline FILE|DIR|last fails only on findings that are new since that report (DIR holds
+<model>.json reports; 'last' is the model's previous session in the porting history).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from trnport.analyzers.errors import InputError
@@ -19,24 +27,33 @@ from trnport.app.cli.parser import (
     UsageError,
     add_target_options,
     percentage,
+    positive_int,
 )
 
 HELP = "analyse models and exit non-zero on blocking findings"
+# Formats that can hold several models in one --output file.
+COMBINABLE_FORMATS = ("junit", "sarif", "markdown")
+_DEFAULTS: dict = {}
 
 
 def register(subparsers) -> None:
+    from trnport.app.cli.config import CONFIGURABLE, detach_defaults
+    from trnport.app.cli.history_command import add_db_option
+
     parser = subparsers.add_parser("check", help=HELP, description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="+", metavar="MODEL",
+    parser.add_argument("models", nargs="*", metavar="MODEL",
                         help="an .onnx, .pt2, TorchScript .pt/.ts, Python .py file, or a "
-                        "Hugging Face config.json / model folder")
+                        "Hugging Face config.json / model folder (default: 'models' from the "
+                        "config file)")
     add_target_options(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--format", action="append", dest="formats", metavar="FORMAT",
                      help=f"report format, repeatable or comma-separated: "
                      f"{', '.join(REPORT_FORMATS)} (default: text)")
     out.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="write the report here (one model and one format)")
+                     help="write the report here (one format; several models only for "
+                     f"{', '.join(COMBINABLE_FORMATS)})")
     out.add_argument("--output-dir", type=Path, metavar="DIR",
                      help="write <model>.<ext> reports for every model and format here")
     out.add_argument("--quiet", "-q", action="store_true",
@@ -46,14 +63,64 @@ def register(subparsers) -> None:
                       help="exit 1 when a finding has this severity or worse (default: error)")
     gate.add_argument("--min-coverage", type=percentage, default=None, metavar="PCT",
                       help="exit 1 when node coverage is below PCT percent")
-    gate.add_argument("--no-history", action="store_true",
-                      help="do not save this run in the porting history")
+    gate.add_argument("--baseline", metavar="FILE|DIR|last",
+                      help="fail only on findings not in this earlier JSON report, folder of "
+                      "<model>.json reports, or the model's last session in the history")
+    gate.add_argument("--select", action="append", metavar="CODES",
+                      help="only these finding codes; prefixes like TRN2 work (comma-separated, "
+                      "repeatable)")
+    gate.add_argument("--ignore", action="append", metavar="CODES",
+                      help="drop these finding codes or prefixes (comma-separated, repeatable)")
+    run_group = parser.add_argument_group("run")
+    run_group.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
+                           help="analyse up to N models at once, in separate processes "
+                           "(default: 1)")
+    run_group.add_argument("--config", type=Path, metavar="FILE",
+                           help="read settings from this trnport.toml / pyproject.toml")
+    run_group.add_argument("--no-config", action="store_true",
+                           help="ignore trnport.toml and pyproject.toml [tool.trnport]")
+    run_group.add_argument("--no-history", action="store_true",
+                           help="do not save this run in the porting history")
+    add_db_option(run_group)
+    _DEFAULTS.update(detach_defaults(parser, CONFIGURABLE))
     parser.set_defaults(handler=run)
 
 
-def _formats(args) -> list[str]:
+@dataclass(frozen=True)
+class Outcome:
+    """One model's analysis: a report, or the one-line reason it could not be read."""
+
+    path: Path
+    stem: str
+    report: object | None = None
+    error: str | None = None
+
+
+def _settings(args) -> argparse.Namespace:
+    from trnport.app.cli.config import code_selector_problem, config_for, merge_settings
+
+    config = config_for(args.config, args.no_config, Path.cwd())
+    settings = merge_settings(args, config, _DEFAULTS)
+    if not settings.models:
+        raise UsageError("the following arguments are required: MODEL "
+                         "(see 'trnport check --help')")
+    for name in ("select", "ignore"):
+        selectors = [part.strip() for item in getattr(settings, name) or []
+                     for part in item.split(",") if part.strip()]
+        for selector in selectors:
+            problem = code_selector_problem(selector)
+            if problem:
+                raise UsageError(f"--{name}: {problem}")
+        setattr(settings, name, selectors)
+    settings.models = [Path(m) for m in settings.models]
+    settings.output_dir = Path(settings.output_dir) if settings.output_dir else None
+    settings.formats = _formats(settings)
+    return settings
+
+
+def _formats(settings) -> list[str]:
     chosen = []
-    for item in args.formats or ["text"]:
+    for item in settings.formats or ["text"]:
         for name in item.split(","):
             name = name.strip().lower()
             if name not in REPORT_FORMATS:
@@ -61,58 +128,152 @@ def _formats(args) -> list[str]:
                                  f"{', '.join(REPORT_FORMATS)}")
             if name not in chosen:
                 chosen.append(name)
-    if args.output and (len(args.models) > 1 or len(chosen) > 1):
+    if settings.output and len(chosen) > 1:
         raise UsageError("--output takes one model and one format; use --output-dir for more")
-    if args.output and args.output_dir:
+    if settings.output and len(settings.models) > 1 and chosen[0] not in COMBINABLE_FORMATS:
+        raise UsageError("--output takes one model and one format; use --output-dir for more"
+                         f" (or one of {', '.join(COMBINABLE_FORMATS)})")
+    if settings.output and settings.output_dir:
         raise UsageError("use either --output or --output-dir, not both")
     return chosen
 
 
-def _options(args):
+def _options(settings):
     from trnport.analyzers.options import AnalysisOptions
 
     return AnalysisOptions(
-        target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
-        batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
-        optimizer=args.optimizer, zero1=args.zero1, sdk=args.sdk,
-        trust_code=args.trust_code,
+        target=settings.target, instance=settings.instance, mode=settings.mode,
+        dtype=settings.dtype, batch=settings.batch, seq_len=settings.seq_len, tp=settings.tp,
+        pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
+        zero1=bool(settings.zero1), sdk=settings.sdk, trust_code=bool(settings.trust_code),
     )
 
 
-def _gate_failed(report, fail_on: str, min_coverage: float | None) -> bool:
-    levels = SEVERITY_LEVELS[: SEVERITY_LEVELS.index(fail_on) + 1] if fail_on != "none" else ()
-    if any(f.severity in levels for f in report.findings):
-        return True
-    return min_coverage is not None and report.summary.coverage_pct < min_coverage
+def analyze_one(path: Path, options) -> tuple[object | None, str | None]:
+    """Analyse one model: ``(report, None)``, or ``(None, one-line error)``. Runs in a
+    worker process under ``--jobs``, so it returns errors instead of raising them."""
+    from trnport.analyzers.api import analyze
+
+    try:
+        return analyze(path, options), None
+    except InputError as error:
+        return None, str(error)
+    except Exception as error:  # the worker's equivalent of main()'s last-resort handler
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        return None, f"unexpected error: {type(error).__name__}: {first}"
+
+
+def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int) -> list[Outcome]:
+    if jobs <= 1 or len(paths) <= 1:
+        results = [analyze_one(path, options) for path in paths]
+    else:
+        import multiprocessing
+
+        # spawn: workers start clean, whatever the parent has imported or threaded.
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context)
+        try:
+            results = list(pool.map(analyze_one, paths, [options] * len(paths)))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return [Outcome(path, stem, report, error)
+            for path, stem, (report, error) in zip(paths, stems, results, strict=True)]
+
+
+def _render(fmt: str, reports: list, gates: list) -> str:
+    from trnport.analyzers.report import RENDERERS
+
+    if fmt == "junit":
+        from trnport.analyzers.report.junit_renderer import render_junit_many
+        return render_junit_many(reports, gates)
+    if fmt == "sarif":
+        from trnport.analyzers.report.sarif_renderer import render_sarif_many
+        return render_sarif_many(reports, gates, source_root=Path.cwd())
+    if fmt == "markdown":
+        from trnport.analyzers.report.markdown_renderer import render_markdown_many
+        return render_markdown_many(reports, gates)
+    if fmt == "html":
+        return "".join(RENDERERS[fmt](r, gate=g) for r, g in zip(reports, gates, strict=True))
+    return "".join(RENDERERS[fmt](r) for r in reports)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def _save_history(report, settings) -> None:
+    from trnport.app.cli.history_command import history_enabled
+
+    if not history_enabled(bool(settings.no_history)):
+        return
+    try:
+        from trnport.app.history import record_report
+
+        record_report(report, settings.db)
+    except (ImportError, InputError) as error:
+        # The gate's answer does not depend on the history: say so and go on.
+        print(f"trnport: warning: this run was not saved in the history: {error}",
+              file=sys.stderr)
+
+
+def _gate_text(gate) -> str:
+    if not gate.failed:
+        return "gate passed"
+    parts = []
+    if gate.failing_count:
+        new = " new" if gate.states is not None else ""
+        parts.append(f"{gate.failing_count}{new} at or above {gate.fail_on}")
+    if gate.coverage_failed:
+        parts.append(f"coverage below {gate.min_coverage}%")
+    return "gate FAILED: " + ", ".join(parts)
 
 
 def run(args) -> int:
-    from trnport.analyzers.api import analyze
-    from trnport.analyzers.report import RENDERERS
+    from trnport.analyzers.report.gate import evaluate_gate, select_findings
+    from trnport.app.cli.baseline import BaselineSource
 
-    formats = _formats(args)
-    options = _options(args)
-    status = OK
-    paths = [Path(m) for m in args.models]
-    for path, stem in zip(paths, unique_stems(paths), strict=True):
-        try:
-            report = analyze(path, options)
-        except InputError as error:
-            print(f"trnport: {error}", file=sys.stderr)
+    settings = _settings(args)
+    options = _options(settings)
+    baselines = BaselineSource(settings.baseline, settings.db)
+    outcomes = _analyze_all(settings.models, unique_stems(settings.models), options,
+                            settings.jobs)
+    status, done = OK, []
+    for outcome in outcomes:
+        if outcome.error is not None:
+            print(f"trnport: {outcome.error}", file=sys.stderr)
             status = BAD_INPUT
             continue
-        for fmt in formats:
-            text = RENDERERS[fmt](report)
-            if args.output:
-                write_atomic(args.output, text)
-            elif args.output_dir:
-                write_atomic(args.output_dir / f"{stem}{SUFFIXES[fmt]}", text)
-            elif not args.quiet:
-                sys.stdout.write(text)
-        if _gate_failed(report, args.fail_on, args.min_coverage) and status == OK:
+        report = select_findings(outcome.report, settings.select, settings.ignore)
+        baseline = baselines.for_model(outcome.path, outcome.stem, options.target,
+                                       options.mode)
+        gate = evaluate_gate(
+            report, settings.fail_on, settings.min_coverage,
+            baseline=baseline.keys if baseline else None,
+            baseline_label=baseline.label if baseline else None,
+            select=settings.select, ignore=settings.ignore)
+        done.append((outcome, report, gate))
+        _save_history(outcome.report, settings)
+        if gate.failed and status == OK:
             status = GATE_FAILED
-        if not args.quiet and (args.output or args.output_dir):
-            print(f"{path}: {report.summary.verdict}, coverage "
-                  f"{report.summary.coverage_pct:.1f}%, "
-                  f"{sum(report.summary.findings_by_severity.values())} findings")
+
+    for fmt in settings.formats:
+        if settings.output and done:
+            _write(settings.output, _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
+            continue
+        for outcome, report, gate in done:
+            text = _render(fmt, [report], [gate])
+            if settings.output_dir:
+                _write(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
+            elif not settings.quiet:
+                sys.stdout.write(text)
+
+    if not settings.quiet and (settings.output or settings.output_dir):
+        for outcome, report, gate in done:
+            print(f"{outcome.path}: {report.summary.verdict}, coverage "
+                  f"{report.summary.coverage_pct:.1f}%, {len(report.findings)} findings"
+                  f"{'' if gate.new_count is None else f' ({gate.new_count} new)'}; "
+                  f"{_gate_text(gate)}")
     return status

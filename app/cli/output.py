@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-SUFFIXES = {"text": ".txt", "json": ".json"}
+SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "junit": ".junit.xml",
+            "sarif": ".sarif", "markdown": ".md"}
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, TARGET_FAMILIES
 from trnport.app.cli.exit_codes import BAD_INPUT
 
 SEVERITY_LEVELS = ("error", "warning", "info", "none")
-REPORT_FORMATS = ("text", "json")
+REPORT_FORMATS = ("text", "json", "html", "junit", "sarif", "markdown")
 
 
 class UsageError(Exception):

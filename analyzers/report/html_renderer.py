@@ -1,0 +1,153 @@
+"""The HTML report: one self-contained page (inline CSS, JS and SVG; nothing from the network).
+
+Templates live in ``resources/templates/`` and are rendered with autoescaping on, so every
+name that comes from a model is text. A Content-Security-Policy that admits only the page's
+own script (by hash) is a second wall should a value ever reach the page unescaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from trnport.analyzers.report.gate import GateOutcome
+from trnport.analyzers.report.memory_view import human_bytes, human_flops, memory_view
+from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.report_view import (
+    STATUS_LABELS,
+    VERDICT_HEADLINES,
+    anchor,
+    checklist,
+    finding_groups,
+    module_items,
+    provenance_rows,
+    rewrite_items,
+)
+from trnport.analyzers.report.rule_docs import load_rule_docs
+
+_FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def templates_dir() -> Path:
+    return Path(str(resources.files("trnport.resources").joinpath("templates")))
+
+
+@cache
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(bytes=human_bytes, flops=human_flops, count=_human_count,
+                       pct=lambda fraction: f"{fraction * 100:.2f}".rstrip("0").rstrip("."))
+    env.globals.update(anchor=anchor)
+    return env
+
+
+def _human_count(number: float) -> str:
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if number >= size:
+            return f"{number / size:.2f}{unit}"
+    return str(int(number))
+
+
+def markdown_to_html(text: str):
+    """The small Markdown subset of the rule pages (paragraphs, fenced code, inline code,
+    bold, ``-`` lists) as HTML. The text is escaped before any tag is added."""
+    from markupsafe import Markup, escape
+
+    def inline(chunk: str) -> str:
+        html = str(escape(chunk))
+        html = _INLINE_CODE.sub(r"<code>\1</code>", html)
+        return _BOLD.sub(r"<strong>\1</strong>", html)
+
+    out, position = [], 0
+    for fence in _FENCE.finditer(text):
+        out.append(_paragraphs(text[position:fence.start()], inline))
+        out.append(f"<pre><code>{escape(fence.group(1).rstrip())}</code></pre>")
+        position = fence.end()
+    out.append(_paragraphs(text[position:], inline))
+    return Markup("".join(out))
+
+
+def _paragraphs(text: str, inline) -> str:
+    html = []
+    for block in (b.strip() for b in text.split("\n\n")):
+        if not block:
+            continue
+        lines = block.splitlines()
+        if all(line.lstrip().startswith("- ") for line in lines):
+            items = "".join(f"<li>{inline(line.lstrip()[2:])}</li>" for line in lines)
+            html.append(f"<ul>{items}</ul>")
+        else:
+            html.append(f"<p>{inline(' '.join(lines))}</p>")
+    return "".join(html)
+
+
+def _rule_pages(codes: list[str]) -> list[dict]:
+    docs = load_rule_docs()
+    pages = []
+    for code in codes:
+        doc = docs.get(code)
+        if doc is not None:
+            pages.append({"code": code, "symbol": doc.symbol, "summary": doc.summary,
+                          "sections": [(h, markdown_to_html(b)) for h, b in doc.sections]})
+    return pages
+
+
+def _asset(name: str) -> str:
+    return (templates_dir() / name).read_text(encoding="utf-8")
+
+
+def _csp(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+
+
+def render_html(report: Report, gate: GateOutcome | None = None) -> str:
+    """The report as one self-contained HTML page."""
+    from markupsafe import Markup
+
+    script = _asset("report.js")
+    groups = finding_groups(report, gate)
+    rewrites = rewrite_items(report.rewrites)
+    codes = sorted({f.code for f in report.findings})
+    status_counts = {status: sum(r.count for r in report.operators if r.status == status)
+                     for status in STATUSES}
+    nodes_total = sum(report.summary.nodes_by_status.values()) or 1
+    page = _environment().get_template("report.html.j2").render(
+        report=report,
+        gate=gate,
+        headline=VERDICT_HEADLINES.get(report.summary.verdict, report.summary.verdict),
+        stages=checklist(report),
+        groups=groups,
+        severities=SEVERITIES,
+        statuses=STATUSES,
+        status_labels=STATUS_LABELS,
+        status_counts=status_counts,
+        status_fractions={s: report.summary.nodes_by_status.get(s, 0) / nodes_total
+                          for s in STATUSES},
+        modules=module_items(report),
+        memory=memory_view(report.memory),
+        rewrites=rewrites,
+        rewrite_anchors={item.ident: item.anchor for item in rewrites},
+        provenance=provenance_rows(report),
+        rule_pages=_rule_pages(codes),
+        documented_codes=set(load_rule_docs()),
+        style=Markup(_asset("report.css")),
+        script=Markup(script),
+        csp=Markup(_csp(script)),  # our own constant text, quotes kept readable
+    )
+    return page if page.endswith("\n") else page + "\n"

@@ -1,0 +1,182 @@
+"""A Markdown summary for pull-request comments and CI step summaries (GitHub-flavoured).
+
+Names from the model are untrusted here too: identifiers go into code spans whose fence is
+longer than any backtick run inside them, prose is backslash-escaped, and ``@`` is broken
+so that a node called ``@team`` mentions nobody.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from trnport.analyzers.report.gate import GateOutcome
+from trnport.analyzers.report.memory_view import human_bytes, memory_view
+from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.report_view import (
+    STATUS_LABELS,
+    VERDICT_HEADLINES,
+    checklist,
+    location_text,
+)
+
+_VERDICT_MARK = {"blocked": "🔴", "needs-work": "🟠", "ready": "🟢"}
+_SEVERITY_MARK = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+_STAGE_MARK = {"ok": "✅", "warn": "⚠️", "fail": "❌", "skip": "➖"}
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+!|~^$])")
+_MAX_FINDINGS = 50
+_MAX_OPERATORS = 30
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def text(value: object) -> str:
+    """Prose from the model, safe inside a table cell."""
+    escaped = _PUNCTUATION.sub(r"\\\1", _one_line(str(value)))
+    return escaped.replace("&", "&amp;").replace("@", "@\u200b")
+
+
+def code(value: object) -> str:
+    """An identifier from the model as a code span, safe inside a table cell."""
+    raw = _one_line(str(value))
+    longest = max((len(run) for run in re.findall(r"`+", raw)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {raw.replace('|', chr(92) + '|')} {fence}"
+
+
+def _header(report: Report, gate: GateOutcome | None) -> list[str]:
+    s, t = report.summary, report.target
+    model_name = report.model.path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    target = f"{t.family}{f' ({t.instance})' if t.instance else ''}, {t.mode}, {t.dtype}"
+    lines = [
+        f"### {_VERDICT_MARK.get(s.verdict, '')} trnport: {code(model_name)} is "
+        f"**{s.verdict}** on {text(target)}",
+        "",
+        text(VERDICT_HEADLINES.get(s.verdict, s.verdict)) + ".",
+        "",
+        "| Coverage | Errors | Warnings | Hints | Nodes | SDK profile |",
+        "|---:|---:|---:|---:|---:|---|",
+        f"| {s.coverage_pct:.1f}% | {s.findings_by_severity.get('error', 0)} "
+        f"| {s.findings_by_severity.get('warning', 0)} | {s.findings_by_severity.get('info', 0)} "
+        f"| {report.model.nodes} | {text(report.kb.profile)}"
+        f"{f' (neuronx-cc {text(report.kb.neuronx_cc)})' if report.kb.neuronx_cc else ''} |",
+        "",
+    ]
+    if gate is not None:
+        lines += [_gate_line(report, gate), ""]
+    return lines
+
+
+def _gate_line(report: Report, gate: GateOutcome) -> str:
+    verdict = "**CI gate failed**" if gate.failed else "**CI gate passed**"
+    parts = []
+    if gate.fail_on != "none":
+        scope = " new" if gate.states is not None else ""
+        parts.append(f"{gate.failing_count}{scope} finding(s) at or above `{gate.fail_on}`")
+    if gate.states is not None:
+        label = f" {code(gate.baseline_label)}" if gate.baseline_label else ""
+        parts.append(f"baseline{label}: {gate.new_count} new, "
+                     f"{len(gate.states) - (gate.new_count or 0)} unchanged")
+    if gate.min_coverage is not None:
+        parts.append(f"coverage {report.summary.coverage_pct:.1f}% (minimum "
+                     f"{gate.min_coverage}%)")
+    return f"{verdict}: {'; '.join(parts) or 'nothing gated'}."
+
+
+def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
+    if not report.findings:
+        return ["No findings for this target.", ""]
+    lines = [f"<details open><summary><b>Findings ({len(report.findings)})</b></summary>", "",
+             "| | Code | Finding | Location | Fix |", "|---|---|---|---|---|"]
+    order = sorted(range(len(report.findings)),
+                   key=lambda i: SEVERITIES.index(report.findings[i].severity))
+    for index in order[:_MAX_FINDINGS]:
+        finding = report.findings[index]
+        tags = []
+        if gate is not None and gate.states is not None:
+            tags.append(f"**{gate.states[index]}**")
+        if gate is not None and gate.failing[index]:
+            tags.append("**fails gate**")
+        where = location_text(finding)
+        lines.append(
+            f"| {_SEVERITY_MARK[finding.severity]} | {finding.code} {finding.symbol} "
+            f"| {text(finding.message)}{' · ' + ' '.join(tags) if tags else ''} "
+            f"| {code(where) if where else '—'} | {text(finding.fix)} |")
+    if len(report.findings) > _MAX_FINDINGS:
+        lines.append(f"\n… and {len(report.findings) - _MAX_FINDINGS} more in the full report.")
+    return [*lines, "", "</details>", ""]
+
+
+def _checklist(report: Report) -> list[str]:
+    lines = ["| Stage | Result |", "|---|---|"]
+    for stage in checklist(report):
+        lines.append(f"| {_STAGE_MARK[stage.state]} {stage.title} | {text(stage.summary)} |")
+    return [*lines, ""]
+
+
+def _operators(report: Report) -> list[str]:
+    rows = [r for r in report.operators if r.status != "supported"]
+    if not rows:
+        return []
+    rows.sort(key=lambda r: (-STATUSES.index(r.status), -r.count))
+    lines = [f"<details><summary><b>Operators not fully supported ({len(rows)})</b></summary>",
+             "", "| Operator | Status | Nodes | Reason |", "|---|---|---:|---|"]
+    for row in rows[:_MAX_OPERATORS]:
+        lines.append(f"| {code(row.op)} | {STATUS_LABELS[row.status]} | {row.count} "
+                     f"| {text(row.reason) or '—'} |")
+    if len(rows) > _MAX_OPERATORS:
+        lines.append(f"\n… and {len(rows) - _MAX_OPERATORS} more in the full report.")
+    return [*lines, "", "</details>", ""]
+
+
+def _memory(report: Report) -> list[str]:
+    view = memory_view(report.memory)
+    if view.grid is None and not view.components:
+        return []
+    lines = ["<details><summary><b>Memory fit per NeuronCore</b></summary>", ""]
+    if view.chosen:
+        lines += [f"Chosen layout: {text(view.chosen)}.", ""]
+    if view.grid is not None:
+        # One sequence length (the chosen one) keeps the table narrow enough for a comment.
+        seq = f"seq {report.target.seq_len}" if report.target.seq_len else ""
+        keep = [i for i, (group, _) in enumerate(view.grid.columns) if group == seq] or \
+            [i for i, (group, _) in enumerate(view.grid.columns)
+             if group == view.grid.columns[0][0]]
+        labels = [view.grid.columns[i][1] for i in keep]
+        lines.append(f"| {text(view.grid.title)} ({text(view.grid.columns[keep[0]][0]) or '—'})"
+                     " | " + " | ".join(text(label) for label in labels) + " |")
+        lines.append("|---|" + "---|" * len(keep))
+        for label, cells in view.grid.rows:
+            marks = [_fit_mark(cells[i]) for i in keep]
+            lines.append(f"| {label} | " + " | ".join(marks) + " |")
+        lines.append("")
+    if view.components:
+        hbm = f" ({text(view.hbm_label)} {human_bytes(view.hbm_bytes)})" if view.hbm_bytes else ""
+        parts = ", ".join(f"{text(b.label)} {human_bytes(b.value)}" for b in view.components)
+        lines += [f"Per core{hbm}: {parts}.", ""]
+    return [*lines, "</details>", ""]
+
+
+def _fit_mark(cell) -> str:
+    if cell is None:
+        return "·"
+    mark = {"fits": "🟩", "tight": "🟨", "does-not-fit": "🟥"}.get(cell.state, "⬜")
+    return f"{mark} {cell.label}{' (chosen)' if cell.chosen else ''}"
+
+
+def render_markdown(report: Report, gate: GateOutcome | None = None) -> str:
+    """One model's summary in GitHub-flavoured Markdown."""
+    lines = [*_header(report, gate), *_checklist(report), *_findings(report, gate),
+             *_operators(report), *_memory(report),
+             f"<sub>trnport {text(report.tool.version)} · SDK profile "
+             f"{text(report.kb.profile)} · model sha256 {report.model.sha256[:12]}</sub>", ""]
+    return "\n".join(lines)
+
+
+def render_markdown_many(reports: Sequence[Report],
+                         gates: Sequence[GateOutcome | None] | None = None) -> str:
+    """Several models' summaries, one after another."""
+    gates = list(gates) if gates is not None else [None] * len(reports)
+    return "\n---\n\n".join(render_markdown(r, g) for r, g in zip(reports, gates, strict=True))

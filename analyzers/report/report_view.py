@@ -1,0 +1,254 @@
+"""A report arranged for reading: the staged checklist, findings grouped by severity and
+code, operator status counts and rewrites — shared by the HTML and Markdown renderers.
+
+Everything here is plain data; escaping is the templates' job (autoescaping), so values
+keep the model's text exactly as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from trnport.analyzers.report.gate import GateOutcome
+from trnport.analyzers.report.memory_view import layout_fit
+from trnport.analyzers.report.model import SEVERITIES, STATUSES, Finding, Report
+
+# Which checklist stage a finding's category belongs to.
+STAGE_CATEGORIES = {
+    "coverage": ("unsupported_op", "cpu_fallback"),
+    "memory": ("memory", "compile_limit"),
+    "hazards": ("dtype", "dynamic_shape", "control_flow", "numerical", "recompilation",
+                "performance", "porting"),
+}
+STATUS_LABELS = {
+    "supported": "supported", "conditional": "conditional", "cpu_fallback": "host fallback",
+    "unsupported": "unsupported", "unknown": "unknown",
+}
+VERDICT_HEADLINES = {
+    "blocked": "Blocked: will not compile or run on the target as it is",
+    "needs-work": "Needs work: runs, but degrades on the target",
+    "ready": "Ready: no blocking findings for this target",
+}
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    title: str
+    state: str  # ok | warn | fail | skip
+    summary: str
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    finding: Finding
+    where: str
+    failing: bool
+    state: str | None  # new | unchanged | None (no baseline)
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    code: str
+    symbol: str
+    severity: str
+    items: tuple[FindingItem, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(item.finding.count or 1 for item in self.items)
+
+
+def anchor(prefix: str, name: str) -> str:
+    """An HTML id made only of safe characters."""
+    return f"{prefix}-{_ANCHOR_UNSAFE.sub('-', name).strip('-') or 'x'}"
+
+
+def location_text(finding: Finding) -> str:
+    """``file:line in module`` with whatever parts are known ('' when none is)."""
+    loc = finding.location
+    where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or "")
+    if loc.module:
+        where = f"{where} in {loc.module}" if where else loc.module
+    return where
+
+
+def finding_groups(report: Report, gate: GateOutcome | None) -> dict[str, list[FindingGroup]]:
+    """Severity → groups of findings sharing a code, in report order."""
+    by_code: dict[tuple[str, str], list[FindingItem]] = {}
+    for index, finding in enumerate(report.findings):
+        item = FindingItem(
+            finding=finding, where=location_text(finding),
+            failing=bool(gate and gate.failing[index]),
+            state=gate.states[index] if gate and gate.states else None,
+        )
+        by_code.setdefault((finding.severity, finding.code), []).append(item)
+    groups: dict[str, list[FindingGroup]] = {severity: [] for severity in SEVERITIES}
+    for (severity, code), items in by_code.items():
+        groups.setdefault(severity, []).append(FindingGroup(
+            code=code, symbol=items[0].finding.symbol, severity=severity, items=tuple(items)))
+    return {severity: group for severity, group in groups.items() if group}
+
+
+_STATE_RANK = ("skip", "ok", "warn", "fail")
+_FIT_STAGE_STATE = {"fits": "ok", "tight": "warn", "does-not-fit": "fail"}
+
+
+def _plural(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _worst(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    if "error" in severities:
+        return "fail"
+    return "warn" if "warning" in severities else "ok"
+
+
+def _count_text(findings: list[Finding]) -> str:
+    counts = Counter(f.severity for f in findings)
+    parts = [_plural(counts[s], s) for s in SEVERITIES if counts[s]]
+    return ", ".join(parts) or "no findings"
+
+
+def _in_stage(report: Report, stage: str) -> list[Finding]:
+    return [f for f in report.findings if f.category in STAGE_CATEGORIES[stage]]
+
+
+def checklist(report: Report) -> tuple[Stage, ...]:
+    """loaded → normalised → coverage → memory fit → hazards → rewrites, each with a state."""
+    model, summary = report.model, report.summary
+    by_status = summary.nodes_by_status
+    distinct_ops = len({row.op for row in report.operators})
+    source_ops = {op for row in report.operators for op in row.source_ops}
+    notes = f"; {len(report.diagnostics)} loader notes" if report.diagnostics else ""
+    normalised = f"{distinct_ops} distinct operators after normalisation"
+    if source_ops:
+        normalised += f", from {len(source_ops)} source operator types"
+
+    coverage_findings = _in_stage(report, "coverage")
+    coverage_state = _worst(coverage_findings)
+    if by_status.get("unsupported"):
+        coverage_state = "fail"
+    elif coverage_state == "ok" and any(by_status.get(s) for s in ("cpu_fallback", "unknown")):
+        coverage_state = "warn"
+    not_supported = [f"{by_status[s]} {STATUS_LABELS[s]}" for s in STATUSES[1:]
+                     if by_status.get(s)]
+    coverage_text = f"{summary.coverage_pct:.1f}% of nodes supported" + (
+        f" ({', '.join(not_supported)})" if not_supported else "")
+
+    memory_findings = _in_stage(report, "memory")
+    if report.memory or memory_findings:
+        memory_state, memory_text = _worst(memory_findings), _memory_text(report)
+        chosen = layout_fit(report.memory)
+        if chosen in _FIT_STAGE_STATE:
+            memory_state = max(memory_state, _FIT_STAGE_STATE[chosen], key=_STATE_RANK.index)
+        if memory_findings:
+            memory_text = f"{memory_text}; {_count_text(memory_findings)}"
+    else:
+        memory_state, memory_text = "skip", "not analysed in this report"
+
+    hazard_findings = _in_stage(report, "hazards")
+    with_rewrite = sum(1 for f in report.findings if f.rewrite)
+    if report.rewrites or with_rewrite:
+        rewrite_state = "warn" if with_rewrite else "ok"
+        rewrite_text = (f"{_plural(len(report.rewrites), 'rewrite')} in this report; "
+                        f"{with_rewrite} of {_plural(len(report.findings), 'finding')} name one")
+    else:
+        rewrite_state, rewrite_text = "ok", "no rewrite needed"
+        if report.findings:
+            rewrite_state, rewrite_text = "skip", "no catalogued rewrite applies"
+    return (
+        Stage("loaded", "Loaded", "ok", f"{model.format} model, {model.nodes} nodes{notes}"),
+        Stage("normalised", "Normalised", "ok", normalised),
+        Stage("coverage", "Operator coverage", coverage_state, coverage_text),
+        Stage("memory", "Memory fit", memory_state, memory_text),
+        Stage("hazards", "Hazards", _worst(hazard_findings), _count_text(hazard_findings)),
+        Stage("rewrites", "Rewrites", rewrite_state, rewrite_text),
+    )
+
+
+def _memory_text(report: Report) -> str:
+    memory = report.memory
+    state = layout_fit(memory)
+    text = (f"{state.replace('-', ' ')} at TP {report.target.tp}" if state
+            else "analysed")
+    smallest = memory.get("smallest_tp", memory.get("min_tp"))
+    if isinstance(smallest, int) and not isinstance(smallest, bool):
+        text += f"; smallest TP that fits: {smallest}"
+    elif "smallest_tp" in memory and state:
+        text += "; no TP degree of this instance fits"
+    return text
+
+
+@dataclass(frozen=True)
+class RewriteItem:
+    anchor: str
+    ident: str
+    title: str
+    before: str | None
+    after: str | None
+    facts: tuple[tuple[str, str], ...]
+
+
+_REWRITE_TEXT_KEYS = ("id", "title", "name", "before", "after", "description")
+
+
+def rewrite_items(rewrites: tuple[Any, ...]) -> tuple[RewriteItem, ...]:
+    """Rewrites as id, title, before/after code and the remaining scalar facts."""
+    items = []
+    for index, entry in enumerate(rewrites):
+        if not isinstance(entry, dict):
+            entry = {"title": str(entry)}
+        ident = str(entry.get("id") or entry.get("rewrite") or f"rewrite-{index + 1}")
+        facts = tuple(
+            (str(key), str(value)) for key, value in entry.items()
+            if key not in _REWRITE_TEXT_KEYS and isinstance(value, str | int | float | bool)
+        )
+        if entry.get("description"):
+            facts = (("description", str(entry["description"])), *facts)
+        before, after = entry.get("before"), entry.get("after")
+        items.append(RewriteItem(
+            anchor=anchor("rewrite", ident), ident=ident,
+            title=str(entry.get("title") or entry.get("name") or ident),
+            before=str(before) if before else None, after=str(after) if after else None,
+            facts=facts,
+        ))
+    return tuple(items)
+
+
+def provenance_rows(report: Report) -> tuple[tuple[str, str, int], ...]:
+    """(kind, source, number of findings) for every distinct verdict source."""
+    counts = Counter((f.provenance.kind, f.provenance.source) for f in report.findings)
+    return tuple((kind, source, n) for (kind, source), n in sorted(counts.items()))
+
+
+@dataclass(frozen=True)
+class ModuleItem:
+    module: str
+    total: int
+    problems: int
+    fractions: tuple[tuple[str, float], ...]  # (status, share of the module's nodes)
+    counts: tuple[tuple[str, int], ...]  # non-supported statuses with their node counts
+
+
+def module_items(report: Report, limit: int = 25) -> tuple[ModuleItem, ...]:
+    """Modules holding nodes that are not fully supported, most such nodes first."""
+    items = []
+    for row in report.modules:
+        counts = row.nodes_by_status
+        total = sum(counts.values())
+        problems = total - counts.get("supported", 0)
+        if not row.module or total == 0 or problems == 0:
+            continue
+        items.append(ModuleItem(
+            module=row.module, total=total, problems=problems,
+            fractions=tuple((s, counts.get(s, 0) / total) for s in STATUSES if counts.get(s)),
+            counts=tuple((s, counts[s]) for s in STATUSES[1:] if counts.get(s)),
+        ))
+    items.sort(key=lambda item: (-item.problems, item.module))
+    return tuple(items[:limit])

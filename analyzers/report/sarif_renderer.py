@@ -1,0 +1,158 @@
+"""SARIF 2.1.0 for code hosts: rule metadata from the shipped rule pages, one result per
+finding, located on the user's source file and line when the model recorded it, else on the
+model file, so that a code host annotates the ``forward()`` line or at least the model.
+
+File paths under ``source_root`` (the CI checkout, usually the working directory) become
+URIs relative to ``%SRCROOT%``; others stay absolute ``file:`` URIs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from trnport.analyzers.report.gate import GateOutcome, evaluate_gate, fingerprint
+from trnport.analyzers.report.model import Finding, Report
+from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_FINGERPRINT_KEY = "trnportFinding/v1"
+
+
+def _artifact(path: str, source_root: Path | None) -> dict[str, str]:
+    """An artifactLocation for ``path``: relative to ``%SRCROOT%`` when under it."""
+    candidate = Path(path)
+    if source_root is not None:
+        absolute = candidate if candidate.is_absolute() else source_root / candidate
+        try:
+            relative = absolute.resolve().relative_to(source_root.resolve())
+        except (ValueError, OSError):
+            relative = None
+        if relative is not None:
+            return {"uri": PurePosixPath(*relative.parts).as_posix(), "uriBaseId": SRCROOT}
+    if candidate.is_absolute():
+        return {"uri": candidate.as_uri()}
+    return {"uri": PurePosixPath(*candidate.parts).as_posix()}
+
+
+def _rule(code: str, symbol: str, severity: str, category: str) -> dict[str, Any]:
+    doc = load_rule_docs().get(code)
+    summary = doc.summary if doc else f"{code} {symbol}"
+    full = doc.section("What it flags").replace("\n", " ") if doc else ""
+    rule: dict[str, Any] = {
+        "id": code,
+        "name": symbol,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": full or summary},
+        "defaultConfiguration": {"level": _LEVELS[severity]},
+        "properties": {"category": category, "tags": ["neuron", category]},
+    }
+    if doc:
+        rule["helpUri"] = rule_help_uri(code)
+        rule["help"] = {"text": doc.markdown, "markdown": doc.markdown}
+    return rule
+
+
+def _location(finding: Finding, report: Report, source_root: Path | None) -> dict[str, Any]:
+    loc = finding.location
+    physical: dict[str, Any] = {"artifactLocation": _artifact(loc.file or report.model.path,
+                                                               source_root)}
+    if loc.file and loc.line and loc.line > 0:
+        physical["region"] = {"startLine": loc.line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if loc.module:
+        location["logicalLocations"] = [{"fullyQualifiedName": loc.module, "kind": "module"}]
+    return location
+
+
+def _result(finding: Finding, index: int, rule_index: int, report: Report, gate: GateOutcome,
+            source_root: Path | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
+        "locations": [_location(finding, report, source_root)],
+        "partialFingerprints": {_FINGERPRINT_KEY: fingerprint(finding)},
+        "properties": {
+            "symbol": finding.symbol, "category": finding.category, "fix": finding.fix,
+            "ops": list(finding.ops), "nodes": list(finding.nodes), "count": finding.count,
+            "provenance": {"kind": finding.provenance.kind,
+                           "source": finding.provenance.source},
+            "failsGate": gate.failing[index],
+        },
+    }
+    if finding.rewrite:
+        result["properties"]["rewrite"] = finding.rewrite
+    if finding.confidence:
+        result["properties"]["confidence"] = finding.confidence
+    if gate.states is not None:
+        result["baselineState"] = gate.states[index]
+    return result
+
+
+def _model_facts(report: Report, gate: GateOutcome) -> dict[str, Any]:
+    return {
+        "model": report.model.path, "target": report.target.family,
+        "instance": report.target.instance, "mode": report.target.mode,
+        "dtype": report.target.dtype, "sdkProfile": report.kb.profile,
+        "neuronxCc": report.kb.neuronx_cc, "verdict": report.summary.verdict,
+        "coveragePct": report.summary.coverage_pct, "gateFailed": gate.failed,
+    }
+
+
+def render_sarif_many(reports: Sequence[Report],
+                      gates: Sequence[GateOutcome | None] | None = None,
+                      source_root: Path | None = None) -> str:
+    """Several models' findings as one SARIF log with a single run: code hosts accept one
+    run per tool and category, so models are told apart by each result's ``model``."""
+    gates = [g or evaluate_gate(r) for r, g in
+             zip(reports, gates if gates is not None else [None] * len(reports), strict=True)]
+    rules: list[dict[str, Any]] = []
+    rule_index: dict[str, int] = {}
+    results, artifacts = [], []
+    for report, gate in zip(reports, gates, strict=True):
+        artifact = {"location": _artifact(report.model.path, source_root),
+                    "hashes": {"sha-256": report.model.sha256}, "roles": ["analysisTarget"]}
+        if artifact not in artifacts:  # the schema wants each artifact once
+            artifacts.append(artifact)
+        for index, finding in enumerate(report.findings):
+            if finding.code not in rule_index:
+                rule_index[finding.code] = len(rules)
+                rules.append(_rule(finding.code, finding.symbol, finding.severity,
+                                   finding.category))
+            result = _result(finding, index, rule_index[finding.code], report, gate,
+                             source_root)
+            result["properties"]["model"] = report.model.path
+            results.append(result)
+    tool = reports[0].tool if reports else None
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": tool.name if tool else "trnport",
+            "version": tool.version if tool else "",
+            "semanticVersion": tool.version if tool else "",
+            "rules": rules,
+        }},
+        "artifacts": artifacts,
+        "invocations": [{"executionSuccessful": True}],
+        "results": results,
+        "properties": {"models": [_model_facts(r, g) for r, g in zip(reports, gates,
+                                                                       strict=True)]},
+        "columnKind": "unicodeCodePoints",
+    }
+    if source_root is not None:
+        root_uri = source_root.resolve().as_uri().rstrip("/") + "/"
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": root_uri}}
+    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_sarif(report: Report, gate: GateOutcome | None = None,
+                 source_root: Path | None = None) -> str:
+    """One model's report as a SARIF 2.1.0 log."""
+    return render_sarif_many([report], [gate], source_root)

@@ -1,0 +1,115 @@
+"""Headless Chromium for report tests, and a small PNG reader to check its screenshots.
+
+Tests that need Chromium skip with a visible reason when it is missing, except under
+``CI=true``, where a missing browser is a failure (CI must install Debian's ``chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM_FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--disable-extensions", "--mute-audio",
+)
+
+
+def chromium() -> str:
+    """The Chromium binary, or skip (fail under CI=true) when there is none."""
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found:
+        return found
+    message = "headless Chromium is not installed (apt-get install chromium)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; CI must have it")
+    pytest.skip(message)
+
+
+def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory(prefix="trnport-chromium-") as profile:
+        return subprocess.run(
+            [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+
+
+def dump_dom(page: Path) -> str:
+    """The page's DOM after its scripts ran, as Chromium serialises it."""
+    result = _run("--virtual-time-budget=3000", "--dump-dom", page.resolve().as_uri())
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400) -> Path:
+    """Render ``page`` and save a ``width`` × ``height`` screenshot to ``png``."""
+    png.parent.mkdir(parents=True, exist_ok=True)
+    png.unlink(missing_ok=True)
+    result = _run("--virtual-time-budget=3000", f"--window-size={width},{height}",
+                  f"--screenshot={png}", page.resolve().as_uri())
+    assert result.returncode == 0 and png.is_file(), result.stderr[-2000:]
+    return png
+
+
+def _paeth(left: int, up: int, up_left: int) -> int:
+    estimate = left + up - up_left
+    pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - up_left)
+    if pa <= pb and pa <= pc:
+        return left
+    return up if pb <= pc else up_left
+
+
+def png_rows(path: Path, max_rows: int) -> tuple[int, int, int, list[bytes]]:
+    """(width, height, channels, the first ``max_rows`` decoded rows) of an 8-bit RGB or
+    RGBA PNG, without an imaging library."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    position, idat, header = 8, bytearray(), None
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position:position + 4])
+        kind = data[position + 4:position + 8]
+        body = data[position + 8:position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        position += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    channels = 3 if colour == 2 else 4
+    stride = width * channels
+    raw = zlib.decompressobj().decompress(bytes(idat), (stride + 1) * max_rows)
+    rows, previous = [], bytearray(stride)
+    for index in range(min(max_rows, height)):
+        start = index * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up_left = previous[i - channels] if i >= channels else 0
+            predictor = (0, left, previous[i], (left + previous[i]) // 2,
+                         _paeth(left, previous[i], up_left))[kind]
+            line[i] = (line[i] + predictor) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, height, channels, rows
+
+
+def pixel_colours(path: Path, max_rows: int = 420) -> set[tuple[int, int, int]]:
+    """The distinct RGB colours in the top ``max_rows`` rows of a screenshot."""
+    _, _, channels, rows = png_rows(path, max_rows)
+    colours = set()
+    for row in rows:
+        for i in range(0, len(row), channels * 2):  # every other pixel is plenty
+            colours.add((row[i], row[i + 1], row[i + 2]))
+    return colours

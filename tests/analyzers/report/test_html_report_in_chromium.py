@@ -1,0 +1,131 @@
+"""The HTML report in a real browser (headless Chromium): it renders, hostile names stay
+text and run nothing, and the operator table sorts, filters and searches.
+
+Screenshots are kept in test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+
+from tests.analyzers.report.browser import ARTIFACTS, dump_dom, pixel_colours, screenshot
+from tests.analyzers.report.report_samples import IMG_OP, SCRIPT_NODE, SVG_MODULE, hostile_report
+from trnport.analyzers.report.gate import evaluate_gate
+from trnport.analyzers.report.html_renderer import render_html
+
+pytestmark = pytest.mark.slow
+
+BLOCKED_RED = (180, 35, 24)  # the verdict pill of a blocked report (--bad in report.css)
+
+# Drives the page like a person and records what the table showed, in a <pre>.
+HARNESS = """
+(function () {
+  var out = {};
+  var visible = function () {
+    return Array.prototype.filter.call(document.querySelectorAll('#op-table tbody tr'),
+      function (r) { return !r.hidden; }).map(function (r) { return r.cells[0].textContent; });
+  };
+  out.initial = visible().length;
+  out.shownText = document.getElementById('op-shown').textContent;
+  var search = document.getElementById('op-search');
+  search.value = 'FFT';
+  search.dispatchEvent(new Event('input'));
+  out.search = visible();
+  search.value = '';
+  search.dispatchEvent(new Event('input'));
+  document.querySelector('.filters input[value=supported]').click();
+  out.withoutSupported = visible().length;
+  document.querySelector('.filters input[value=supported]').click();
+  var nodes = document.querySelectorAll('#op-table th')[2];
+  nodes.click();
+  out.ascending = Array.prototype.map.call(document.querySelectorAll('#op-table tbody tr'),
+    function (r) { return Number(r.cells[2].textContent); });
+  nodes.click();
+  out.descending = Array.prototype.map.call(document.querySelectorAll('#op-table tbody tr'),
+    function (r) { return Number(r.cells[2].textContent); });
+  out.title = document.title;
+  var pre = document.createElement('pre');
+  pre.id = 'harness';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+def _title(html: str) -> str:
+    return re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+
+
+def test_hostile_names_render_as_text_and_run_nothing(tmp_path):
+    html = render_html(hostile_report(), evaluate_gate(hostile_report(), "error"))
+    page = tmp_path / "hostile.html"
+    page.write_text(html, encoding="utf-8")
+    dom = dump_dom(page)
+    # Our own script ran (the policy's hash admits it) ...
+    assert "showing 8 of 8" in dom
+    # ... and none of the payloads did: each would have changed the title.
+    assert _title(dom) == _title(html)
+    assert "pwned" not in _title(dom)
+    # Chromium keeps them as text nodes: serialised escaped, never as elements.
+    assert "&lt;script&gt;document.title='pwned-script'&lt;/script&gt;" in dom
+    assert "&lt;img src=x onerror=\"document.title='pwned-img'\"&gt;" in dom
+    for payload in (SCRIPT_NODE, IMG_OP, SVG_MODULE):
+        assert payload not in dom
+    assert len(re.findall(r"<script\b", dom)) == 1
+    assert not re.search(r"<(img|svg)\b[^>]*\bon(error|load)=", dom)
+
+
+def test_report_screenshot_shows_the_rendered_page():
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = ARTIFACTS / "report-hostile.html"
+    page.write_text(render_html(hostile_report(), evaluate_gate(hostile_report(), "warning",
+                                                                min_coverage=90.0)),
+                    encoding="utf-8")
+    png = screenshot(page, ARTIFACTS / "report-hostile.png")
+    colours = pixel_colours(png)
+    # A blank or unstyled page has a handful of colours; this one has text, chips, bars.
+    assert len(colours) > 200
+    assert BLOCKED_RED in colours
+
+
+def test_operator_table_sorts_filters_and_searches(tmp_path):
+    report = hostile_report()
+    html = render_html(report)
+    digest = base64.b64encode(hashlib.sha256(HARNESS.encode()).digest()).decode()
+    html = re.sub(r"(script-src 'sha256-[^']+')", rf"\1 'sha256-{digest}'", html)
+    html = html.replace("</body>", f"<script>{HARNESS}</script></body>")
+    page = tmp_path / "harness.html"
+    page.write_text(html, encoding="utf-8")
+    dom = dump_dom(page)
+    found = re.search(r'<pre id="harness">(.*?)</pre>', dom, re.S)
+    assert found, "the harness script did not run"
+    result = json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<")
+                        .replace("&gt;", ">").replace("&amp;", "&"))
+    counts = [row.count for row in report.operators]
+    assert result["initial"] == len(report.operators)
+    assert result["shownText"] == f"showing {len(counts)} of {len(counts)}"
+    assert result["search"] == ["aten.fft_rfft.default"]
+    supported = sum(1 for row in report.operators if row.status == "supported")
+    assert result["withoutSupported"] == len(report.operators) - supported
+    assert result["ascending"] == sorted(counts)
+    assert result["descending"] == sorted(counts, reverse=True)
+
+
+def test_report_of_a_real_model_from_the_cli_renders(tmp_path):
+    from tests.helpers import SAMPLES, run_cli
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = ARTIFACTS / "report-tiny_cnn.html"
+    result = run_cli("check", str(SAMPLES / "tiny_cnn.onnx"), "--no-history", "--fail-on",
+                     "none", "--format", "html", "--output", str(page))
+    assert result.code == 0, result.stderr
+    dom = dump_dom(page)
+    rows = len(re.findall(r'<tr data-status="', dom))
+    assert rows > 0 and f"showing {rows} of {rows}" in dom
+    png = screenshot(page, ARTIFACTS / "report-tiny_cnn.png")
+    assert len(pixel_colours(png)) > 200

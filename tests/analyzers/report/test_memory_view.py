@@ -1,0 +1,109 @@
+"""The memory section is read defensively: the memory analysis's shape becomes a heatmap,
+bars and tables, other shapes are understood where they can be, and junk is skipped."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.analyzers.report.report_samples import GIB, SAMPLE_MEMORY, USABLE
+from trnport.analyzers.report.memory_view import fit_state, layout_fit, memory_view
+
+
+def test_fit_grid_is_tp_rows_by_sequence_and_batch_at_the_chosen_pp():
+    view = memory_view(SAMPLE_MEMORY)
+    grid = view.grid
+    assert grid.title == "Fit per NeuronCore at PP 1"
+    assert [label for label, _ in grid.rows] == ["TP 1", "TP 2", "TP 4", "TP 8"]
+    assert grid.groups == (("seq 1024", 3), ("seq 2048", 3))
+    assert [label for _, label in grid.columns] == ["batch 1", "batch 4", "batch 16"] * 2
+    cells = {(c["tp"], c["seq_len"], c["batch"]): c for c in SAMPLE_MEMORY["fit_grid"]["cells"]
+             if c["pp"] == 1}
+    seen = 0
+    for (label, row) in grid.rows:
+        tp = int(label.split()[1])
+        for (group, column), cell in zip(grid.columns, row, strict=True):
+            source = cells[(tp, int(group.split()[1]), int(column.split()[1]))]
+            assert cell.state == fit_state(source["status"])
+            assert cell.label == f"{source['utilization'] * 100:.0f}%"
+            seen += 1
+    assert seen == len(cells)
+    chosen = [c for _, row in grid.rows for c in row if c.chosen]
+    assert len(chosen) == 1 and grid.rows[0][1][3].chosen  # TP 1, seq 2048, batch 1
+    assert {c.state for _, row in grid.rows for c in row} == {"fits", "tight", "does-not-fit"}
+
+
+def test_per_core_components_are_drawn_against_usable_hbm():
+    view = memory_view(SAMPLE_MEMORY)
+    components = SAMPLE_MEMORY["per_core"]["components"]
+    assert [b.label for b in view.components] == [k.replace("_", " ") for k in components]
+    assert view.hbm_bytes == USABLE
+    assert view.hbm_label == "usable HBM per core"
+    assert view.components_total == sum(components.values())
+    assert sum(b.fraction for b in view.components) == pytest.approx(
+        view.components_total / USABLE)
+    assert view.chosen == "TP 1 · PP 1 · batch 1 · seq 2048: 16.83 GiB, 73% of usable HBM " \
+                          "— fits"
+
+
+def test_flops_by_module_are_sorted_largest_first():
+    view = memory_view(SAMPLE_MEMORY)
+    values = [b.value for b in view.flops]
+    assert values == sorted(values, reverse=True)
+    assert view.flops[0].fraction == 1.0
+    assert view.flops_total == SAMPLE_MEMORY["compute"]["flops"]
+
+
+def test_targets_roofline_and_sharding_become_tables_with_units():
+    tables = {t.title: t for t in memory_view(SAMPLE_MEMORY).tables}
+    assert list(tables) == ["Every target family", "Roofline estimate", "Sharding constraints"]
+    targets = tables["Every target family"]
+    assert targets.headers[:4] == ("family", "instance", "usable bytes per core", "max cores")
+    assert targets.rows[1][targets.headers.index("status")] == "does not fit"
+    assert targets.rows[1][targets.headers.index("utilization")] == "112.0%"
+    assert targets.rows[0][2] == "23.00 GiB"
+    roofline = tables["Roofline estimate"]
+    assert roofline.rows[0][roofline.headers.index("time")] == "198 ms"
+
+
+def test_remaining_figures_land_in_details_with_units():
+    details = dict(memory_view(SAMPLE_MEMORY).details)
+    assert details["parameters.parameter_bytes"] == "14.96 GiB"
+    assert details["kv_cache.bytes"] == "256.00 MiB"
+    assert details["instructions.at_risk"] == "yes"
+    assert details["compute.arithmetic_intensity"] == "706.59"
+    assert not any(key.startswith(("fit_grid", "per_core", "targets")) for key in details)
+
+
+def test_other_shapes_are_understood():
+    memory = {
+        "grid": [{"tp": 2, "batch": 1, "fit": "OOM"}, {"tp": 1, "batch": 1, "fit": True}],
+        "components": {"weights": 10, "kv": 5},
+        "hbm_per_core_bytes": 20,
+        "flops_by_module": {"a": 3, "b": 9},
+    }
+    view = memory_view(memory)
+    assert [[c.state for c in row] for _, row in view.grid.rows] == [["fits"],
+                                                                     ["does-not-fit"]]
+    assert [(b.label, b.value) for b in view.components] == [("weights", 10.0), ("kv", 5.0)]
+    assert view.hbm_bytes == 20 and view.hbm_label == "HBM per core"
+    assert [b.label for b in view.flops] == ["b", "a"]
+
+
+@pytest.mark.parametrize("junk", [None, [], "text", {"grid": "x", "components": 5,
+                                                      "per_core": [1], "compute": "fast",
+                                                      "targets": [1, 2],
+                                                      "nested": {"deep": {"x": 1}}}])
+def test_junk_is_skipped_not_fatal(junk):
+    view = memory_view(junk)
+    assert view.grid is None and view.components == () and view.flops == ()
+    assert view.tables == ()
+
+
+def test_fit_states_and_the_chosen_layout():
+    assert [fit_state(v) for v in ("fits", "Does not fit", "does_not_fit", False, "tight",
+                                   "??")] == ["fits", "does-not-fit", "does-not-fit",
+                                              "does-not-fit", "tight", "unknown"]
+    assert layout_fit(SAMPLE_MEMORY) == "fits"
+    assert layout_fit({"per_core": {"status": "does_not_fit"}}) == "does-not-fit"
+    assert layout_fit({}) is None
+    assert GIB == 2**30
