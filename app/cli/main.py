@@ -8,11 +8,11 @@ import sys
 
 from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
-from trnport.app.cli import check_command, rules_command
+from trnport.app.cli import check_command, history_command, rules_command
 from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED
 from trnport.app.cli.parser import OneLineParser, UsageError
 
-COMMANDS = (check_command, rules_command)
+COMMANDS = (check_command, rules_command, history_command)
 
 
 def build_parser() -> OneLineParser:
@@ -20,7 +20,8 @@ def build_parser() -> OneLineParser:
         prog="trnport",
         description="Porting assistant for AWS Trainium and Inferentia2: which operators "
         "compile, what falls back to the host, what to rewrite — offline, in seconds.",
-        epilog="'trnport --check MODEL' is the same as 'trnport check MODEL'.",
+        epilog="'trnport --check MODEL' is the same as 'trnport check MODEL'. "
+        "'trnport' alone, or 'trnport gui [MODEL] [--screenshot OUT.png]', opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"trnport {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",

@@ -1,0 +1,153 @@
+"""Bringing a history database to this release's schema: refuse what is not ours or is
+newer, back up a SQLite file before changing it, then upgrade in place with alembic.
+
+Everything that would change a SQLite file is decided first through a read-only
+connection, so a corrupt, foreign or newer file is left byte-for-byte as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from trnport.analyzers.errors import InputError
+
+MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Any fixed number: PostgreSQL sessions opening the same database upgrade one at a time.
+_PG_MIGRATION_LOCK = 0x74726E70  # "trnp"
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def run_migrations(connection: Connection, revision: str = "head") -> None:
+    """Upgrade the database behind ``connection`` to ``revision`` inside the caller's
+    transaction (the caller commits)."""
+    config = _config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest schema revision this release knows."""
+    return script_directory().get_current_head()
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in script_directory().walk_revisions()}
+
+
+def _refuse_unknown(revision: str, where: str) -> None:
+    if revision not in known_revisions():
+        raise InputError(
+            f"history database {where} has schema revision {revision!r}, newer than this "
+            f"trnport knows (up to {head_revision()!r}): upgrade trnport, or pass --db to "
+            "use another database"
+        )
+
+
+def _read_sqlite_state(path: Path, where: str) -> tuple[str | None, set[str]]:
+    """The alembic revision (None if unversioned) and table names, read without writing."""
+    with path.open("rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise InputError(f"history database {where} is not a SQLite database "
+                         "(left untouched; pass --db to use another file)")
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {row[0] for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise InputError(f"history database {where} cannot be read: {error} "
+                         "(left untouched; pass --db to use another file)") from None
+    return revision, tables
+
+
+def prepare_sqlite_file(path: Path, where: str) -> Path | None:
+    """Check an existing SQLite file before any connection may write to it.
+
+    Raises :class:`InputError` for a file that is not SQLite, is corrupt, belongs to
+    another program, or has a newer schema. Backs the file up when an upgrade is due and
+    returns the backup's path (None when no upgrade is due or the file is new).
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    revision, tables = _read_sqlite_state(path, where)
+    if revision is None:
+        if tables - {"alembic_version"}:
+            raise InputError(f"history database {where} is a SQLite database of another "
+                             "program (it has tables but no trnport schema version)")
+        return None
+    _refuse_unknown(revision, where)
+    if revision == head_revision():
+        return None
+    return backup_sqlite_file(path)
+
+
+def backup_sqlite_file(path: Path) -> Path:
+    """A consistent copy of the database next to it, named with a UTC timestamp.
+
+    Uses SQLite's online backup (which includes committed pages still in the WAL) into a
+    temporary file, renamed into place only when complete.
+    """
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = path.with_name(f"{path.name}.{stamp}.bak")
+    partial = path.with_name(f".{target.name}.{os.getpid()}.partial")
+    source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+    os.replace(partial, target)
+    return target
+
+
+def current_revision(connection: Connection) -> str | None:
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return heads[0] if heads else None
+
+
+def upgrade_to_head(engine: Engine, where: str) -> str | None:
+    """Upgrade the database to this release's head in one transaction, holding the write
+    lock (SQLite) or an advisory lock (PostgreSQL) so concurrent openers take turns.
+
+    Returns the revision it started from (None for an empty database).
+    """
+    head = head_revision()
+    with engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": _PG_MIGRATION_LOCK})
+        start = current_revision(connection)
+        if start is not None:
+            _refuse_unknown(start, where)
+        if start != head:
+            run_migrations(connection, "head")
+    return start
