@@ -1,0 +1,84 @@
+"""Start the desktop app: ``trnport`` (no arguments), ``trnport gui [MODEL]`` and
+``trnport gui MODEL --screenshot OUT.png``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def display_problem() -> str | None:
+    """Why Qt could not open a window here, or None when it can."""
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith(("offscreen", "minimal", "vnc")):
+        return None
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return ("no display available: set DISPLAY (or WAYLAND_DISPLAY), or use "
+                "QT_QPA_PLATFORM=offscreen with --screenshot")
+    return None
+
+
+def parse_gui_args(argv: list[str]) -> argparse.Namespace:
+    from trnport.app.cli.parser import OneLineParser
+
+    parser = OneLineParser(prog="trnport gui", description=__doc__)
+    parser.add_argument("model", nargs="?", type=Path, help="a model to open and analyse")
+    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
+                        help="analyse MODEL, save a picture of the window and exit")
+    parser.add_argument("--tab", default="Summary", help="tab shown in the screenshot")
+    parser.add_argument("--trust-code", action="store_true",
+                        help="run a Python model file without asking (for --screenshot)")
+    args = parser.parse_args(argv)
+    if args.screenshot and args.model is None:
+        parser.error("--screenshot needs a MODEL")
+    return args
+
+
+def run_gui(argv: list[str]) -> int:
+    """Open the window; returns the process exit code."""
+    args = parse_gui_args(argv)
+    problem = display_problem()
+    if problem:
+        print(f"trnport: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from trnport.app.gui.main_window import MainWindow
+    from trnport.app.gui.palette import apply_system_palette
+
+    app = QApplication.instance() or QApplication(["trnport"])
+    app.setApplicationName("trnport")
+    app.setOrganizationName("trnport")
+    apply_system_palette(app)
+    window = MainWindow()
+    if args.trust_code:
+        window.confirm_trust = lambda path: True
+    window.show()
+    outcome = {"code": 0}
+    if args.model is not None:
+        if args.screenshot:
+            def save_and_quit(*_):
+                index = list(window.views).index(args.tab) if args.tab in window.views else 0
+                window.tabs.setCurrentIndex(index)
+                app.processEvents()
+                ok = window.grab().save(str(args.screenshot))
+                outcome["code"] = 0 if ok else 2
+                if not ok:
+                    print(f"trnport: could not write {args.screenshot}", file=sys.stderr)
+                app.quit()
+
+            def failed(message):
+                print(f"trnport: {message}", file=sys.stderr)
+                outcome["code"] = 2
+                app.quit()
+
+            window.analysis_finished.connect(save_and_quit)
+            window.analysis_failed.connect(failed)
+        QTimer.singleShot(0, lambda: window.open_model(args.model))
+    app.exec()
+    return outcome["code"]

@@ -1,0 +1,336 @@
+"""The main window: open a model, pick the target, watch the analysis, read the tabs,
+export the report."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QToolBar,
+)
+
+from trnport.analyzers import __version__
+from trnport.analyzers.errors import InputError
+from trnport.app.gui.session import AnalysisSession
+from trnport.app.gui.settings import Settings
+from trnport.app.gui.target_bar import TargetBar
+from trnport.app.gui.views.findings_view import FindingsView
+from trnport.app.gui.views.model_tree_view import ModelTreeView
+from trnport.app.gui.views.operators_view import OperatorsView
+from trnport.app.gui.views.summary_view import SummaryView
+from trnport.app.gui.worker import AnalysisWorker
+
+OPEN_FILTER = ("Models (*.onnx *.pt2 *.pt *.ts *.pth *.jit *.py config.json);;"
+               "ONNX (*.onnx);;PyTorch export (*.pt2);;TorchScript (*.pt *.ts *.pth *.jit);;"
+               "Python model file (*.py);;Hugging Face config (config.json);;All files (*)")
+STAGE_LABELS = {"load": "Loading model", "coverage": "Checking operator coverage",
+                "findings": "Applying rules", "report": "Building report", "done": "Done"}
+
+
+def _kb_choices() -> tuple[list[str], dict[str, list[str]]]:
+    """SDK profile ids and instance names per family, for the target bar."""
+    from trnport.analyzers.kb import load_kb
+
+    kb = load_kb()
+    profiles = [p.id for p in kb.profiles]
+    instances: dict[str, list[str]] = {}
+    for family in kb.targets:
+        instances[family.family] = [i.name for i in family.instances]
+    return profiles, instances
+
+
+class MainWindow(QMainWindow):
+    """``analysis_finished`` / ``analysis_failed`` re-emit the worker's outcome once the
+    window has shown it, so tests and scripts can wait on the window itself."""
+
+    analysis_finished = Signal(object)
+    analysis_failed = Signal(str)
+    analysis_cancelled = Signal()
+
+    def __init__(self, settings: Settings | None = None):
+        super().__init__()
+        self.setWindowTitle("trnport — Neuron porting assistant")
+        self.setAcceptDrops(True)
+        self.resize(1280, 820)
+        self.settings = settings or Settings()
+        self.session = AnalysisSession()
+        self.worker: AnalysisWorker | None = None
+        self.error_dialog: QMessageBox | None = None
+        profiles, instances = _kb_choices()
+        self.target_bar = TargetBar(profiles, instances)
+        self.target_bar.set_values(self.settings.target())
+        self.tabs = QTabWidget()
+        self.summary_view = SummaryView()
+        self.findings_view = FindingsView()
+        self.operators_view = OperatorsView()
+        self.model_view = ModelTreeView()
+        self.views = {"Summary": self.summary_view, "Findings": self.findings_view,
+                      "Operators": self.operators_view, "Model": self.model_view}
+        self._add_optional_views()
+        for title, view in self.views.items():
+            self.tabs.addTab(view, title)
+        self.setCentralWidget(self.tabs)
+        self._build_status_bar()
+        self._build_actions()
+        self._restore_window()
+        self.session.subscribe(self._on_session_change)
+
+    # -- construction -------------------------------------------------------------------
+    def _add_optional_views(self) -> None:
+        """Tabs whose engine or store parts are optional at run time."""
+        from trnport.app.gui.views.extra_views import optional_views
+
+        self.views.update(optional_views(self))
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setMaximumWidth(240)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel_analysis)
+        bar = self.statusBar()
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _action(self, text, slot, shortcut=None, tip=None) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("&Open…", self.choose_model, QKeySequence.StandardKey.Open,
+                                        "Open a model file or folder")
+        self.analyse_action = self._action("&Analyse", self.analyse, "F5",
+                                           "Analyse the open model for the chosen target")
+        self.cancel_action = self._action("&Cancel analysis", self.cancel_analysis, "Esc")
+        self.export_html_action = self._action("Export &HTML…", lambda: self.choose_export("html"),
+                                               "Ctrl+E")
+        self.browser_action = self._action("Open report in &browser", self.open_in_browser,
+                                           "Ctrl+B")
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addAction(self.analyse_action)
+        file_menu.addAction(self.cancel_action)
+        file_menu.addSeparator()
+        export_menu = file_menu.addMenu("&Export report")
+        from trnport.analyzers.report import RENDERERS
+
+        for fmt in RENDERERS:
+            export_menu.addAction(self._action(fmt.upper() if fmt != "text" else "Text",
+                                               lambda _=False, f=fmt: self.choose_export(f)))
+        file_menu.addAction(self.export_html_action)
+        file_menu.addAction(self.browser_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        for number, title in enumerate(self.views, start=1):
+            view_menu.addAction(self._action(title, lambda _=False, i=number - 1:
+                                             self.tabs.setCurrentIndex(i), f"Ctrl+{number}"))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About trnport", self.show_about))
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.addAction(self.open_action)
+        toolbar.addAction(self.analyse_action)
+        toolbar.addAction(self.cancel_action)
+        toolbar.addAction(self.export_html_action)
+        self.addToolBar(toolbar)
+        target_toolbar = QToolBar("Target")
+        target_toolbar.setObjectName("targetToolbar")
+        target_toolbar.addWidget(self.target_bar)
+        self.addToolBarBreak()
+        self.addToolBar(target_toolbar)
+        self._set_busy(False)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for path in recent:
+            self.recent_menu.addAction(self._action(str(path),
+                                                    lambda _=False, p=path: self.open_model(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _restore_window(self) -> None:
+        geometry, state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # -- opening and analysing --------------------------------------------------------
+    def choose_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", "", OPEN_FILTER)
+        if path:
+            self.open_model(Path(path))
+
+    def confirm_trust(self, path: Path) -> bool:
+        """Ask before running a Python model file's code (it executes on this machine)."""
+        answer = QMessageBox.question(
+            self, "Run this Python file?",
+            f"Analysing {path.name} runs its code on this computer.\n\n"
+            "Only continue if you trust where it came from.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def open_model(self, path: Path) -> None:
+        path = Path(path)
+        self.session.open_model(path)
+        self.settings.add_recent(path)
+        self._fill_recent_menu()
+        self.setWindowTitle(f"{path.name} — trnport")
+        self.analyse()
+
+    def analyse(self) -> None:
+        if self.session.model_path is None or self.is_busy():
+            return
+        if self.session.needs_trust and not self.session.code_trusted:
+            if not self.confirm_trust(self.session.model_path):
+                self.status_label.setText("Not analysed: running the file was not allowed")
+                return
+            self.session.code_trusted = True
+        values = self.target_bar.values()
+        self.settings.set_target(values)
+        try:
+            self.session.set_options(**values)
+        except InputError as error:
+            self.show_error(str(error))
+            return
+        self.worker = AnalysisWorker(self.session.model_path, self.session.analysis_options())
+        self.worker.progress.connect(self._on_progress)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self._set_busy(True)
+        self.status_label.setText(f"Analysing {self.session.model_path.name}…")
+        self.worker.start()
+
+    def is_busy(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def cancel_analysis(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.progress.setValue(0)
+        self.cancel_button.setVisible(busy)
+        self.cancel_action.setEnabled(busy)
+        self.analyse_action.setEnabled(not busy)
+        has_report = self.session.report is not None
+        self.export_html_action.setEnabled(has_report and not busy)
+        self.browser_action.setEnabled(has_report and not busy)
+
+    def _on_progress(self, stage: str, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 100))
+        self.status_label.setText(STAGE_LABELS.get(stage, stage) + "…")
+
+    def _on_finished(self, report) -> None:
+        self.session.set_report(report)
+        self._set_busy(False)
+        self.status_label.setText(
+            f"{report.summary.verdict} · coverage {report.summary.coverage_pct:.1f}% · "
+            f"{sum(report.summary.findings_by_severity.values())} findings")
+        self.analysis_finished.emit(report)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_busy(False)
+        self.session.set_error(message)
+        self.status_label.setText("Analysis failed")
+        self.show_error(message)
+        self.analysis_failed.emit(message)
+
+    def _on_cancelled(self) -> None:
+        self._set_busy(False)
+        self.status_label.setText("Analysis cancelled")
+        self.analysis_cancelled.emit()
+
+    def show_error(self, message: str) -> None:
+        """A non-blocking dialog with the one-line reason (kept in ``error_dialog``)."""
+        self.error_dialog = QMessageBox(QMessageBox.Icon.Warning, "Cannot analyse model",
+                                        message, QMessageBox.StandardButton.Ok, self)
+        self.error_dialog.open()
+
+    def _on_session_change(self, what: str) -> None:
+        if what == "report" and self.session.report is not None:
+            for view in self.views.values():
+                view.show_report(self.session.report)
+
+    # -- export ----------------------------------------------------------------------
+    def choose_export(self, fmt: str) -> None:
+        if self.session.report is None:
+            return
+        from trnport.app.cli.output import SUFFIXES, report_stem
+
+        suffix = SUFFIXES.get(fmt, f".{fmt}")
+        default = f"{report_stem(Path(self.session.report.model.path))}{suffix}"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt} report", default)
+        if path:
+            self.export_report(fmt, Path(path))
+
+    def export_report(self, fmt: str, path: Path) -> None:
+        from trnport.analyzers.report import RENDERERS
+        from trnport.app.cli.output import write_atomic
+
+        write_atomic(path, RENDERERS[fmt](self.session.report))
+        self.status_label.setText(f"Exported {fmt} report to {path}")
+
+    def open_in_browser(self) -> Path | None:
+        if self.session.report is None:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="trnport-report-"))
+        path = folder / "report.html"
+        self.export_report("html", path)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About trnport",
+                          f"<b>trnport {__version__}</b><p>Porting assistant for AWS Trainium "
+                          "and Inferentia2: operator coverage, memory fit and hazards, "
+                          "offline.</p>")
+
+    # -- drag and drop, shutdown --------------------------------------------------------
+    def dragEnterEvent(self, event):
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_model(Path(urls[0].toLocalFile()))
+            event.acceptProposedAction()
+
+    def closeEvent(self, event):
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(10_000)
+        self.settings.set_window_state(self.saveGeometry(), self.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "Qt"]

@@ -1,0 +1,101 @@
+"""The target bar: hardware family or instance, mode, dtype, batch, sequence, TP, SDK."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+
+from trnport.analyzers.options import DTYPES, MODES, TARGET_FAMILIES
+
+
+def _combo(items, current=None, tooltip="") -> QComboBox:
+    combo = QComboBox()
+    for item in items:
+        combo.addItem(item)
+    if current is not None and current in items:
+        combo.setCurrentText(current)
+    combo.setToolTip(tooltip)
+    return combo
+
+
+def _spin(minimum, maximum, value, tooltip, special=None) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(minimum, maximum)
+    spin.setValue(value)
+    spin.setToolTip(tooltip)
+    if special:
+        spin.setSpecialValueText(special)
+    return spin
+
+
+class TargetBar(QWidget):
+    """Edits the target options; ``changed`` fires with a dict of AnalysisOptions fields."""
+
+    changed = Signal(dict)
+
+    def __init__(self, profiles: list[str], instances: dict[str, list[str]], parent=None):
+        super().__init__(parent)
+        self._instances = instances
+        self.family = _combo(TARGET_FAMILIES, "trn2", "Neuron hardware family")
+        self.instance = _combo([], tooltip="Instance type (default: the family's largest)")
+        self.mode = _combo(MODES, "inference", "Inference or training")
+        self.dtype = _combo(DTYPES, "bf16", "dtype the model runs in")
+        self.batch = _spin(1, 65536, 1, "Batch size of the example inputs")
+        self.seq_len = _spin(0, 1_048_576, 0, "Sequence length (configs only)", "auto")
+        self.tp = _spin(1, 128, 1, "Tensor-parallel degree")
+        self.sdk = _combo(["newest", *profiles], "newest", "Neuron SDK profile")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        for label, widget in (("Target", self.family), ("Instance", self.instance),
+                              ("Mode", self.mode), ("dtype", self.dtype),
+                              ("Batch", self.batch), ("Seq", self.seq_len), ("TP", self.tp),
+                              ("SDK", self.sdk)):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            layout.addWidget(caption)
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        self._fill_instances()
+        self.family.currentTextChanged.connect(self._fill_instances)
+        for combo in (self.family, self.instance, self.mode, self.dtype, self.sdk):
+            combo.currentTextChanged.connect(self._emit)
+        for spin in (self.batch, self.seq_len, self.tp):
+            spin.valueChanged.connect(self._emit)
+
+    def _fill_instances(self, *_):
+        self.instance.blockSignals(True)
+        self.instance.clear()
+        self.instance.addItem("default")
+        for name in self._instances.get(self.family.currentText(), []):
+            self.instance.addItem(name)
+        self.instance.blockSignals(False)
+
+    def values(self) -> dict:
+        instance = self.instance.currentText()
+        sdk = self.sdk.currentText()
+        return {
+            "target": self.family.currentText(),
+            "instance": None if instance in ("", "default") else instance,
+            "mode": self.mode.currentText(), "dtype": self.dtype.currentText(),
+            "batch": self.batch.value(), "seq_len": self.seq_len.value() or None,
+            "tp": self.tp.value(), "sdk": None if sdk == "newest" else sdk,
+        }
+
+    def set_values(self, values: dict) -> None:
+        """Restore saved choices; unknown or stale values are ignored."""
+        for key, combo in (("target", self.family), ("mode", self.mode),
+                           ("dtype", self.dtype)):
+            if values.get(key):
+                combo.setCurrentText(str(values[key]))
+        if values.get("instance"):
+            self.instance.setCurrentText(str(values["instance"]))
+        if values.get("sdk"):
+            self.sdk.setCurrentText(str(values["sdk"]))
+        for key, spin in (("batch", self.batch), ("seq_len", self.seq_len), ("tp", self.tp)):
+            try:
+                spin.setValue(int(values.get(key) or spin.value()))
+            except (TypeError, ValueError):
+                pass
+
+    def _emit(self, *_):
+        self.changed.emit(self.values())

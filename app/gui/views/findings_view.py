@@ -1,0 +1,236 @@
+"""Findings tab: findings grouped by severity and code, filters, search and a details pane."""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+    QStandardItem,
+    QStandardItemModel,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSplitter,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trnport.analyzers.report.model import SEVERITIES, Finding, Report
+from trnport.app.gui.palette import SEVERITY_COLORS
+
+FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
+SNIPPET_CONTEXT = 3
+
+
+def finding_as_text(finding: Finding) -> str:
+    """A finding as plain text, for the clipboard and bug reports."""
+    loc = finding.location
+    where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or "")
+    lines = [f"{finding.code} {finding.symbol} ({finding.severity}): {finding.message}"]
+    if where or loc.module:
+        lines.append(f"  at {where}{f' in {loc.module}' if loc.module else ''}".rstrip())
+    lines.append(f"  fix: {finding.fix}")
+    lines.append(f"  nodes: {finding.count}; source: {finding.provenance.source}")
+    return "\n".join(lines)
+
+
+def rule_doc_markdown(code: str) -> str:
+    page = resources.files("trnport.resources").joinpath("rules", f"{code}.md")
+    try:
+        return page.read_text(encoding="utf-8")
+    except (FileNotFoundError, OSError):
+        return f"No documentation page for {code}."
+
+
+def source_snippet(file: str | None, line: int | None) -> str | None:
+    """Lines around ``file:line`` with the line marked, when the file is readable here."""
+    if not file or not line:
+        return None
+    try:
+        text = Path(file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    start, end = max(1, line - SNIPPET_CONTEXT), min(len(text), line + SNIPPET_CONTEXT)
+    return "\n".join(f"{'→' if n == line else ' '} {n:>5}  {text[n - 1]}"
+                     for n in range(start, end + 1))
+
+
+class FindingFilter(QSortFilterProxyModel):
+    """Keeps findings matching severity, category, code and search text; a group stays
+    visible while any of its findings does."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.severity = self.category = self.code = None
+        self.text = ""
+        self.setRecursiveFilteringEnabled(True)
+
+    def set_filters(self, severity=None, category=None, code=None, text=""):
+        self.severity, self.category, self.code = severity, category, code
+        self.text = text.lower().strip()
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row, parent):
+        index = self.sourceModel().index(row, 0, parent)
+        finding: Finding | None = index.data(FINDING_ROLE)
+        if finding is None:
+            return False  # groups are shown through their accepted children
+        if self.severity and finding.severity != self.severity:
+            return False
+        if self.category and finding.category != self.category:
+            return False
+        if self.code and finding.code != self.code:
+            return False
+        if self.text:
+            haystack = " ".join((finding.code, finding.symbol, finding.message, finding.fix,
+                                 " ".join(finding.ops), finding.location.module or "",
+                                 finding.location.file or "")).lower()
+            return self.text in haystack
+        return True
+
+
+class FindingsView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = QStandardItemModel(self)
+        self.model.setHorizontalHeaderLabels(["Finding", "Nodes", "Location"])
+        self.proxy = FindingFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.tree = QTreeView()
+        self.tree.setModel(self.proxy)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.severity = QComboBox()
+        self.category = QComboBox()
+        self.code = QComboBox()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search findings (op, module, message)…")
+        self.search.setClearButtonEnabled(True)
+        self.details = QTextBrowser()
+        self.details.setOpenExternalLinks(False)
+        filters = QHBoxLayout()
+        for widget in (self.severity, self.category, self.code):
+            filters.addWidget(widget)
+        filters.addWidget(self.search, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.tree)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        for combo in (self.severity, self.category, self.code):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.search.textChanged.connect(self._apply_filters)
+        self.tree.selectionModel().currentChanged.connect(self._show_details)
+        QShortcut(QKeySequence.StandardKey.Copy, self.tree, self.copy_selected)
+        self._fill_filter_combos([])
+
+    def _fill_filter_combos(self, findings: list[Finding]) -> None:
+        for combo, label, values in (
+            (self.severity, "All severities", SEVERITIES),
+            (self.category, "All categories", sorted({f.category for f in findings})),
+            (self.code, "All codes", sorted({f.code for f in findings})),
+        ):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(label, None)
+            for value in values:
+                combo.addItem(value, value)
+            combo.blockSignals(False)
+
+    def show_report(self, report: Report) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        self._fill_filter_combos(list(report.findings))
+        for severity in SEVERITIES:
+            group = [f for f in report.findings if f.severity == severity]
+            if not group:
+                continue
+            severity_item = QStandardItem(f"{severity.upper()} ({len(group)})")
+            severity_item.setForeground(QBrush(QColor(SEVERITY_COLORS[severity])))
+            by_code: dict[str, list[Finding]] = {}
+            for finding in group:
+                by_code.setdefault(finding.code, []).append(finding)
+            for code, members in by_code.items():
+                code_item = QStandardItem(f"{code} {members[0].symbol} ({len(members)})")
+                for finding in members:
+                    loc = finding.location
+                    where = f"{Path(loc.file).name}:{loc.line}" if loc.file and loc.line else (
+                        loc.module or "")
+                    row = [QStandardItem(finding.message), QStandardItem(str(finding.count)),
+                           QStandardItem(where)]
+                    for item in row:
+                        item.setData(finding, FINDING_ROLE)
+                        item.setEditable(False)
+                    code_item.appendRow(row)
+                code_item.setEditable(False)
+                severity_item.appendRow([code_item, QStandardItem(), QStandardItem()])
+            severity_item.setEditable(False)
+            self.model.appendRow([severity_item, QStandardItem(), QStandardItem()])
+        self.tree.expandAll()
+        self.tree.resizeColumnToContents(1)
+        self.details.setHtml("<p>Select a finding to see its details.</p>" if report.findings
+                             else "<p>No findings for this target.</p>")
+
+    def _apply_filters(self, *_):
+        self.proxy.set_filters(self.severity.currentData(), self.category.currentData(),
+                               self.code.currentData(), self.search.text())
+        self.tree.expandAll()
+
+    def selected_finding(self) -> Finding | None:
+        index = self.tree.currentIndex()
+        return index.data(FINDING_ROLE) if index.isValid() else None
+
+    def copy_selected(self) -> None:
+        finding = self.selected_finding()
+        if finding is not None:
+            QGuiApplication.clipboard().setText(finding_as_text(finding))
+
+    def _show_details(self, current, _previous=None):
+        finding = current.data(FINDING_ROLE) if current.isValid() else None
+        if finding is None:
+            return
+        esc = html.escape
+        loc = finding.location
+        parts = [
+            f"<h3>{esc(finding.code)} {esc(finding.symbol)} "
+            f"<span style='color:{SEVERITY_COLORS[finding.severity]}'>"
+            f"({esc(finding.severity)})</span></h3>",
+            f"<p><b>What is wrong:</b> {esc(finding.message)}</p>",
+            f"<p><b>Fix:</b> {esc(finding.fix)}</p>",
+            f"<p><b>Nodes:</b> {finding.count} — {esc(', '.join(finding.nodes[:12]))}"
+            f"{' …' if finding.count > 12 else ''}</p>",
+        ]
+        if loc.file or loc.module:
+            where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or "")
+            parts.append(f"<p><b>Location:</b> {esc(where)} {esc(loc.module or '')}</p>")
+        snippet = source_snippet(loc.file, loc.line)
+        if snippet:
+            parts.append(f"<pre>{esc(snippet)}</pre>")
+        if finding.rewrite:
+            parts.append(f"<p><b>Rewrite:</b> {esc(finding.rewrite)}</p>")
+        parts.append(f"<p><b>Source:</b> {esc(finding.provenance.kind)} — "
+                     f"{esc(finding.provenance.source)}"
+                     f"{f' (confidence {esc(finding.confidence)})' if finding.confidence else ''}"
+                     "</p><hr>")
+        rule_doc = QTextDocument()
+        rule_doc.setMarkdown(rule_doc_markdown(finding.code))
+        self.details.setHtml("".join(parts) + rule_doc.toHtml())

@@ -1,0 +1,139 @@
+"""Memory tab: the per-core fit grid as a heatmap (TP × batch/sequence) and the memory
+components of the chosen layout as bars against the usable HBM line."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from trnport.app.gui.palette import FIT_COLORS
+
+GIB = 2**30
+COMPONENT_COLORS = ("#3b82c4", "#7a5cc4", "#2e9d57", "#c9a227", "#e07b24", "#d64541",
+                    "#8a8f98", "#4fb0b0")
+
+
+def _gib(value) -> str:
+    return f"{value / GIB:.2f} GiB" if isinstance(value, (int, float)) else "—"
+
+
+class ComponentBars(QWidget):
+    """Horizontal stacked bar of the chosen layout's memory components; a vertical line
+    marks the usable HBM per core."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.components: dict[str, int] = {}
+        self.usable = 0
+        self.setMinimumHeight(120)
+
+    def set_data(self, components: dict[str, int], usable: int) -> None:
+        self.components = {k: v for k, v in components.items()
+                           if isinstance(v, (int, float)) and v > 0}
+        self.usable = usable or 0
+        self.update()
+
+    def paintEvent(self, event):
+        if not self.components:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        total = sum(self.components.values())
+        scale_max = max(total, self.usable) * 1.05 or 1
+        width = self.width() - 20
+        x, y, height = 10.0, 10.0, 34.0
+        text_color = self.palette().windowText().color()
+        for index, value in enumerate(self.components.values()):
+            segment = value / scale_max * width
+            painter.fillRect(QRectF(x, y, segment, height),
+                             QColor(COMPONENT_COLORS[index % len(COMPONENT_COLORS)]))
+            x += segment
+        if self.usable:
+            line_x = 10 + self.usable / scale_max * width
+            painter.setPen(QPen(QColor("#d64541"), 2, Qt.PenStyle.DashLine))
+            painter.drawLine(int(line_x), 4, int(line_x), int(y + height + 6))
+            painter.setPen(text_color)
+            painter.drawText(int(line_x) + 4, int(y + height + 18),
+                             f"usable HBM {_gib(self.usable)}")
+        legend_y = y + height + 36
+        legend_x = 10.0
+        for index, (name, value) in enumerate(self.components.items()):
+            painter.fillRect(QRectF(legend_x, legend_y - 10, 10, 10),
+                             QColor(COMPONENT_COLORS[index % len(COMPONENT_COLORS)]))
+            label = f"{name.replace('_', ' ')} {_gib(value)}"
+            painter.setPen(text_color)
+            painter.drawText(int(legend_x + 14), int(legend_y), label)
+            legend_x += 24 + painter.fontMetrics().horizontalAdvance(label)
+            if legend_x > width - 120:
+                legend_x, legend_y = 10.0, legend_y + 18
+
+
+class MemoryView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.headline = QLabel("Memory fit appears here after an analysis.")
+        self.headline.setWordWrap(True)
+        self.grid = QTableWidget()
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.bars = ComponentBars()
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(QLabel("<b>Per-core fit</b> (rows: TP degree; columns: batch × "
+                                "sequence length at the chosen PP)"))
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(QLabel("<b>Memory per core at the chosen layout</b>"))
+        layout.addWidget(self.bars)
+        layout.addWidget(self.notes)
+
+    def show_report(self, report) -> None:
+        memory = report.memory or {}
+        if not memory:
+            self.headline.setText("No memory analysis in this report.")
+            self.grid.clear()
+            self.grid.setRowCount(0)
+            self.bars.set_data({}, 0)
+            return
+        per_core = memory.get("per_core", {})
+        core = memory.get("core", {})
+        self.headline.setText(
+            f"At TP {per_core.get('tp', '?')}, PP {per_core.get('pp', '?')}, batch "
+            f"{per_core.get('batch', '?')}: {_gib(per_core.get('total_bytes'))} of "
+            f"{_gib(per_core.get('usable_bytes'))} usable per core — "
+            f"<b>{str(per_core.get('status', '?')).replace('_', ' ')}</b>. "
+            f"Smallest TP that fits: {memory.get('smallest_tp') or 'none'} "
+            f"({core.get('family', '')} {core.get('instance') or ''}).")
+        self._fill_grid(memory.get("fit_grid", {}), per_core.get("pp"))
+        self.bars.set_data(per_core.get("components", {}), per_core.get("usable_bytes", 0))
+        self.notes.setText("<br>".join(f"• {a}" for a in memory.get("assumptions", [])[:6]))
+
+    def _fill_grid(self, fit_grid: dict, chosen_pp) -> None:
+        cells = [c for c in fit_grid.get("cells", []) if c.get("pp", chosen_pp) == chosen_pp]
+        tps = sorted({c["tp"] for c in cells})
+        columns = sorted({(c["batch"], c.get("seq_len") or 0) for c in cells})
+        self.grid.clear()
+        self.grid.setRowCount(len(tps))
+        self.grid.setColumnCount(len(columns))
+        self.grid.setVerticalHeaderLabels([f"TP {tp}" for tp in tps])
+        self.grid.setHorizontalHeaderLabels(
+            [f"b{b}" + (f" × s{s}" if s else "") for b, s in columns])
+        for cell in cells:
+            row = tps.index(cell["tp"])
+            column = columns.index((cell["batch"], cell.get("seq_len") or 0))
+            utilization = cell.get("utilization")
+            text = f"{utilization:.0%}" if isinstance(utilization, (int, float)) else "?"
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            item.setBackground(QColor(FIT_COLORS.get(cell.get("status"), "#8a8f98")))
+            item.setForeground(QColor("white"))
+            item.setToolTip(f"{cell.get('status')}: {_gib(cell.get('total_bytes'))}")
+            self.grid.setItem(row, column, item)
