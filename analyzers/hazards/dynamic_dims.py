@@ -1,0 +1,94 @@
+"""Graph inputs whose dimensions are symbolic (ONNX ``dim_param`` or anonymous dims,
+``torch.export`` ``dynamic_shapes``), with the range export proved for each symbol and a
+proposal of padding buckets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from trnport.analyzers.graph import Graph
+
+_RANGE = re.compile(r"\[\s*(-?\d+)\s*,\s*(-?\d+|int_oo|oo|inf)\s*\]")
+#: the largest power-of-two bucket proposed when export gives no upper bound
+DEFAULT_MAX_BUCKET = 4096
+
+
+@dataclass(frozen=True)
+class DynamicInput:
+    """One graph input with symbolic dims: ``dims`` maps axis → symbol; ``ranges`` maps a
+    symbol to the (low, high) export proved (high None when unbounded)."""
+
+    name: str
+    shape: tuple
+    dims: tuple[tuple[int, str], ...]
+    ranges: tuple[tuple[str, tuple[int, int | None]], ...] = ()
+
+
+def dynamic_inputs(graph: Graph, pinned: Mapping[str, tuple] | None = None) -> list[DynamicInput]:
+    """Every user input with a symbolic dimension that ``pinned`` does not fix."""
+    pinned = pinned or {}
+    ranges = _ranges(graph.metadata.get("range_constraints") or {})
+    found = []
+    for name in graph.inputs:
+        value = graph.values.get(name)
+        if value is None or value.shape is None or name in pinned:
+            continue
+        dims = tuple((axis, d) for axis, d in enumerate(value.shape) if not isinstance(d, int))
+        if not dims:
+            continue
+        symbols = {symbol for _, symbol in dims}
+        found.append(DynamicInput(
+            name=name, shape=tuple(value.shape), dims=dims,
+            ranges=tuple((s, ranges[s]) for s in sorted(symbols) if s in ranges),
+        ))
+    return found
+
+
+def _ranges(constraints: Mapping[str, str]) -> dict[str, tuple[int, int | None]]:
+    parsed = {}
+    for symbol, text in constraints.items():
+        match = _RANGE.search(str(text))
+        if match:
+            high = match.group(2)
+            parsed[str(symbol)] = (int(match.group(1)),
+                                   int(high) if high.lstrip("-").isdigit() else None)
+    return parsed
+
+
+def bucket_edges(low: int, high: int | None, max_buckets: int = 4) -> list[int]:
+    """Power-of-two padding buckets covering ``[low, high]``: each input is padded up to the
+    next edge, so at most ``max_buckets`` graphs are compiled. The largest edges are kept,
+    since the top edge must hold the longest input."""
+    top = high if high is not None and high < 10**9 else DEFAULT_MAX_BUCKET
+    edge = 1
+    while edge < max(low, 1):
+        edge *= 2
+    edges = []
+    while edge < top:
+        edges.append(edge)
+        edge *= 2
+    edges.append(top)
+    return edges[-max_buckets:]
+
+
+def check_pinned_inputs(graph: Graph, pinned: Mapping[str, tuple]) -> None:
+    """Refuse ``--input-shape`` pins that name no input or contradict a static size
+    (the ONNX loader applies pins itself; exported programs are checked here)."""
+    from trnport.analyzers.errors import InputError
+
+    for name, sizes in pinned.items():
+        value = graph.values.get(name) if name in graph.inputs else None
+        if value is None:
+            known = ", ".join(graph.inputs) or "none"
+            raise InputError(f"no tensor input named '{name}' (inputs: {known})")
+        if value.shape is None:
+            continue
+        if len(value.shape) != len(sizes):
+            raise InputError(f"input '{name}' has rank {len(value.shape)}, but the pinned "
+                             f"shape {list(sizes)} has rank {len(sizes)}")
+        for axis, (dim, size) in enumerate(zip(value.shape, sizes, strict=True)):
+            if isinstance(dim, int) and dim != size:
+                raise InputError(f"input '{name}' has static size {dim} on axis {axis}, but "
+                                 f"the pinned shape asks for {size}")
