@@ -1,0 +1,7 @@
+"""Porting-code lint: GPU-only constructs in training scripts and model files, found from the
+syntax tree without running the code."""
+
+from trnport.analyzers.lint.engine import LintIssue, lint_file, lint_source
+from trnport.analyzers.lint.findings import lint_findings
+
+__all__ = ["LintIssue", "lint_file", "lint_findings", "lint_source"]

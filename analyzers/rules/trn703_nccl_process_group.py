@@ -1,0 +1,48 @@
+"""nccl-process-group: process group uses the NCCL backend.
+
+## What it flags
+`torch.distributed.init_process_group("nccl")` or `backend="nccl"`.
+
+## Why it fails on Neuron
+NCCL is NVIDIA's collective library and is not available on Neuron instances; Neuron
+collectives run over NeuronLink and EFA through the `xla` (torch-neuronx) or `neuron`
+(TorchNeuron) process-group backend.
+
+## Example
+```python
+import torch
+import torch.distributed as dist
+
+model = torch.nn.Linear(4, 4)
+example_inputs = (torch.randn(2, 4),)
+
+
+def setup():
+    dist.init_process_group("nccl")
+```
+
+## Suggested rewrite
+```python
+import torch_xla.distributed.xla_backend  # registers the 'xla' backend
+
+dist.init_process_group("xla")
+```
+
+## Source
+`reference/neuron/gpu_to_neuron_migration.csv` row 5; aws-neuron-sdk
+`archive/nxd-training/pytorch-neuron-programming-guide.rst`.
+"""
+
+from trnport.analyzers.lint.findings import model_file_findings
+from trnport.analyzers.rules.base import RuleInfo
+
+INFO = RuleInfo(
+    code="TRN703", symbol="nccl-process-group", severity="error", category="porting",
+    title="Process group uses the NCCL backend",
+    fix="Use dist.init_process_group('xla') after importing torch_xla.distributed.xla_backend",
+)
+LINT_CHECKS = ('nccl-backend',)
+
+
+def check(context):
+    return model_file_findings(context, INFO, LINT_CHECKS)
