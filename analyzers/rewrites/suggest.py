@@ -1,0 +1,73 @@
+"""The report's ``rewrites``: one suggestion per rewrite the findings name, with what it
+gains (nodes and FLOPs moved onto the device, host round trips removed, findings cleared),
+ordered by that gain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from trnport.analyzers.rewrites.catalog import automation, automation_for
+from trnport.analyzers.rewrites.source_diff import source_diff
+
+_OFF_DEVICE = frozenset({"unsupported", "cpu_fallback", "unknown"})
+
+
+def suggest_rewrites(findings: Iterable[Any], statuses: Mapping[str, tuple[str, str | None]],
+                     node_flops: Mapping[str, int], kb: Any, model_format: str,
+                     model_path: str = "") -> tuple[dict[str, Any], ...]:
+    """Suggestions for ``findings``; ``statuses`` maps node → (coverage status, the rewrite
+    its verdict names). A node counts as moved onto the device only for the rewrite that
+    answers the verdict keeping it off the device."""
+    groups: dict[str, list[Any]] = {}
+    for finding in findings:
+        if not finding.rewrite:
+            continue
+        rewrite_id = finding.rewrite
+        if model_format == "onnx":
+            auto = next((a for a in (automation_for(finding.rewrite, op) for op in finding.ops)
+                         if a), None)
+            rewrite_id = auto.id if auto else rewrite_id
+        groups.setdefault(rewrite_id, []).append(finding)
+    suggestions = [_suggestion(rid, items, statuses, node_flops, kb, model_format, model_path)
+                   for rid, items in groups.items()]
+    suggestions.sort(key=lambda s: (-s["nodes_on_device"], -s["flops_on_device"],
+                                    -s["host_round_trips_removed"], -s["findings_cleared"],
+                                    s["id"]))
+    for rank, suggestion in enumerate(suggestions, 1):
+        suggestion["rank"] = rank
+    return tuple(suggestions)
+
+
+def _suggestion(rewrite_id, findings, statuses, node_flops, kb, model_format, model_path):
+    entry = kb.rewrite(rewrite_id) if kb is not None else None
+    auto = automation(rewrite_id)
+    nodes = sorted({node for f in findings for node in f.nodes})
+    answers = set(auto.answers) if auto else {rewrite_id}
+    moved = [n for n in nodes if n in statuses and statuses[n][0] in _OFF_DEVICE
+             and statuses[n][1] in answers | {rewrite_id}]
+    fallbacks = [n for n in moved if statuses[n][0] == "cpu_fallback"]
+    automated = model_format == "onnx" and auto is not None
+    suggestion: dict[str, Any] = {
+        "id": rewrite_id,
+        "title": entry.title if entry else rewrite_id,
+        "source": entry.source if entry else "",
+        "automated": automated,
+        "findings_cleared": len(findings),
+        "codes": ", ".join(sorted({f.code for f in findings})),
+        "nodes": nodes,
+        "nodes_on_device": len(moved),
+        "flops_on_device": int(sum(node_flops.get(n, 0) for n in moved)),
+        "host_round_trips_removed": len(fallbacks),
+    }
+    if automated:
+        suggestion["apply"] = f"trnport rewrite {model_path or 'MODEL.onnx'} --apply {rewrite_id}"
+    if auto is not None:
+        suggestion["before"], suggestion["after"] = auto.before, auto.after
+    if model_format == "python":
+        diffs = [d for d in (source_diff(rewrite_id, f.location.file, f.location.line)
+                             for f in findings) if d]
+        if diffs:
+            suggestion["diff"] = "\n".join(dict.fromkeys(diffs))
+            suggestion["diff_label"] = "suggestion (not verified)"
+    return suggestion

@@ -1,0 +1,135 @@
+"""Rewrite an ONNX file end to end: apply each rewrite, prove it against the original
+(checker + onnxruntime within a tolerance), keep only proven ones, re-analyse.
+
+Plain functions for the CLI and the GUI's worker; nothing here prints."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trnport.analyzers.errors import InputError
+from trnport.analyzers.rewrites.base import Applied, Refusal
+from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites, onnx_rewrite
+from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, verify
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rewrite's fate: ``verified`` (kept), ``refused`` (verification failed, dropped)
+    or ``no-match`` (nothing in the model passed its check)."""
+
+    rewrite: str
+    status: str
+    applied: tuple[Applied, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
+    verification: Verification | None = None
+
+
+@dataclass(frozen=True)
+class RewriteOutcome:
+    model: Any
+    steps: tuple[Step, ...]
+    cleared: tuple[Any, ...] = ()
+    introduced: tuple[Any, ...] = ()
+    report_before: Any = None
+    report_after: Any = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(step.status == "verified" for step in self.steps)
+
+    @property
+    def refused(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps if step.status == "refused")
+
+
+def safe_rewrite_ids() -> tuple[str, ...]:
+    return tuple(r.INFO.id for r in ONNX_REWRITES if r.INFO.safe)
+
+
+def check_rewrite_ids(ids: list[str]) -> None:
+    unknown = [rid for rid in ids if onnx_rewrite(rid) is None]
+    if unknown:
+        known = ", ".join(r.INFO.id for r in ONNX_REWRITES)
+        raise InputError(f"no automated ONNX rewrite {unknown[0]!r} (known: {known})")
+
+
+def load_onnx(path: Path) -> Any:
+    """The model at ``path`` with its external data, or an InputError."""
+    import onnx
+
+    from trnport.analyzers.loaders.onnx_loader import read_model
+
+    path = Path(path)
+    if path.suffix.lower() != ".onnx":
+        raise InputError(f"{path}: rewrite takes an .onnx model")
+    model = read_model(path)
+    try:
+        onnx.load_external_data_for_model(model, str(path.parent))
+    except Exception as error:  # missing file, escaping path
+        line = (str(error).splitlines() or [type(error).__name__])[0]
+        raise InputError(f"{path}: cannot read external data ({line})") from error
+    return model
+
+
+def rewrite_model(model: Any, rewrite_ids: list[str], tolerance: float = DEFAULT_TOLERANCE,
+                  seed: int = 0) -> RewriteOutcome:
+    """Apply ``rewrite_ids`` in order; each is verified against the original model and
+    dropped (status ``refused``) when the outputs differ or the result is invalid."""
+    check_rewrite_ids(rewrite_ids)
+    current, steps = model, []
+    for rewrite_id in rewrite_ids:
+        result = apply_rewrites(current, [rewrite_id])
+        if not result.applied:
+            steps.append(Step(rewrite_id, "no-match", refusals=result.refusals))
+            continue
+        proof = verify(model, result.model, tolerance, seed)
+        status = "verified" if proof.ok else "refused"
+        steps.append(Step(rewrite_id, status, result.applied, result.refusals, proof))
+        if proof.ok:
+            current = result.model
+    return RewriteOutcome(current, tuple(steps))
+
+
+def reanalyse(source: Path, outcome: RewriteOutcome, options: Any = None) -> RewriteOutcome:
+    """``outcome`` with the findings the rewrites cleared and those they introduced."""
+    from trnport.analyzers.api import analyze
+
+    before = analyze(source, options)
+    with tempfile.TemporaryDirectory() as folder:
+        rewritten = Path(folder) / Path(source).name
+        save_model(outcome.model, rewritten)
+        after = analyze(rewritten, options)
+    old, new = _finding_keys(before), _finding_keys(after)
+    return RewriteOutcome(
+        outcome.model, outcome.steps,
+        cleared=tuple(f for key, f in old.items() if key not in new),
+        introduced=tuple(f for key, f in new.items() if key not in old),
+        report_before=before, report_after=after,
+    )
+
+
+def _finding_keys(report: Any) -> dict[tuple, Any]:
+    return {(f.code, f.ops, f.nodes): f for f in report.findings}
+
+
+def save_model(model: Any, path: Path) -> None:
+    """Write ``model`` atomically (a reader sees the old file or the new one)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(model.SerializeToString())
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,136 @@
+"""trnport rewrite: apply automated rewrites to an ONNX model, prove them, re-analyse.
+
+  trnport rewrite MODEL.onnx --list
+  trnport rewrite MODEL.onnx --apply RW-topk-int-to-float[,RW-...] -o OUT.onnx
+  trnport rewrite MODEL.onnx --all-safe -o OUT.onnx [--tolerance 1e-5]
+
+Every rewrite is verified against the original: onnx.checker, then onnxruntime outputs on
+seeded random inputs equal within --tolerance (absolute and relative; the max errors are
+printed). A rewrite whose verification fails is refused with its reason. With --apply, a
+refusal keeps the original and OUT is not written; with --all-safe the proven rewrites are
+kept. The new model is re-analysed and the findings it cleared are listed.
+Exit 0 when OUT was written (or --list), 1 when nothing was written, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from trnport.app.cli.exit_codes import GATE_FAILED, OK
+from trnport.app.cli.parser import UsageError, add_target_options
+
+HELP = "apply verified rewrites to an ONNX model (trnport rewrite M.onnx --all-safe -o N.onnx)"
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be zero or positive, not {text}")
+    return value
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("rewrite", help=HELP, description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", type=Path, metavar="MODEL.onnx")
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--apply", metavar="RW-...[,RW-...]",
+                        help="rewrite ids to apply, comma-separated, in order")
+    chosen.add_argument("--all-safe", action="store_true",
+                        help="apply every automated rewrite that keeps the outputs")
+    chosen.add_argument("--list", action="store_true",
+                        help="list what each automated rewrite would change in MODEL")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT.onnx",
+                        help="where to write the rewritten model")
+    parser.add_argument("--tolerance", type=_tolerance, default=1e-5,
+                        help="largest accepted output difference, absolute and relative "
+                        "(default: 1e-5)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs")
+    add_target_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from trnport.analyzers.rewrites import workflow
+
+    if not (args.apply or args.all_safe or args.list):
+        raise UsageError("rewrite needs --apply RW-..., --all-safe or --list")
+    if not args.list and args.output is None:
+        raise UsageError("rewrite needs -o OUT.onnx for the rewritten model")
+    if args.output is not None and args.output.resolve() == args.model.resolve():
+        raise UsageError("-o must not be the input model; the original is always kept")
+    ids = ([i.strip() for i in args.apply.split(",") if i.strip()] if args.apply
+           else list(workflow.safe_rewrite_ids()))
+    if args.apply:
+        workflow.check_rewrite_ids(ids)
+    model = workflow.load_onnx(args.model)
+    options = _options(args)
+    if args.list:
+        return _list(args.model, model, options)
+    outcome = workflow.rewrite_model(model, ids, args.tolerance, args.seed)
+    for step in outcome.steps:
+        _print_step(step, show_refusals=bool(args.apply))
+    if not outcome.changed or (args.apply and outcome.refused):
+        why = "a rewrite was refused" if outcome.refused else "no rewrite applied"
+        print(f"{why}; the original is kept and {args.output} was not written")
+        return GATE_FAILED
+    outcome = workflow.reanalyse(args.model, outcome, options)
+    workflow.save_model(outcome.model, args.output)
+    print(f"wrote {args.output}")
+    print(f"findings cleared: {len(outcome.cleared)}")
+    for finding in outcome.cleared:
+        print(f"  - {finding.code} {', '.join(finding.nodes)}: {finding.message}")
+    if outcome.introduced:
+        print(f"findings introduced: {len(outcome.introduced)}")
+        for finding in outcome.introduced:
+            print(f"  + {finding.code} {', '.join(finding.nodes)}: {finding.message}")
+    return OK
+
+
+def _print_step(step, show_refusals: bool) -> None:
+    refusals = step.refusals if show_refusals else ()
+    if step.status == "no-match":
+        print(f"{step.rewrite}: nothing to rewrite")
+        for refusal in refusals:
+            print(f"  refused {refusal.node}: {refusal.reason}")
+        return
+    nodes = ", ".join(a.node for a in step.applied)
+    print(f"{step.rewrite}: {step.status} on {len(step.applied)} node(s) ({nodes}); "
+          f"{step.verification.summary()}")
+    for refusal in refusals:
+        print(f"  refused {refusal.node}: {refusal.reason}")
+
+
+def _list(path: Path, model, options) -> int:
+    from trnport.analyzers.api import analyze
+    from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites
+
+    report = analyze(path, options)
+    flagged = {node for f in report.findings for node in f.nodes}
+    for rewrite in ONNX_REWRITES:
+        result = apply_rewrites(model, [rewrite.INFO.id])
+        print(f"{rewrite.INFO.id}: {rewrite.INFO.title}")
+        for applied in result.applied:
+            print(f"  would rewrite {applied.node}: {' '.join(applied.removed_ops)} -> "
+                  f"{' '.join(applied.added_ops)}")
+        for refusal in result.refusals:
+            if refusal.node in flagged:
+                print(f"  refused {refusal.node}: {refusal.reason}")
+    for suggestion in report.rewrites:
+        if not suggestion.get("automated"):
+            print(f"{suggestion['id']}: by hand — {suggestion['title']}")
+    return OK
+
+
+def _options(args):
+    from trnport.analyzers.options import AnalysisOptions
+
+    return AnalysisOptions(
+        target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
+        batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
+        optimizer=args.optimizer, zero1=bool(args.zero1), sdk=args.sdk,
+    )

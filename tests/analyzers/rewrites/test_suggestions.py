@@ -1,0 +1,67 @@
+"""The report's rewrite suggestions: ranked by gain, valid against the schema, and for
+Python-file models a unified diff labelled as a suggestion."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import onnx
+
+from tests.analyzers.rewrites import models
+from trnport.analyzers.api import analyze
+from trnport.analyzers.rewrites.source_diff import source_diff
+from trnport.analyzers.rewrites.suggest import suggest_rewrites
+
+SCHEMA = Path(__file__).resolve().parents[3] / "resources" / "schemas" / "report.schema.json"
+
+
+def test_onnx_report_ranks_automated_rewrite_first_and_validates(tmp_path):
+    import jsonschema
+
+    from trnport.analyzers.report.json_renderer import render_json
+
+    path = tmp_path / "onehot.onnx"
+    onnx.save(models.one_hot(), str(path))
+    report = analyze(path)
+    first = report.rewrites[0]
+    assert first["id"] == "RW-one-hot-compare-arange" and first["automated"]
+    assert first["nodes_on_device"] == 1 and first["rank"] == 1
+    assert first["apply"].endswith("--apply RW-one-hot-compare-arange")
+    jsonschema.validate(json.loads(render_json(report)), json.loads(SCHEMA.read_text()))
+
+
+def test_gain_orders_fallbacks_before_hints():
+    def finding(rewrite, node):
+        return SimpleNamespace(rewrite=rewrite, nodes=(node,), ops=("aten.x",), code="TRN1",
+                               location=SimpleNamespace(file=None, line=None))
+
+    statuses = {"a": ("supported", None), "b": ("cpu_fallback", "RW-b")}
+    found = suggest_rewrites([finding("RW-a", "a"), finding("RW-b", "b")], statuses,
+                             {"b": 100}, None, "pt2")
+    assert [(s["id"], s["flops_on_device"], s["host_round_trips_removed"]) for s in found] == [
+        ("RW-b", 100, 1), ("RW-a", 0, 0)]
+
+
+def test_python_source_gets_a_unified_diff_suggestion(tmp_path):
+    source = tmp_path / "model.py"
+    source.write_text("def f(scores):\n"
+                      "    fill = torch.finfo(scores.dtype).min\n"
+                      "    return fill\n")
+    diff = source_diff("RW-finite-mask-fill", str(source), 2)
+    assert "-    fill = torch.finfo(scores.dtype).min" in diff
+    assert "+    fill = -1e4" in diff
+    assert "(suggestion, not verified)" in diff
+    assert source_diff("RW-finite-mask-fill", str(source), 3) is None
+
+
+def test_onnx_rewrite_path_does_not_import_torch(tmp_path):
+    path = tmp_path / "m.onnx"
+    onnx.save(models.integer_topk(), str(path))
+    code = ("import sys\nfrom trnport.app.cli.main import main\n"
+            f"main(['rewrite', {str(path)!r}, '--all-safe', '-o', {str(tmp_path / 'o.onnx')!r}])\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
