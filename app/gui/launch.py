@@ -77,8 +77,25 @@ def run_gui(argv: list[str]) -> int:
                 outcome["code"] = 2
                 app.quit()
 
-            window.analysis_finished.connect(save_and_quit)
+            def after_save(*_):
+                # the History tab asks for the new list when the save lands; let it answer
+                window.history.wait_idle()
+                app.processEvents()
+                save_and_quit()
+
+            def after_save_failed(action, message):
+                if action == "save":
+                    print(f"trnport: warning: not saved in the history: {message}",
+                          file=sys.stderr)
+                    after_save()
+
+            if window.history.enabled:
+                window.history.recorded.connect(after_save)
+                window.history.failed.connect(after_save_failed)
+            else:
+                window.analysis_finished.connect(save_and_quit)
             window.analysis_failed.connect(failed)
         QTimer.singleShot(0, lambda: window.open_model(args.model))
     app.exec()
+    window.close()  # saves the window state and ends the history thread
     return outcome["code"]

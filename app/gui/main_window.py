@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.kb.loader import resources_dir
+from trnport.app.gui.history_client import HistoryClient
 from trnport.app.gui.session import AnalysisSession
 from trnport.app.gui.settings import Settings
 from trnport.app.gui.target_bar import TargetBar
@@ -34,7 +36,8 @@ OPEN_FILTER = ("Models (*.onnx *.pt2 *.pt *.ts *.pth *.jit *.py config.json);;"
                "ONNX (*.onnx);;PyTorch export (*.pt2);;TorchScript (*.pt *.ts *.pth *.jit);;"
                "Python model file (*.py);;Hugging Face config (config.json);;All files (*)")
 STAGE_LABELS = {"load": "Loading model", "coverage": "Checking operator coverage",
-                "findings": "Applying rules", "report": "Building report", "done": "Done"}
+                "memory": "Estimating memory fit", "findings": "Applying rules",
+                "report": "Building report", "done": "Done"}
 
 
 def _kb_choices() -> tuple[list[str], dict[str, list[str]]]:
@@ -60,11 +63,16 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None):
         super().__init__()
         self.setWindowTitle("trnport — Neuron porting assistant")
+        self.setWindowIcon(QIcon(str(resources_dir() / "icons" / "trnport-256.png")))
         self.setAcceptDrops(True)
         self.resize(1280, 820)
         self.settings = settings or Settings()
         self.session = AnalysisSession()
+        self.history = HistoryClient(self.settings.history_db, self)
+        self.history.recorded.connect(self._on_recorded)
+        self.history.failed.connect(self._on_history_failed)
         self.worker: AnalysisWorker | None = None
+        self._analysing = False
         self.error_dialog: QMessageBox | None = None
         profiles, instances = _kb_choices()
         self.target_bar = TargetBar(profiles, instances)
@@ -218,6 +226,9 @@ class MainWindow(QMainWindow):
         except InputError as error:
             self.show_error(str(error))
             return
+        if self.worker is not None:
+            # the previous run has reported; its watcher thread is only winding down
+            self.worker.wait(5_000)
         self.worker = AnalysisWorker(self.session.model_path, self.session.analysis_options())
         self.worker.progress.connect(self._on_progress)
         self.worker.finished.connect(self._on_finished)
@@ -228,13 +239,15 @@ class MainWindow(QMainWindow):
         self.worker.start()
 
     def is_busy(self) -> bool:
-        return self.worker is not None and self.worker.is_running()
+        """True from the start of an analysis until its outcome has been shown."""
+        return self._analysing
 
     def cancel_analysis(self) -> None:
         if self.worker is not None:
             self.worker.cancel()
 
     def _set_busy(self, busy: bool) -> None:
+        self._analysing = busy
         self.progress.setVisible(busy)
         self.progress.setValue(0)
         self.cancel_button.setVisible(busy)
@@ -254,7 +267,16 @@ class MainWindow(QMainWindow):
         self.status_label.setText(
             f"{report.summary.verdict} · coverage {report.summary.coverage_pct:.1f}% · "
             f"{sum(report.summary.findings_by_severity.values())} findings")
+        if self.history.enabled:
+            self.history.record(report)
         self.analysis_finished.emit(report)
+
+    def _on_recorded(self, summary) -> None:
+        self.status_label.setText(f"{self.status_label.text()} · saved as session {summary.id}")
+
+    def _on_history_failed(self, action: str, message: str) -> None:
+        if action == "save":
+            self.status_label.setText(f"Not saved in the history: {message}")
 
     def _on_failed(self, message: str) -> None:
         self._set_busy(False)
@@ -328,6 +350,7 @@ class MainWindow(QMainWindow):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.wait(10_000)
+        self.history.shutdown()
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         super().closeEvent(event)

@@ -1,4 +1,5 @@
-"""Persistent preferences (QSettings): recent files, window layout, last target."""
+"""Persistent preferences (QSettings): recent files, window layout, last target, and the
+history database."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ class Settings:
 
     def set_target(self, values: dict) -> None:
         self._qs.setValue("target", values)
+
+    def history_db(self) -> str | None:
+        """The history database chosen for the app (a SQLite path or URL); None means
+        ``$TRNPORT_DB`` or the default file, as for ``trnport check``."""
+        value = self._qs.value("history_db", "")
+        return str(value) if value else None
+
+    def set_history_db(self, url: str | None) -> None:
+        self._qs.setValue("history_db", url or "")
 
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         return self._qs.value("geometry"), self._qs.value("window_state")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import re
 from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
+    QAction,
     QBrush,
     QColor,
     QGuiApplication,
@@ -20,6 +22,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QSplitter,
     QTextBrowser,
@@ -68,6 +71,48 @@ def source_snippet(file: str | None, line: int | None) -> str | None:
                      for n in range(start, end + 1))
 
 
+def _html_body(document_html: str) -> str:
+    # QTextDocument.toHtml() gives a whole page; appending one to other HTML makes Qt's
+    # parser drop the line breaks of earlier <pre> blocks, so only its body is kept.
+    match = re.search(r"<body[^>]*>(.*)</body>", document_html, re.DOTALL)
+    return match.group(1) if match else document_html
+
+
+def _markdown_html(markdown: str) -> str:
+    document = QTextDocument()
+    document.setMarkdown(markdown)
+    return _html_body(document.toHtml())
+
+
+def _pre(text: str) -> str:
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def rewrite_html(finding: Finding, entries: dict[str, dict]) -> str:
+    """The rewrite a finding points to: its title, and the code before and after when the
+    report's rewrite entry has them (the rule page below shows the rule's general example)."""
+    if not finding.rewrite:
+        return ""
+    entry = entries.get(finding.rewrite, {})
+    title = entry.get("title") or _kb_rewrite_title(finding.rewrite)
+    parts = [f"<p><b>Rewrite:</b> {html.escape(finding.rewrite)}"
+             f"{' — ' + html.escape(title) if title else ''}</p>"]
+    for key, label in (("before", "Before"), ("after", "After")):
+        if entry.get(key):
+            parts.append(f"<p><b>{label}</b></p>{_pre(str(entry[key]))}")
+    return "".join(parts)
+
+
+def _kb_rewrite_title(rewrite_id: str) -> str:
+    try:
+        from trnport.analyzers.kb import load_kb
+
+        found = load_kb().rewrite(rewrite_id)
+    except Exception:  # the title is a nicety; the details pane must still show
+        return ""
+    return found.title if found else ""
+
+
 class FindingFilter(QSortFilterProxyModel):
     """Keeps findings matching severity, category, code and search text; a group stays
     visible while any of its findings does."""
@@ -113,6 +158,13 @@ class FindingsView(QWidget):
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(2, 220)
+        self._rewrite_entries: dict[str, dict] = {}
         self.severity = QComboBox()
         self.category = QComboBox()
         self.code = QComboBox()
@@ -133,8 +185,8 @@ class FindingsView(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         for combo in (self.severity, self.category, self.code):
@@ -142,6 +194,10 @@ class FindingsView(QWidget):
         self.search.textChanged.connect(self._apply_filters)
         self.tree.selectionModel().currentChanged.connect(self._show_details)
         QShortcut(QKeySequence.StandardKey.Copy, self.tree, self.copy_selected)
+        copy_action = QAction("Copy finding as text", self.tree)
+        copy_action.triggered.connect(self.copy_selected)
+        self.tree.addAction(copy_action)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._fill_filter_combos([])
 
     def _fill_filter_combos(self, findings: list[Finding]) -> None:
@@ -159,6 +215,7 @@ class FindingsView(QWidget):
 
     def show_report(self, report: Report) -> None:
         self.model.removeRows(0, self.model.rowCount())
+        self._rewrite_entries = {r.get("id"): r for r in report.rewrites if isinstance(r, dict)}
         self._fill_filter_combos(list(report.findings))
         for severity in SEVERITIES:
             group = [f for f in report.findings if f.severity == severity]
@@ -186,9 +243,21 @@ class FindingsView(QWidget):
             severity_item.setEditable(False)
             self.model.appendRow([severity_item, QStandardItem(), QStandardItem()])
         self.tree.expandAll()
-        self.tree.resizeColumnToContents(1)
         self.details.setHtml("<p>Select a finding to see its details.</p>" if report.findings
                              else "<p>No findings for this target.</p>")
+        first = self.first_finding_index()
+        if first is not None:
+            self.tree.setCurrentIndex(first)
+
+    def first_finding_index(self):
+        """The first visible finding (under its severity and code groups), or None."""
+        for s in range(self.proxy.rowCount()):
+            severity = self.proxy.index(s, 0)
+            for c in range(self.proxy.rowCount(severity)):
+                code = self.proxy.index(c, 0, severity)
+                if self.proxy.rowCount(code):
+                    return self.proxy.index(0, 0, code)
+        return None
 
     def _apply_filters(self, *_):
         self.proxy.set_filters(self.severity.currentData(), self.category.currentData(),
@@ -224,13 +293,11 @@ class FindingsView(QWidget):
             parts.append(f"<p><b>Location:</b> {esc(where)} {esc(loc.module or '')}</p>")
         snippet = source_snippet(loc.file, loc.line)
         if snippet:
-            parts.append(f"<pre>{esc(snippet)}</pre>")
-        if finding.rewrite:
-            parts.append(f"<p><b>Rewrite:</b> {esc(finding.rewrite)}</p>")
+            parts.append(_pre(snippet))
+        rule_doc = rule_doc_markdown(finding.code)
+        parts.append(rewrite_html(finding, self._rewrite_entries))
         parts.append(f"<p><b>Source:</b> {esc(finding.provenance.kind)} — "
                      f"{esc(finding.provenance.source)}"
                      f"{f' (confidence {esc(finding.confidence)})' if finding.confidence else ''}"
                      "</p><hr>")
-        rule_doc = QTextDocument()
-        rule_doc.setMarkdown(rule_doc_markdown(finding.code))
-        self.details.setHtml("".join(parts) + rule_doc.toHtml())
+        self.details.setHtml("".join(parts) + _markdown_html(rule_doc))

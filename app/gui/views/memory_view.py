@@ -17,12 +17,31 @@ from PySide6.QtWidgets import (
 from trnport.app.gui.palette import FIT_COLORS
 
 GIB = 2**30
+MAX_GRID_HEIGHT = 460  # taller grids scroll
 COMPONENT_COLORS = ("#3b82c4", "#7a5cc4", "#2e9d57", "#c9a227", "#e07b24", "#d64541",
                     "#8a8f98", "#4fb0b0")
 
 
 def _gib(value) -> str:
-    return f"{value / GIB:.2f} GiB" if isinstance(value, (int, float)) else "—"
+    """Bytes in GiB, or in MiB / KiB for small models (0.00 GiB would read as nothing)."""
+    if not isinstance(value, (int, float)):
+        return "—"
+    for unit, size in (("GiB", GIB), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= size / 10 or unit == "KiB":
+            return f"{value / size:.2f} {unit}"
+    return "—"
+
+
+def utilization_text(cell: dict) -> str:
+    """The share of usable HBM a grid cell takes; a used share below 1% still reads as
+    used (the report rounds tiny shares to 0)."""
+    total, usable = cell.get("total_bytes"), cell.get("usable_bytes")
+    utilization = cell.get("utilization")
+    if isinstance(total, (int, float)) and isinstance(usable, (int, float)) and usable > 0:
+        utilization = total / usable
+    if not isinstance(utilization, (int, float)):
+        return "?"
+    return "<1%" if 0 < utilization < 0.01 else f"{utilization:.0%}"
 
 
 class ComponentBars(QWidget):
@@ -52,7 +71,7 @@ class ComponentBars(QWidget):
         x, y, height = 10.0, 10.0, 34.0
         text_color = self.palette().windowText().color()
         for index, value in enumerate(self.components.values()):
-            segment = value / scale_max * width
+            segment = max(value / scale_max * width, 3.0)  # a tiny part stays visible
             painter.fillRect(QRectF(x, y, segment, height),
                              QColor(COMPONENT_COLORS[index % len(COMPONENT_COLORS)]))
             x += segment
@@ -61,8 +80,12 @@ class ComponentBars(QWidget):
             painter.setPen(QPen(QColor("#d64541"), 2, Qt.PenStyle.DashLine))
             painter.drawLine(int(line_x), 4, int(line_x), int(y + height + 6))
             painter.setPen(text_color)
-            painter.drawText(int(line_x) + 4, int(y + height + 18),
-                             f"usable HBM {_gib(self.usable)}")
+            label = f"usable HBM {_gib(self.usable)}"
+            label_width = painter.fontMetrics().horizontalAdvance(label)
+            # keep the label inside the widget: left of the line when it is near the edge
+            label_x = line_x + 4 if line_x + 4 + label_width < self.width() else (
+                line_x - 4 - label_width)
+            painter.drawText(int(label_x), int(y + height + 18), label)
         legend_y = y + height + 36
         legend_x = 10.0
         for index, (name, value) in enumerate(self.components.items()):
@@ -94,6 +117,7 @@ class MemoryView(QWidget):
         layout.addWidget(QLabel("<b>Memory per core at the chosen layout</b>"))
         layout.addWidget(self.bars)
         layout.addWidget(self.notes)
+        layout.addStretch(1)
 
     def show_report(self, report) -> None:
         memory = report.memory or {}
@@ -112,11 +136,12 @@ class MemoryView(QWidget):
             f"<b>{str(per_core.get('status', '?')).replace('_', ' ')}</b>. "
             f"Smallest TP that fits: {memory.get('smallest_tp') or 'none'} "
             f"({core.get('family', '')} {core.get('instance') or ''}).")
-        self._fill_grid(memory.get("fit_grid", {}), per_core.get("pp"))
+        self._fill_grid(memory.get("fit_grid", {}), per_core.get("pp"),
+                        per_core.get("usable_bytes"))
         self.bars.set_data(per_core.get("components", {}), per_core.get("usable_bytes", 0))
         self.notes.setText("<br>".join(f"• {a}" for a in memory.get("assumptions", [])[:6]))
 
-    def _fill_grid(self, fit_grid: dict, chosen_pp) -> None:
+    def _fill_grid(self, fit_grid: dict, chosen_pp, usable=None) -> None:
         cells = [c for c in fit_grid.get("cells", []) if c.get("pp", chosen_pp) == chosen_pp]
         tps = sorted({c["tp"] for c in cells})
         columns = sorted({(c["batch"], c.get("seq_len") or 0) for c in cells})
@@ -129,11 +154,13 @@ class MemoryView(QWidget):
         for cell in cells:
             row = tps.index(cell["tp"])
             column = columns.index((cell["batch"], cell.get("seq_len") or 0))
-            utilization = cell.get("utilization")
-            text = f"{utilization:.0%}" if isinstance(utilization, (int, float)) else "?"
-            item = QTableWidgetItem(text)
+            item = QTableWidgetItem(utilization_text({"usable_bytes": usable, **cell}))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             item.setBackground(QColor(FIT_COLORS.get(cell.get("status"), "#8a8f98")))
             item.setForeground(QColor("white"))
             item.setToolTip(f"{cell.get('status')}: {_gib(cell.get('total_bytes'))}")
             self.grid.setItem(row, column, item)
+        # as tall as its rows, so the bars below sit right under the grid
+        height = (self.grid.horizontalHeader().sizeHint().height()
+                  + self.grid.verticalHeader().length() + 2 * self.grid.frameWidth() + 2)
+        self.grid.setFixedHeight(min(height, MAX_GRID_HEIGHT))

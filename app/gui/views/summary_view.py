@@ -49,7 +49,7 @@ class CoverageGauge(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height()) - 16
         rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
-        painter.setPen(QPen(QColor("#8a8f9855"), 14))
+        painter.setPen(QPen(QColor(138, 143, 152, 85), 14))  # the unfilled track
         painter.drawArc(rect, 0, 360 * 16)
         color = ("#2e9d57" if self._percent >= 95
                  else "#e07b24" if self._percent >= 80 else "#d64541")

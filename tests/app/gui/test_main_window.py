@@ -69,6 +69,8 @@ def test_operator_table_holds_fifty_thousand_rows(qtbot, window):
 
 
 def test_findings_filters_and_details_show_the_source_line(qtbot, window, tmp_path):
+    from PySide6.QtGui import QGuiApplication
+
     model_file = tmp_path / "topk_model.py"
     model_file.write_text(
         "import torch\n\n"
@@ -90,8 +92,14 @@ def test_findings_filters_and_details_show_the_source_line(qtbot, window, tmp_pa
     details = view.details.toPlainText()
     assert "TRN103" in details
     assert "torch.topk(x.to(torch.int32), 3)" in details  # the code snippet around the line
-    view.copy_selected()
-    from PySide6.QtGui import QGuiApplication
+    marked = [line for line in details.splitlines() if line.startswith("→")]
+    assert len(marked) == 1 and "torch.topk" in marked[0]  # one line each, the finding's marked
+    finding = view.selected_finding()
+    if finding.rewrite:
+        assert f"Rewrite: {finding.rewrite}" in details
+    assert "What it flags" in details  # the rule's documentation page
+    QGuiApplication.clipboard().clear()
+    view.tree.actions()[0].trigger()  # the context menu's "Copy finding as text"
 
     assert QGuiApplication.clipboard().text().startswith("TRN103")
     view.search.setText("no finding says this")
@@ -147,8 +155,26 @@ def test_cancel_stops_the_analysis_and_leaves_no_thread(qtbot, window):
     assert window.session.report is None
 
 
-def test_every_tab_renders_to_a_picture_that_is_not_blank(qtbot, window, artifacts):
-    analyse(qtbot, window, SAMPLES / "tiny_cnn.onnx")
+def test_every_tab_renders_to_a_picture_that_is_not_blank(qtbot, window, artifacts, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.delenv("TRNPORT_NO_HISTORY", raising=False)
+    monkeypatch.setenv("TRNPORT_DB", str(tmp_path / "history.db"))
+    with qtbot.waitSignals([window.analysis_finished, window.history.recorded],
+                           timeout=ANALYSIS_TIMEOUT_MS):
+        window.target_bar.family.setCurrentText("inf2")
+        window.open_model(SAMPLES / "tiny_cnn.onnx")
+    with qtbot.waitSignals([window.analysis_finished, window.history.recorded],
+                           timeout=ANALYSIS_TIMEOUT_MS):
+        window.target_bar.family.setCurrentText("trn2")
+        window.analyse()
+    history = window.views["History"]
+    qtbot.waitUntil(lambda: history.table.rowCount() == 2, timeout=30_000)
+    with qtbot.waitSignal(window.history.compared, timeout=30_000):
+        history.table.selectAll()
+    window.findings_view.tree.setCurrentIndex(_first_leaf(window.findings_view))
+    assert "Fix:" in window.findings_view.details.toPlainText()
+    assert set(window.views) >= {"Summary", "Findings", "Operators", "Model", "Memory",
+                                 "Rewrites", "History"}
     for index, title in enumerate(window.views):
         window.tabs.setCurrentIndex(index)
         qtbot.wait(50)
