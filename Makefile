@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.trnport-installed
 DEMO_DIR ?= reports/demo
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench bundle clean
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ demo: venv
 	@mkdir -p $(DEMO_DIR)
 	$(VENV)/bin/trnport check resources/samples/tiny_cnn.onnx resources/samples/mlp_model.py \
 		resources/samples/llama3-8b --trust-code --no-history \
-		--format json --format text --output-dir $(DEMO_DIR); \
+		--format html,json,text --output-dir $(DEMO_DIR); \
 		status=$$?; echo "Reports written to $(DEMO_DIR)/"; test $$status -le 1
 
 test: venv
@@ -31,6 +31,10 @@ lint: venv
 
 bench: venv
 	$(PY) benchmarks/run_all.py
+
+bundle: venv
+	VENV=$(VENV) bash packaging/build_bundle.sh
+	bash packaging/smoke_test.sh dist/trnport
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info reports

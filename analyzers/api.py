@@ -8,11 +8,14 @@ and a True answer raises :class:`AnalysisCancelled`.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from trnport.analyzers import __version__
+from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import AnalysisCancelled
 from trnport.analyzers.loaders import LoadedModel, load_model
 from trnport.analyzers.options import AnalysisOptions
@@ -40,9 +43,31 @@ def _file_digest(path: Path) -> str:
     target = path / "config.json" if path.is_dir() else path
     digest = hashlib.sha256()
     with target.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class _BackgroundDigest:
+    """:func:`_file_digest` computed on a helper thread while the analysis runs: reading and
+    hashing release the GIL, so on a second core the digest costs the analysis nothing.
+    Any failure there is left for :meth:`result` to raise, by hashing again in the caller."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._digest: str | None = None
+        self._thread = threading.Thread(target=self._run, name="trnport-digest", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._digest = _file_digest(self._path)
+        except Exception:  # result() hashes again and raises in the caller
+            self._digest = None
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._digest if self._digest is not None else _file_digest(self._path)
 
 
 class _Stages:
@@ -88,24 +113,40 @@ def analyze(
     profile = kb.profile(options.sdk)
     target = kb.target(options.target, options.instance)
     loaded = load_model(path, options)
+    digest = _BackgroundDigest(path)  # only for a model that loaded
+    forward_graph = loaded.graph
+    if options.mode == "training":
+        from trnport.analyzers.training import add_backward
 
-    stages.enter("coverage")
-    coverage = assess_coverage(loaded.graph, kb, profile, target, options)
+        add_backward(loaded)  # backward ops join the graph that gets verdicts
+    loaded.graph.metadata.pop("exported_program", None)
 
-    stages.enter("memory")
-    memory = assess_memory(loaded.graph, kb, profile, target, options, coverage=coverage)
+    # not around loading: a framework export makes plenty of cyclic garbage
+    with collector_paused():
+        stages.enter("coverage")
+        coverage = assess_coverage(loaded.graph, kb, profile, target, options)
 
-    stages.enter("findings")
-    findings = run_rules(loaded.graph, coverage, kb, profile, target, options, memory=memory)
+        stages.enter("memory")
+        memory = assess_memory(forward_graph, kb, profile, target, options, coverage=coverage)
 
-    stages.enter("report")
-    report = _build_report(loaded, options, kb, profile, target, coverage, findings, memory)
+        stages.enter("findings")
+        findings = run_rules(loaded.graph, coverage, kb, profile, target, options,
+                             memory=memory)
+
+        stages.enter("report")
+        report = _build_report(loaded, options, kb, profile, target, coverage, findings,
+                               memory, digest=digest.result())
     stages.done()
     return report
 
 
-def _operator_rows(loaded: LoadedModel, coverage) -> tuple[OperatorRow, ...]:
-    nodes = {node.name: node for node, _ in loaded.graph.walk()}
+def _nodes_by_name(loaded: LoadedModel) -> dict[str, Any]:
+    return {node.name: node for node, _ in loaded.graph.walk()}
+
+
+def _operator_rows(loaded: LoadedModel, coverage,
+                   nodes: dict[str, Any] | None = None) -> tuple[OperatorRow, ...]:
+    nodes = _nodes_by_name(loaded) if nodes is None else nodes
     groups: dict[tuple[str, str], list] = {}
     for verdict in coverage.verdicts:
         groups.setdefault((verdict.op, verdict.status), []).append(verdict)
@@ -124,23 +165,39 @@ def _operator_rows(loaded: LoadedModel, coverage) -> tuple[OperatorRow, ...]:
     return tuple(rows)
 
 
-def _module_rows(loaded: LoadedModel, coverage) -> tuple[ModuleRow, ...]:
+def _module_rows(loaded: LoadedModel, coverage,
+                 nodes: dict[str, Any] | None = None) -> tuple[ModuleRow, ...]:
     """Status counts for every module path and each of its ancestors (the model root is
     ""), so a tree view can show a subtree's health without walking nodes."""
-    modules = {node.name: node.location.module or "" for node, _ in loaded.graph.walk()}
-    counts: dict[str, Counter] = {}
+    nodes = _nodes_by_name(loaded) if nodes is None else nodes
+    per_module: Counter = Counter()
     for verdict in coverage.verdicts:
-        path = modules.get(verdict.node, "")
+        node = nodes.get(verdict.node)
+        per_module[(node.location.module or "" if node else "", verdict.status)] += 1
+    counts: dict[str, Counter] = {}
+    for (path, status), count in per_module.items():
         parts = path.split(".") if path else []
         for depth in range(len(parts) + 1):
-            counts.setdefault(".".join(parts[:depth]), Counter())[verdict.status] += 1
+            counts.setdefault(".".join(parts[:depth]), Counter())[status] += count
     return tuple(
         ModuleRow(module=path, nodes_by_status={s: c[s] for s in STATUSES if c[s]})
         for path, c in sorted(counts.items())
     )
 
 
-def _build_report(loaded, options, kb, profile, target, coverage, findings, memory) -> Report:
+def _flops_coverage(memory) -> float | None:
+    """Percent of estimated FLOPs in nodes that compile (supported or conditional)."""
+    by_status = memory.flops_by_status or {}
+    total = sum(by_status.values())
+    if not total:
+        return None
+    covered = by_status.get("supported", 0) + by_status.get("conditional", 0)
+    return round(100.0 * covered / total, 2)
+
+
+def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
+                  digest: str | None = None) -> Report:
+    nodes = _nodes_by_name(loaded)
     by_status = dict.fromkeys(STATUSES, 0)
     for verdict in coverage.verdicts:
         by_status[verdict.status] += 1
@@ -159,16 +216,27 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
         ),
         model=ModelInfo(
-            path=str(loaded.path), format=loaded.format, sha256=_file_digest(loaded.path),
+            path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),
             nodes=len(coverage.verdicts), params=graph.param_count, param_bytes=graph.param_bytes,
         ),
         summary=Summary(
             verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),
             nodes_by_status=by_status, findings_by_severity=by_severity,
+            flops_coverage_pct=_flops_coverage(memory),
         ),
         findings=tuple(findings),
-        operators=_operator_rows(loaded, coverage),
+        operators=_operator_rows(loaded, coverage, nodes),
         diagnostics=tuple(loaded.diagnostics),
-        modules=_module_rows(loaded, coverage),
+        modules=_module_rows(loaded, coverage, nodes),
         memory=memory.to_dict(),
+        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory),
     )
+
+
+def _rewrite_suggestions(loaded, kb, coverage, findings, memory) -> tuple[dict, ...]:
+    """The rewrites the findings name, ranked by what each gains (analyzers.rewrites)."""
+    from trnport.analyzers.rewrites.suggest import suggest_rewrites
+
+    statuses = {v.node: (v.status, v.rewrite) for v in coverage.verdicts}
+    return suggest_rewrites(findings, statuses, memory.node_flops, kb, loaded.format,
+                            str(loaded.path))

@@ -18,7 +18,8 @@ class AnalysisOptions:
 
     ``batch`` and ``seq_len`` size the example inputs of configs built from a Hugging Face
     config (``seq_len`` None lets the loader pick a default). ``trust_code`` allows running a
-    Python model file. ``input_shapes`` pins symbolic input dims (name → shape).
+    Python model file. ``input_shapes`` pins symbolic input dims (name → shape) and
+    ``input_dtypes`` records the dtype given with a pinned shape (name → dtype name).
     ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``optimizer``
     and ``zero1`` (optimizer state sharded over ``dp`` ranks) size training state.
     """
@@ -37,6 +38,10 @@ class AnalysisOptions:
     sdk: str | None = None
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    input_dtypes: dict[str, str] = field(default_factory=dict)
+    # recompilation analysis: observed input lengths (--shapes) and the graph budget
+    observed_lengths: tuple[int, ...] = ()
+    max_graphs: int = 4
 
     def __post_init__(self) -> None:
         if self.target not in TARGET_FAMILIES:
@@ -55,5 +60,7 @@ class AnalysisOptions:
                               ("dp", self.dp)):
             if not 1 <= number <= 1_000_000:
                 raise InputError(f"--{label} must be a positive whole number, got {number}")
+        if not 1 <= self.max_graphs <= 1000:
+            raise InputError(f"--max-graphs must be between 1 and 1000, got {self.max_graphs}")
         if self.seq_len is not None and not 1 <= self.seq_len <= 10_000_000:
             raise InputError(f"--seq-len must be a positive whole number, got {self.seq_len}")

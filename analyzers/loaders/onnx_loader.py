@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
 from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
@@ -46,18 +47,23 @@ _MAGIC = (
 def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     """Load the ONNX model at ``path`` into the IR, without reading external data."""
     path = Path(path)
-    model = read_model(path)
+    model, data = _read(path)
     diagnostics: list[str] = []
     try:
         pin_input_shapes(model, options.input_shapes)
         if options.input_shapes or not declares_every_shape(model.graph):
-            inferred = infer_shapes(model, diagnostics)
+            # the bytes as read stand for the model only while nothing in it was changed
+            if options.input_shapes or _drop_inline_weights(model.graph):
+                data = b""
+            inferred = infer_shapes(model, diagnostics, data or None)
             shapes = "declared" if inferred is model else "inferred"
         else:
             inferred, shapes = model, "declared"
+        data = b""
         guard = ExternalDataGuard(path)
         converter = GraphConverter(guard)
-        graph = converter.convert(inferred.graph, default_name=path.stem)
+        with collector_paused():
+            graph = converter.convert(inferred.graph, default_name=path.stem)
     except InputError as error:
         raise type(error)(f"{path}: {error}") from error
     graph.metadata.update(model_metadata(inferred))
@@ -72,6 +78,11 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
 
 def read_model(path: Path) -> Any:
     """The parsed ``ModelProto`` of ``path``, or an InputError saying why it is not one."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[Any, bytes]:
+    """:func:`read_model`, plus the file's bytes (parsed exactly as ``onnx.load`` does)."""
     import onnx
 
     require_nonempty_file(path)
@@ -81,19 +92,23 @@ def read_model(path: Path) -> Any:
                          "protobuf limit; large models keep their weights in external data)")
     with open(path, "rb") as handle:
         head = handle.read(8)
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            raise InputError(f"{path}: not a valid ONNX model ({what})")
+        for magic, what in _MAGIC:
+            if head.startswith(magic):
+                raise InputError(f"{path}: not a valid ONNX model ({what})")
+        try:
+            data = head + handle.read()
+        except OSError as exc:
+            raise InputError(f"{path}: not a valid ONNX model ({first_line(exc)})") from exc
     try:
-        model = onnx.load(str(path), format="protobuf", load_external_data=False)
-    except Exception as exc:  # protobuf's DecodeError, onnx's own errors, OSError
+        model = onnx.load_model_from_string(data, format="protobuf")
+    except Exception as exc:  # protobuf's DecodeError, onnx's own errors
         reason = "corrupt or truncated protobuf data" if type(exc).__name__ == "DecodeError" \
             else first_line(exc)
         raise InputError(f"{path}: not a valid ONNX model ({reason})") from exc
     reason = _envelope_problem(model)
     if reason:
         raise InputError(f"{path}: not a valid ONNX model ({reason})")
-    return model
+    return model, data
 
 
 def _envelope_problem(model: Any) -> str | None:
@@ -153,22 +168,29 @@ def declares_every_shape(graph: Any) -> bool:
     return True
 
 
-def infer_shapes(model: Any, diagnostics: list[str]) -> Any:
-    """``model`` with inferred value shapes, or ``model`` itself (and a note) on failure."""
+def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None) -> Any:
+    """``model`` with inferred value shapes, or ``model`` itself (and a note) on failure.
+
+    ``data`` is ``model`` exactly as serialized, when the caller has it (it saves serializing
+    the model again); the caller then has already dropped big inline weights, or found none.
+    """
     import onnx
 
-    _drop_inline_weights(model.graph)
+    if data is None:
+        _drop_inline_weights(model.graph)
     try:
-        return onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        return onnx.shape_inference.infer_shapes(model if data is None else data,
+                                                 strict_mode=False, data_prop=True)
     except Exception as exc:  # InferenceError, ValueError, RuntimeError from the C++ side
         diagnostics.append(f"shape inference failed ({first_line(exc)}); only the shapes "
                            "declared in the file are known")
         return model
 
 
-def _drop_inline_weights(graph: Any) -> None:
+def _drop_inline_weights(graph: Any) -> int:
     """Clear the bytes of big inline initializers: only dims and dtype are used after this,
-    and shape inference would otherwise copy every weight twice."""
+    and shape inference would otherwise copy every weight twice. Returns how many."""
+    dropped = 0
     for tensor in graph.initializer:
         if tensor.data_location == 1:  # external: nothing inline
             continue
@@ -179,6 +201,8 @@ def _drop_inline_weights(graph: Any) -> None:
             for field in ("raw_data", "float_data", "int32_data", "int64_data",
                           "double_data", "uint64_data", "string_data"):
                 tensor.ClearField(field)
+            dropped += 1
+    return dropped
 
 
 def model_metadata(model: Any) -> dict[str, Any]:

@@ -53,6 +53,9 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
     graph.metadata["pt2_model_name"] = model_name
+    from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
+
+    check_pinned_inputs(graph, options.input_shapes)
     return LoadedModel(graph=graph, format="pt2", path=path)
 
 

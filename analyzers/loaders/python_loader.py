@@ -3,8 +3,9 @@
 The file must define ``model`` (an ``nn.Module``, or a zero-argument callable returning one)
 and ``example_inputs`` (a tuple of forward arguments, a zero-argument callable returning one,
 or a list of such tuples: several input shapes, recorded for the recompilation analysis).
-The program is exported with the first tuple; node locations point into the file because
-``runpy`` runs it under its real path.
+The program is exported with the first tuple (and the file's optional ``dynamic_shapes``,
+as ``torch.export`` takes it); node locations point into the file because ``runpy`` runs it
+under its real path.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         else:
             model.eval()
         try:
-            program = export_program(model, input_sets[0])
+            program = export_program(model, input_sets[0],
+                                     dynamic_shapes=namespace.get("dynamic_shapes"))
         except InputError as exc:
             raise InputError(f"{_where_raised(path, exc.__cause__ or exc)}: {exc}") from exc
     try:
@@ -52,6 +54,9 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         raise InputError(f"{path}: {exc}") from exc
     graph.metadata["input_shape_sets"] = [_shapes(inputs) for inputs in input_sets]
     graph.metadata["source_file"] = str(path)
+    from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
+
+    check_pinned_inputs(graph, options.input_shapes)
     return LoadedModel(graph=graph, format="python", path=path)
 
 

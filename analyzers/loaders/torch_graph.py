@@ -30,10 +30,14 @@ aliased value).
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import operator
 import os
 import re
 import warnings
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from trnport.analyzers.errors import InputError
@@ -73,7 +77,7 @@ def export_program(
     import torch
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet_torch_loggers():
             # torch's own deprecation chatter is not the user's problem; the engine never prints
             warnings.simplefilter("ignore", FutureWarning)
             return torch.export.export(
@@ -82,7 +86,66 @@ def export_program(
     except InputError:
         raise
     except Exception as exc:  # export raises many unrelated types for untraceable code
+        if _is_data_dependent_guard(exc):
+            program = _draft_export(module, args, kwargs, dynamic_shapes)
+            if program is not None:
+                return program
         raise InputError(f"torch.export failed: {_export_failure_summary(exc)}") from exc
+
+
+def _is_data_dependent_guard(exc: BaseException) -> bool:
+    """A Python branch (or size) decided by a tensor value stopped the export."""
+    return type(exc).__name__ in ("GuardOnDataDependentSymNode", "UserError") and \
+        "data-dependent" in str(exc)
+
+
+def _draft_export(module: Any, args: tuple, kwargs: dict | None, dynamic_shapes: Any) -> Any:
+    """``torch.export.draft_export``: specialises each data-dependent guard to the value
+    the example inputs take (what tracing does) and records it in ``program._report``;
+    None when that fails too. torch's loggers are quietened: the engine never prints."""
+    import torch
+
+    try:
+        with warnings.catch_warnings(), _quiet_torch_loggers():
+            warnings.simplefilter("ignore")
+            return torch.export.draft_export(
+                module, tuple(args), kwargs or None, dynamic_shapes=dynamic_shapes, strict=False
+            )
+    except Exception:  # the original export error is the one worth reporting
+        return None
+
+
+@contextlib.contextmanager
+def _quiet_torch_loggers() -> Iterator[None]:
+    """Silence the export loggers, and the graph dump a failing export prints to stderr."""
+    loggers = [logging.getLogger(name) for name in (
+        "torch.export", "torch._export", "torch.fx.experimental.symbolic_shapes",
+        "torch._dynamo", "torch.fx.experimental.recording")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _data_dependent_guards(ep: Any) -> list[dict[str, Any]]:
+    """The data-dependent guards a draft export specialised: expression, the value taken,
+    and the innermost user frame (line and code) that evaluated it."""
+    report = getattr(ep, "_report", None)
+    guards = []
+    for failure in getattr(report, "failures", ()) or ():
+        data = failure.data if isinstance(failure.data, dict) else {}
+        if "expr" not in data:
+            continue
+        frames = [f for f in data.get("user_stack") or () if isinstance(f, dict)]
+        frame = frames[-1] if frames else {}
+        guards.append({"expr": str(data["expr"]), "result": str(data.get("result")),
+                       "line": frame.get("line"), "code": frame.get("loc")})
+    return guards
 
 
 def _export_failure_summary(exc: BaseException) -> str:
@@ -106,6 +169,7 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     """
     import torch
 
+    guards = _data_dependent_guards(ep)
     if decompose:
         try:
             with warnings.catch_warnings():
@@ -125,6 +189,10 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
             for sym, rng in ep.range_constraints.items()
         },
     )
+    if guards:
+        graph.metadata["data_dependent_guards"] = guards
+    # differentiated in training mode (trnport.analyzers.training); analyze() drops it
+    graph.metadata["exported_program"] = ep
     return graph
 
 

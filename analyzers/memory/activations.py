@@ -23,7 +23,8 @@ over the candidate moments kept, of the class sums times their growth factors.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.ir import Graph
@@ -37,7 +38,7 @@ from trnport.analyzers.memory.scaling import (
     classify,
     numel,
     reachable_from_inputs,
-    resolve_shape,
+    resolved_shapes,
     softmax_region,
 )
 
@@ -101,50 +102,73 @@ class _Storages:
         self.klass: dict[str, int] = {}
         self.last_use: dict[str, float] = {}
         self.classes: list[ScaleClass] = []
+        self._class_index: dict[ScaleClass, int] = {}
 
     def add(self, name: str, size: float, klass: ScaleClass, born: int) -> None:
-        if klass not in self.classes:
+        index = self._class_index.get(klass)
+        if index is None:
+            index = self._class_index[klass] = len(self.classes)
             self.classes.append(klass)
         self.of_value[name] = name
         self.size[name] = size
-        self.klass[name] = self.classes.index(klass)
+        self.klass[name] = index
         # a node output nobody reads dies right after its node
         self.last_use[name] = born
 
 
-def profile_activations(graph: Graph, policy: DtypePolicy,
-                        context: ShapeContext) -> ActivationProfile:
-    """Walk ``graph`` once and record its activation memory (see the module docstring)."""
-    shapes = {name: resolve_shape(value, context.symbols) for name, value in graph.values.items()}
+def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext, *,
+                        shapes: Mapping[str, tuple[int, ...] | None] | None = None
+                        ) -> ActivationProfile:
+    """Walk ``graph`` once and record its activation memory (see the module docstring).
+
+    ``shapes`` are the graph's :func:`.scaling.resolved_shapes` under ``context.symbols``
+    when the caller already has them."""
+    if shapes is None:
+        shapes = resolved_shapes(graph, context.symbols)
     resolved = {name: shape for name, shape in shapes.items() if shape is not None}
     reachable = reachable_from_inputs(graph)
     region = softmax_region(graph, context, resolved)
     store = _Storages()
     unsized = 0
+    # classify() reads a value's name only through these two memberships
+    classes: dict[tuple, ScaleClass] = {}
+    element_bytes: dict[str | None, float] = {}
+    values = graph.values
 
     def allocate(name: str, born: int) -> None:
         nonlocal unsized
-        value, shape = graph.values.get(name), shapes.get(name)
+        value, shape = values.get(name), shapes.get(name)
         if value is None or shape is None:
             unsized += value is not None
             size, klass = 0.0, (0, 0, 0, 0)
         else:
-            size = numel(shape) * policy.activation_element_bytes(value.dtype)
-            klass = classify(name, shape, context, reachable, region)
+            dtype = value.dtype
+            per_element = element_bytes.get(dtype)
+            if per_element is None:
+                per_element = element_bytes[dtype] = policy.activation_element_bytes(dtype)
+            size = numel(shape) * per_element
+            key = (shape, name in reachable, name in region)
+            klass = classes.get(key)
+            if klass is None:
+                klass = classes[key] = classify(name, shape, context, reachable, region)
         store.add(name, size, klass, born)
 
     for name in graph.inputs:
         allocate(name, -1)
         store.last_use[name] = _NEVER  # the runtime holds input buffers for the whole pass
     producers: list[list[str]] = []
+    of_value, last_use = store.of_value, store.last_use
+    aliases: dict[str, bool] = {}
     for index, node in enumerate(graph.nodes):
         for name in node.inputs:
-            storage = store.of_value.get(name)
-            if storage is not None:
-                store.last_use[storage] = max(store.last_use[storage], index)
+            storage = of_value.get(name)
+            if storage is not None and last_use[storage] < index:
+                last_use[storage] = index
         created = []
-        aliased = store.of_value.get(node.inputs[0]) if node.inputs else None
-        is_alias = op_packet(node.op) in ALIAS_PACKETS
+        aliased = of_value.get(node.inputs[0]) if node.inputs else None
+        is_alias = aliases.get(node.op)
+        if is_alias is None:
+            is_alias = aliases[node.op] = op_packet(node.op) in ALIAS_PACKETS
         for name in node.outputs:
             if not name:
                 continue
@@ -193,24 +217,34 @@ def _sweep(graph: Graph, store: _Storages,
         live[store.klass[storage]] -= store.size[storage]
     points: list[tuple[float, ...]] = [tuple(live)]
     nodes: list[str | None] = [None]
+    klass, size = store.klass, store.size
     for index, node in enumerate(graph.nodes):
         for storage in producers[index]:
-            live[store.klass[storage]] += store.size[storage]
+            live[klass[storage]] += size[storage]
         points.append(tuple(live))
         nodes.append(node.name)
-        for storage in frees.get(index, ()):
-            live[store.klass[storage]] -= store.size[storage]
+        if index in frees:
+            for storage in frees[index]:
+                live[klass[storage]] -= size[storage]
     return points, nodes
 
 
 def _pareto(points: list[tuple[float, ...]], nodes: list[str | None]
             ) -> tuple[tuple[tuple[float, ...], ...], tuple[str | None, ...]]:
     """Drop moments that another moment matches or beats in every class."""
-    order = sorted(range(len(points)), key=lambda i: -sum(points[i]))
+    totals = [-sum(point) for point in points]
+    order = sorted(range(len(points)), key=totals.__getitem__)
     kept: list[int] = []
+    kept_points: list[tuple[float, ...]] = []
+    # a moment equal to one already looked at is dominated by whatever settled that one
+    seen: set[tuple[float, ...]] = set()
     for i in order:
         point = points[i]
-        if any(all(a >= b for a, b in zip(points[k], point, strict=True)) for k in kept):
+        if point in seen:
+            continue
+        seen.add(point)
+        if any(all(map(operator.ge, other, point)) for other in kept_points):
             continue
         kept.append(i)
-    return tuple(points[i] for i in kept), tuple(nodes[i] for i in kept)
+        kept_points.append(point)
+    return tuple(kept_points), tuple(nodes[i] for i in kept)

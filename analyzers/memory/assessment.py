@@ -25,7 +25,7 @@ from trnport.analyzers.memory.kv_cache import decoder_kv_spec
 from trnport.analyzers.memory.params import summarize_params
 from trnport.analyzers.memory.result import MemoryResult, TargetFit
 from trnport.analyzers.memory.roofline import forward_workload, roofline
-from trnport.analyzers.memory.scaling import shape_context
+from trnport.analyzers.memory.scaling import resolved_shapes, shape_context
 from trnport.analyzers.memory.sharding import sharding_issues
 from trnport.analyzers.memory.training_state import training_state
 from trnport.analyzers.options import AnalysisOptions
@@ -78,7 +78,8 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
     policy = DtypePolicy.for_graph(graph, options.dtype)
     params = summarize_params(graph, policy)
     context = shape_context(graph, options.batch, options.seq_len)
-    activations = profile_activations(graph, policy, context)
+    shapes = resolved_shapes(graph, context.symbols)
+    activations = profile_activations(graph, policy, context, shapes=shapes)
     kv = None if training else decoder_kv_spec(graph)
     state = training_state(params.parameters, options.dtype, options.optimizer,
                            zero1=options.zero1, dp=options.dp) if training else None
@@ -102,7 +103,7 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                       chosen.seq_len))
         for core in (budget, *other_budgets))
     effective_tp = max(options.tp, smallest or 1)
-    compute = profile_compute(graph, policy, context.symbols)
+    compute = profile_compute(graph, policy, context.symbols, shapes=shapes)
     workload = forward_workload(compute.total_flops, params.total_bytes, compute.anchor_bytes,
                                 state.total_bytes if state else None)
     estimates = [roofline(workload, budget, dtype, effective_tp)
@@ -121,7 +122,7 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                        for tp in axes["tp"]},
         targets=targets, compute=compute, workload=workload, roofline=tuple(estimates),
         instructions=estimate_instructions(graph, context.symbols, tp=effective_tp,
-                                           training=training),
+                                           training=training, shapes=shapes),
         sharding=tuple(sharding_issues(graph, effective_tp, context.symbols)),
         flops_by_status=(flops_by_status(compute, coverage_verdicts)
                          if coverage_verdicts is not None else None),

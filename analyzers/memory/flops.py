@@ -31,7 +31,7 @@ from trnport.analyzers.memory.ops import (
     REDUCTION_PACKETS,
     op_packet,
 )
-from trnport.analyzers.memory.scaling import numel, resolve_shape
+from trnport.analyzers.memory.scaling import numel, resolved_shapes
 
 NO_MODULE = "(top level)"
 _BIAS_FIRST = frozenset({"aten.addmm", "aten.baddbmm", "aten.addbmm", "aten.addmv"})
@@ -79,8 +79,10 @@ class ComputeProfile:
 class _Sizer:
     """Shapes and byte sizes of values; weights (and views of them) sized as weights."""
 
-    def __init__(self, graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int]):
+    def __init__(self, graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int],
+                 shapes: Mapping[str, tuple[int, ...] | None] | None = None):
         self.graph, self.policy, self.symbols = graph, policy, symbols
+        self.shapes = resolved_shapes(graph, symbols) if shapes is None else shapes
         self.weights = set(graph.metadata.get("param_inputs", {})) | {p.name for p in graph.params}
         for node in graph.nodes:
             if op_packet(node.op) in ALIAS_PACKETS and node.inputs and \
@@ -88,7 +90,7 @@ class _Sizer:
                 self.weights.update(o for o in node.outputs if o)
 
     def shape(self, name: str) -> tuple[int, ...] | None:
-        return resolve_shape(self.graph.values.get(name), self.symbols) if name else None
+        return self.shapes.get(name) if name else None
 
     def nbytes(self, name: str) -> float:
         value, shape = self.graph.values.get(name) if name else None, self.shape(name)
@@ -177,28 +179,46 @@ def _module_prefixes(module: str | None) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def profile_compute(graph: Graph, policy: DtypePolicy,
-                    symbols: Mapping[str, int]) -> ComputeProfile:
-    """FLOPs and bytes of every node of ``graph`` and totals by module path prefix."""
-    sizer = _Sizer(graph, policy, symbols)
+def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int], *,
+                    shapes: Mapping[str, tuple[int, ...] | None] | None = None
+                    ) -> ComputeProfile:
+    """FLOPs and bytes of every node of ``graph`` and totals by module path prefix
+    (``shapes``: the graph's :func:`.scaling.resolved_shapes` under ``symbols``, if known)."""
+    sizer = _Sizer(graph, policy, symbols, shapes)
     costs: dict[str, NodeCost] = {}
     modules: dict[str, list[float]] = {}
+    # per-value bytes, sized once (values are read by several nodes); unsized ones are 0
+    value_bytes = {name: size for name in graph.values if (size := sizer.nbytes(name))}
+    size_of = value_bytes.get
+    weights = sizer.weights
+    packets: dict[str, str] = {}
+    by_module: dict[str | None, list[int]] = {}  # whole-number totals: any order adds up
+    no_cost = NodeCost(0, 0)
     for node in graph.nodes:
-        packet = op_packet(node.op)
+        op = node.op
+        packet = packets.get(op)
+        if packet is None:
+            packet = packets[op] = op_packet(op)
         if packet in ALIAS_PACKETS:
-            cost = NodeCost(0, 0)
+            cost = no_cost
         else:
-            moved = sum(sizer.nbytes(n) for n in (*node.inputs, *node.outputs))
+            names = (*node.inputs, *node.outputs)
+            moved = sum(size_of(n, 0) for n in names)
             anchor = 0.0
             if packet in MATMUL_PACKETS or packet in CONV_PACKETS or packet in ATTENTION_PACKETS:
-                anchor = sum(sizer.nbytes(n) for n in (*node.inputs, *node.outputs)
-                             if n not in sizer.weights)
+                anchor = sum(size_of(n, 0) for n in names if n not in weights)
             cost = NodeCost(node_flops(node, sizer), math.ceil(moved), math.ceil(anchor))
         costs[node.name] = cost
-        for prefix in _module_prefixes(node.location.module):
+        totals = by_module.get(node.location.module)
+        if totals is None:
+            totals = by_module[node.location.module] = [0, 0]
+        totals[0] += cost.flops
+        totals[1] += cost.bytes_moved
+    for module, (module_flops, module_bytes) in by_module.items():
+        for prefix in _module_prefixes(module):
             totals = modules.setdefault(prefix, [0, 0])
-            totals[0] += cost.flops
-            totals[1] += cost.bytes_moved
+            totals[0] += module_flops
+            totals[1] += module_bytes
     return ComputeProfile(
         node_costs=costs,
         modules={path: NodeCost(int(f), int(b)) for path, (f, b) in modules.items()},

@@ -37,7 +37,7 @@ from trnport.analyzers.memory.ops import (
     REDUCTION_PACKETS,
     op_packet,
 )
-from trnport.analyzers.memory.scaling import numel, resolve_shape
+from trnport.analyzers.memory.scaling import numel, resolved_shapes
 
 INSTRUCTION_LIMIT = 5_000_000
 RISK_FRACTION = 0.5
@@ -106,14 +106,14 @@ def node_instructions(node: Node, shape_of) -> int:
 
 
 def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int = 1,
-                          training: bool = False) -> InstructionEstimate:
-    """The heuristic count for ``graph`` (see the module docstring)."""
-    cache: dict[str, tuple[int, ...] | None] = {}
-
-    def shape_of(name: str) -> tuple[int, ...] | None:
-        if name not in cache:
-            cache[name] = resolve_shape(graph.values.get(name), symbols)
-        return cache[name]
+                          training: bool = False,
+                          shapes: Mapping[str, tuple[int, ...] | None] | None = None
+                          ) -> InstructionEstimate:
+    """The heuristic count for ``graph`` (see the module docstring); ``shapes`` are the
+    graph's :func:`.scaling.resolved_shapes` under ``symbols``, when already known."""
+    if shapes is None:
+        shapes = resolved_shapes(graph, symbols)
+    shape_of = shapes.get
 
     total, heaviest, heaviest_count = 0, None, 0
     for node in graph.nodes:

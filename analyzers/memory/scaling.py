@@ -38,6 +38,7 @@ import math
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from trnport.analyzers.graph.ir import Graph, Value
 from trnport.analyzers.memory.ops import MATMUL_PACKETS, SOFTMAX_PACKETS, op_packet
@@ -161,13 +162,22 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.FloorDiv: operator.floordiv}
 
 
+@lru_cache(maxsize=4096)
+def _parsed(expression: str) -> ast.AST | None:
+    """The expression tree of a symbolic dim (None when it does not parse); trees are only
+    read, so one parse serves every value carrying the same symbol."""
+    try:
+        return ast.parse(expression, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
 def _evaluate(expression: str, symbols: Mapping[str, int]) -> int | None:
     """An integer from a symbolic dim like ``s0*s1`` or ``2*s0`` when every symbol is known."""
     if expression in symbols:
         return symbols[expression]
-    try:
-        tree = ast.parse(expression, mode="eval").body
-    except SyntaxError:
+    tree = _parsed(expression)
+    if tree is None:
         return None
 
     def walk(node: ast.AST) -> int | None:
@@ -198,6 +208,24 @@ def resolve_shape(value: Value | None, symbols: Mapping[str, int]) -> tuple[int,
     return tuple(dims)
 
 
+def resolved_shapes(graph: Graph, symbols: Mapping[str, int]
+                    ) -> dict[str, tuple[int, ...] | None]:
+    """:func:`resolve_shape` of every value of ``graph``, by value name. Big graphs repeat a
+    few shapes on thousands of values, so each distinct shape is resolved once."""
+    by_shape: dict[tuple, tuple[int, ...] | None] = {}
+    shapes: dict[str, tuple[int, ...] | None] = {}
+    for name, value in graph.values.items():
+        shape = value.shape
+        if shape is None:
+            shapes[name] = None
+            continue
+        try:
+            shapes[name] = by_shape[shape]
+        except KeyError:
+            shapes[name] = by_shape[shape] = resolve_shape(value, symbols)
+    return shapes
+
+
 def numel(shape: tuple[int, ...]) -> int:
     return math.prod(shape)
 
@@ -214,7 +242,8 @@ def reachable_from_inputs(graph: Graph) -> set[str]:
     """Names of values that data-flow from a user input."""
     reached = set(graph.inputs)
     for node in graph.nodes:
-        if any(name in reached for name in node.inputs if name):
+        if not reached.isdisjoint(node.inputs) and \
+                any(name in reached for name in node.inputs if name):
             reached.update(node.outputs)
     return reached
 

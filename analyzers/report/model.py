@@ -123,6 +123,9 @@ class Summary:
     coverage_pct: float
     nodes_by_status: dict[str, int]
     findings_by_severity: dict[str, int]
+    # share of the model's FLOPs in supported or conditional nodes; None when no node has a
+    # FLOP estimate (graphs without shapes)
+    flops_coverage_pct: float | None = None
 
 
 @dataclass(frozen=True)

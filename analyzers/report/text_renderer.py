@@ -35,7 +35,9 @@ def render_text(report: Report) -> str:
         f"SDK profile {report.kb.profile}"
         f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}",
         "",
-        f"verdict: {summary.verdict.upper()}   coverage {summary.coverage_pct:.1f}% of nodes",
+        f"verdict: {summary.verdict.upper()}   coverage {summary.coverage_pct:.1f}% of nodes"
+        + (f", {summary.flops_coverage_pct:.1f}% of FLOPs"
+           if summary.flops_coverage_pct is not None else ""),
         "  nodes: " + ", ".join(f"{summary.nodes_by_status.get(s, 0)} {s}" for s in STATUSES),
     ]
     by_sev = summary.findings_by_severity

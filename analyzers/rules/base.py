@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from trnport.analyzers.graph import Graph, Node
@@ -42,6 +43,25 @@ class RuleContext:
     options: AnalysisOptions
     memory: Any = None  # MemoryResult of trnport.analyzers.memory, when assessed
 
+    @cached_property
+    def nodes_by_name(self) -> dict[str, Node]:
+        """Every node of the graph (subgraph bodies included) by name, built once."""
+        return {node.name: node for node, _ in self.graph.walk()}
+
+    @cached_property
+    def _by_code(self) -> dict[Any, list]:
+        """Verdicts, then dtype issues, by finding code (one pass for all the rules)."""
+        found: dict[Any, list] = {}
+        for verdict in self.coverage.verdicts:
+            found.setdefault(verdict.code, []).append(verdict)
+        for issue in getattr(self.coverage, "dtype_issues", ()):
+            found.setdefault(issue.code, []).append(issue)
+        return found
+
+    def with_code(self, code: str) -> list:
+        """The verdicts and then the dtype issues carrying ``code``."""
+        return self._by_code.get(code, [])
+
 
 def _location(node: Node) -> Location:
     loc = node.location
@@ -57,9 +77,9 @@ def _display_op(node: Node, op: str) -> str:
 def findings_from_verdicts(context: RuleContext, info: RuleInfo) -> Iterator[Finding]:
     """One finding per (op, reason, source location) among the verdicts carrying
     ``info.code``; identical problems at one place are counted, not repeated."""
-    nodes = {node.name: node for node, _ in context.graph.walk()}
+    nodes = context.nodes_by_name
     groups: dict[tuple, list] = {}
-    for verdict in _verdicts_with_code(context.coverage, info.code):
+    for verdict in context.with_code(info.code):
         node = nodes[verdict.node]
         loc = node.location
         key = (verdict.op, verdict.reason, loc.file, loc.line, loc.module)

@@ -8,6 +8,9 @@ Settings can also come from trnport.toml or pyproject.toml [tool.trnport], found
 working directory upwards (keys are the long option names); command-line options win.
 --baseline FILE|DIR|last fails only on findings that are new since that report (DIR holds
 <model>.json reports; 'last' is the model's previous session in the porting history).
+--probe also runs torch_neuronx.analyze on Python model files and merges the compiler's
+verdicts (provenance compiler-probe); where torch_neuronx is not importable the report
+says so in a diagnostic, the static verdicts stand and the exit code is unchanged.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ def register(subparsers) -> None:
                       "repeatable)")
     gate.add_argument("--ignore", action="append", metavar="CODES",
                       help="drop these finding codes or prefixes (comma-separated, repeatable)")
+    shapes = parser.add_argument_group("recompilation")
+    shapes.add_argument("--shapes", type=Path, metavar="FILE",
+                        help="CSV of observed input lengths (one per row, optional count "
+                        "column): graphs compiled and the bucket edges that pad least")
+    shapes.add_argument("--max-graphs", type=positive_int, default=4, metavar="N",
+                        help="at most N compiled graphs when proposing buckets (default: 4)")
     run_group = parser.add_argument_group("run")
     run_group.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
                            help="analyse up to N models at once, in separate processes "
@@ -82,6 +91,9 @@ def register(subparsers) -> None:
     run_group.add_argument("--no-history", action="store_true",
                            help="do not save this run in the porting history")
     add_db_option(run_group)
+    run_group.add_argument("--probe", action="store_true",
+                           help="also run torch_neuronx.analyze (Neuron compiler) on Python "
+                           "model files and merge its verdicts")
     _DEFAULTS.update(detach_defaults(parser, CONFIGURABLE))
     parser.set_defaults(handler=run)
 
@@ -146,7 +158,31 @@ def _options(settings):
         dtype=settings.dtype, batch=settings.batch, seq_len=settings.seq_len, tp=settings.tp,
         pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
         zero1=bool(settings.zero1), sdk=settings.sdk, trust_code=bool(settings.trust_code),
+        **_pinned_inputs(getattr(settings, "input_shape", None) or []),
+        **_recompilation_options(settings),
     )
+
+
+def _recompilation_options(settings) -> dict:
+    """--shapes (read here, so a bad CSV is one usage error) and --max-graphs."""
+    from trnport.analyzers.recompile import read_lengths
+
+    shapes = getattr(settings, "shapes", None)
+    return {"observed_lengths": read_lengths(shapes) if shapes else (),
+            "max_graphs": getattr(settings, "max_graphs", None) or 4}
+
+
+def _pinned_inputs(pins: list) -> dict:
+    """``--input-shape`` values as AnalysisOptions fields; a name given twice is an error."""
+    shapes: dict = {}
+    dtypes: dict = {}
+    for name, dims, dtype in pins:
+        if name in shapes:
+            raise UsageError(f"--input-shape: input {name!r} is given twice")
+        shapes[name] = dims
+        if dtype:
+            dtypes[name] = dtype
+    return {"input_shapes": shapes, "input_dtypes": dtypes}
 
 
 def analyze_one(path: Path, options) -> tuple[object | None, str | None]:
@@ -246,6 +282,10 @@ def run(args) -> int:
             print(f"trnport: {outcome.error}", file=sys.stderr)
             status = BAD_INPUT
             continue
+        if getattr(settings, "probe", False):
+            from trnport.analyzers.evidence import apply_probe
+            outcome = Outcome(outcome.path, outcome.stem,
+                              apply_probe(outcome.report, outcome.path, options))
         report = select_findings(outcome.report, settings.select, settings.ignore)
         baseline = baselines.for_model(outcome.path, outcome.stem, options.target,
                                        options.mode)

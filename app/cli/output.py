@@ -10,6 +10,12 @@ SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "junit": ".junit.x
             "sarif": ".sarif", "markdown": ".md"}
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never
     half of one: write a temporary file beside it, flush it to disk, then rename."""
@@ -20,6 +26,8 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates the file private (0600); a report gets the usual umask permissions
+        os.chmod(tmp_name, 0o666 & ~_current_umask())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

@@ -40,6 +40,33 @@ def positive_int(text: str) -> int:
     return number
 
 
+_SHAPE_DTYPES = ("float32", "float16", "bfloat16", "float64", "int64", "int32", "int16",
+                 "int8", "uint8", "bool")
+
+
+def input_shape(text: str) -> tuple[str, tuple[int, ...], str | None]:
+    """``NAME=1x128[:dtype]`` → (name, shape, dtype or None)."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not rest.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=DIMS[:DTYPE] like ids=1x128:int64, "
+                                         f"got {text!r}")
+    dims_text, _, dtype = rest.strip().partition(":")
+    try:
+        dims = tuple(int(d) for d in dims_text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"dims of {name!r} must be whole numbers joined by "
+                                         f"'x' (e.g. 1x128), got {dims_text!r}") from None
+    if any(d < 0 or d > 10**9 for d in dims):
+        raise argparse.ArgumentTypeError(f"dims of {name!r} must be from 0 to 10**9, "
+                                         f"got {dims_text!r}")
+    dtype = dtype.strip() or None
+    if dtype is not None and dtype not in _SHAPE_DTYPES:
+        raise argparse.ArgumentTypeError(f"unknown dtype {dtype!r} for {name!r}; choose one "
+                                         f"of {', '.join(_SHAPE_DTYPES)}")
+    return name, dims, dtype
+
+
 def percentage(text: str) -> float:
     try:
         number = float(text)
@@ -74,6 +101,10 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        help="optimizer whose state training needs (default: adamw)")
     group.add_argument("--zero1", action="store_true",
                        help="shard optimizer state across the --dp ranks (ZeRO-1)")
+    group.add_argument("--input-shape", action="append", type=input_shape, default=None,
+                       dest="input_shape", metavar="NAME=DIMS[:DTYPE]",
+                       help="pin a model input's symbolic dims, e.g. input_ids=1x128:int64 "
+                       "(repeatable)")
     group.add_argument("--sdk", default=None,
                        help="Neuron SDK profile, e.g. 2.31 (default: the newest known)")
     group.add_argument("--trust-code", action="store_true",

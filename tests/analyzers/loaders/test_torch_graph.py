@@ -177,9 +177,22 @@ class _DataDependentBranch(nn.Module):
         return x
 
 
+class _ReadsNumpy(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(x.numpy() * 2)  # no tensor data exists while exporting
+
+
+def test_data_dependent_branch_is_specialised_and_its_guard_recorded():
+    program = export_program(_DataDependentBranch(), (torch.ones(3),))
+    graph = graph_from_exported_program(program, "branch")
+    (guard,) = graph.metadata["data_dependent_guards"]
+    assert guard["code"] == "if x.sum() > 0:  # export cannot trace a branch on tensor data"
+    assert guard["result"] == "True"
+
+
 def test_export_failure_is_a_one_line_input_error():
     with pytest.raises(InputError) as caught:
-        export_program(_DataDependentBranch(), (torch.randn(3),))
+        export_program(_ReadsNumpy(), (torch.randn(3),))
     message = str(caught.value)
     assert message.startswith("torch.export failed: ")
     assert "\n" not in message
