@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: An ``Automation.ops`` entry matching every op (a rewrite of the whole model).
+ANY_OP = "*"
+
+#: The finite fill that stands in for -inf / finfo.min in attention masks.
+FINITE_FILL = -1.0e4
+
 
 @dataclass(frozen=True)
 class Automation:
@@ -36,6 +42,13 @@ AUTOMATED: tuple[Automation, ...] = (
     Automation("RW-finite-mask-fill", ("Where", "Add"), ("RW-finite-mask-fill",),
                "scores = scores.masked_fill(~mask, torch.finfo(scores.dtype).min)",
                "scores = scores.masked_fill(~mask, -1e4)"),
+    Automation("RW-reshape-allowzero-off", ("Reshape",), ("RW-onnx-op-in-pytorch",),
+               "Reshape(x, shape=[1, -1], allowzero=1)   # as torch.onnx.export writes it",
+               "Reshape(x, shape=[1, -1])                # no 0 in shape: same result"),
+    # every op: the finding names the op whose schema version onnx2torch lacks
+    Automation("RW-onnx-opset-downgrade", (ANY_OP,), ("RW-onnx-opset-downgrade",),
+               "y = ReduceMean(x, axes)              # opset 18+: axes is an input",
+               "y = ReduceMean(x, axes=[2, 3])       # opset 17: axes is an attribute"),
 )
 
 
@@ -45,8 +58,14 @@ def automation_for(rewrite_id: str | None, op: str) -> Automation | None:
     if not rewrite_id:
         return None
     op_type = op.split("::")[-1]
-    return next((a for a in AUTOMATED if rewrite_id in a.answers and op_type in a.ops), None)
+    return next((a for a in AUTOMATED if rewrite_id in a.answers
+                 and (op_type in a.ops or ANY_OP in a.ops)), None)
 
 
 def automation(rewrite_id: str) -> Automation | None:
     return next((a for a in AUTOMATED if a.id == rewrite_id), None)
+
+
+def is_torch_path(path) -> bool:
+    """A model the PyTorch rewrites take (``.pt2`` or a Python file), by its suffix."""
+    return str(path).lower().endswith((".pt2", ".py"))

@@ -13,10 +13,13 @@ from trnport.analyzers.rewrites.float_casts import IntegerMatMulToFloat, TopKInt
 from trnport.analyzers.rewrites.mask_fill import FiniteMaskFill
 from trnport.analyzers.rewrites.masked_reduce import MaskedReduceAsWhere
 from trnport.analyzers.rewrites.one_hot import OneHotAsCompare
+from trnport.analyzers.rewrites.opset_downgrade import OpsetDowngrade
+from trnport.analyzers.rewrites.reshape_allowzero import ReshapeAllowZeroOff
 
+# the opset downgrade comes last: it also adapts the nodes the other rewrites add
 ONNX_REWRITES: tuple[OnnxRewrite, ...] = (
     TopKIntegerToFloat(), IntegerMatMulToFloat(), OneHotAsCompare(), MaskedReduceAsWhere(),
-    FiniteMaskFill(),
+    FiniteMaskFill(), ReshapeAllowZeroOff(), OpsetDowngrade(),
 )
 
 
@@ -46,7 +49,15 @@ def apply_rewrites(model: Any, rewrite_ids: Iterable[str]) -> RewriteResult:
         rewrite = onnx_rewrite(rewrite_id)
         if rewrite is None:
             raise KeyError(rewrite_id)
-        _run_one(typed, rewrite, applied, refusals)
+        if hasattr(rewrite, "rewrite_model"):  # a whole-model rewrite (the opset import)
+            done, refused = rewrite.rewrite_model(typed)
+            applied.extend(done)
+            refusals.extend(refused)
+        else:
+            _run_one(typed, rewrite, applied, refusals)
+    if typed is not work:
+        work.ClearField("opset_import")
+        work.opset_import.extend(typed.opset_import)
     work.graph.ClearField("node")
     work.graph.node.extend(_topological(typed.graph.node))
     work.graph.ClearField("initializer")

@@ -12,9 +12,9 @@ import numpy as np
 from onnx import numpy_helper
 
 from trnport.analyzers.rewrites.base import Replacement, RewriteInfo
+from trnport.analyzers.rewrites.catalog import FINITE_FILL
 from trnport.analyzers.rewrites.context import GraphContext
 
-FINITE_FILL = -1.0e4
 # at or below this a float32 fill is a stand-in for -inf (finfo(float32).min is -3.4028e38)
 _NEAR_MIN = -1.0e30
 _PASS_THROUGH = frozenset({"Add", "Sub", "Mul", "Div", "Cast", "Reshape", "Transpose",

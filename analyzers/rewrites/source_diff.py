@@ -53,10 +53,11 @@ def source_diff(rewrite_id: str, file: str | None, line: int | None) -> str | No
     if not 0 < line <= len(lines):
         return None
     old = lines[line - 1]
-    new = old
-    for pattern, replacement in edits:
-        new = re.sub(pattern, replacement, new)
-    if new == old:
+    # the edits of one rewrite are alternative spellings of the same call: the first that
+    # matches is the edit (applying the next too would rewrite its own output)
+    new = next((edited for pattern, replacement in edits
+                if (edited := re.sub(pattern, replacement, old)) != old), None)
+    if new is None:
         return None
     after = [*lines[:line - 1], new, *lines[line:]]
     diff = difflib.unified_diff(lines, after, fromfile=f"a/{path.name}",

@@ -10,6 +10,8 @@ from typing import Any
 from trnport.analyzers.rewrites.catalog import automation, automation_for
 from trnport.analyzers.rewrites.source_diff import source_diff
 
+# formats with automated rewrites: ONNX graphs, and the exported program of .pt2 / .py models
+_AUTOMATED_FORMATS = frozenset({"onnx", "pt2", "python"})
 _OFF_DEVICE = frozenset({"unsupported", "cpu_fallback", "unknown"})
 
 
@@ -47,7 +49,7 @@ def _suggestion(rewrite_id, findings, statuses, node_flops, kb, model_format, mo
     moved = [n for n in nodes if n in statuses and statuses[n][0] in _OFF_DEVICE
              and statuses[n][1] in answers | {rewrite_id}]
     fallbacks = [n for n in moved if statuses[n][0] == "cpu_fallback"]
-    automated = model_format == "onnx" and auto is not None
+    automated = model_format in _AUTOMATED_FORMATS and auto is not None
     suggestion: dict[str, Any] = {
         "id": rewrite_id,
         "title": entry.title if entry else rewrite_id,
@@ -60,8 +62,12 @@ def _suggestion(rewrite_id, findings, statuses, node_flops, kb, model_format, mo
         "flops_on_device": int(sum(node_flops.get(n, 0) for n in moved)),
         "host_round_trips_removed": len(fallbacks),
     }
-    if automated:
+    if automated and model_format == "onnx":
         suggestion["apply"] = f"trnport rewrite {model_path or 'MODEL.onnx'} --apply {rewrite_id}"
+    elif automated:
+        stem = model_path.rsplit(".", 1)[0] if model_path else "MODEL"
+        suggestion["apply"] = (f"trnport rewrite {model_path or 'MODEL.pt2'} --trust-code "
+                               f"--apply {rewrite_id} -o {stem}.rewritten.pt2")
     if auto is not None:
         suggestion["before"], suggestion["after"] = auto.before, auto.after
     if model_format == "python":

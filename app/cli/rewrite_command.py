@@ -1,14 +1,21 @@
-"""trnport rewrite: apply automated rewrites to an ONNX model, prove them, re-analyse.
+"""trnport rewrite: apply automated rewrites to a model, prove them, re-analyse.
 
   trnport rewrite MODEL.onnx --list
   trnport rewrite MODEL.onnx --apply RW-topk-int-to-float[,RW-...] -o OUT.onnx
   trnport rewrite MODEL.onnx --all-safe -o OUT.onnx [--tolerance 1e-5]
+  trnport rewrite MODEL.pt2|MODEL.py --trust-code --all-safe -o OUT.pt2
 
 Every rewrite is verified against the original: onnx.checker, then onnxruntime outputs on
 seeded random inputs equal within --tolerance (absolute and relative; the max errors are
 printed). A rewrite whose verification fails is refused with its reason. With --apply, a
 refusal keeps the original and OUT is not written; with --all-safe the proven rewrites are
 kept. The new model is re-analysed and the findings it cleared are listed.
+
+PyTorch models (MODEL.pt2 or MODEL.py, written to OUT.pt2 with torch.export.save): the
+rewrites edit the exported program's FX graph, which is re-exported (with static shapes) and
+run on CPU against the original on seeded random inputs and the file's example inputs.
+Both need --trust-code: a .py file is executed, and a .pt2 is read with torch.export.load,
+which can unpickle and run code stored in the archive (the analysis never does that).
 Exit 0 when OUT was written (or --list), 1 when nothing was written, 2 for bad input.
 """
 
@@ -20,7 +27,8 @@ from pathlib import Path
 from trnport.app.cli.exit_codes import GATE_FAILED, OK
 from trnport.app.cli.parser import UsageError, add_target_options
 
-HELP = "apply verified rewrites to an ONNX model (trnport rewrite M.onnx --all-safe -o N.onnx)"
+HELP = ("apply verified rewrites to an ONNX or PyTorch model "
+        "(trnport rewrite M.onnx --all-safe -o N.onnx)")
 
 
 def _tolerance(text: str) -> float:
@@ -36,7 +44,8 @@ def _tolerance(text: str) -> float:
 def register(subparsers) -> None:
     parser = subparsers.add_parser("rewrite", help=HELP, description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", type=Path, metavar="MODEL.onnx")
+    parser.add_argument("model", type=Path, metavar="MODEL",
+                        help="an .onnx model, or a .pt2 / .py model (with --trust-code)")
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--apply", metavar="RW-...[,RW-...]",
                         help="rewrite ids to apply, comma-separated, in order")
@@ -44,8 +53,8 @@ def register(subparsers) -> None:
                         help="apply every automated rewrite that keeps the outputs")
     chosen.add_argument("--list", action="store_true",
                         help="list what each automated rewrite would change in MODEL")
-    parser.add_argument("-o", "--output", type=Path, metavar="OUT.onnx",
-                        help="where to write the rewritten model")
+    parser.add_argument("-o", "--output", type=Path, metavar="OUT",
+                        help="where to write the rewritten model (.onnx, or .pt2 for PyTorch)")
     parser.add_argument("--tolerance", type=_tolerance, default=1e-5,
                         help="largest accepted output difference, absolute and relative "
                         "(default: 1e-5)")
@@ -60,26 +69,45 @@ def run(args) -> int:
     if not (args.apply or args.all_safe or args.list):
         raise UsageError("rewrite needs --apply RW-..., --all-safe or --list")
     if not args.list and args.output is None:
-        raise UsageError("rewrite needs -o OUT.onnx for the rewritten model")
+        raise UsageError("rewrite needs -o OUT for the rewritten model")
     if args.output is not None and args.output.resolve() == args.model.resolve():
         raise UsageError("-o must not be the input model; the original is always kept")
+    from trnport.analyzers.rewrites.catalog import is_torch_path
+
+    torch_model = is_torch_path(args.model)
+    if torch_model and args.output is not None and args.output.suffix.lower() != ".pt2":
+        raise UsageError("-o must name a .pt2 file for a PyTorch model")
+    if torch_model:
+        from trnport.analyzers.rewrites import torch_workflow as flow
+    else:
+        flow = workflow
     ids = ([i.strip() for i in args.apply.split(",") if i.strip()] if args.apply
-           else list(workflow.safe_rewrite_ids()))
+           else list(flow.safe_rewrite_ids()))
     if args.apply:
-        workflow.check_rewrite_ids(ids)
-    model = workflow.load_onnx(args.model)
+        flow.check_rewrite_ids(ids)
     options = _options(args)
-    if args.list:
-        return _list(args.model, model, options)
-    outcome = workflow.rewrite_model(model, ids, args.tolerance, args.seed)
+    if torch_model:
+        model = flow.load_program(args.model, bool(args.trust_code), args.mode)
+        if args.list:
+            return _list_torch(flow, model)
+        outcome = flow.rewrite_program(model, ids, args.tolerance, args.seed)
+    else:
+        model = workflow.load_onnx(args.model)
+        if args.list:
+            return _list(args.model, model, options)
+        outcome = workflow.rewrite_model(model, ids, args.tolerance, args.seed)
     for step in outcome.steps:
         _print_step(step, show_refusals=bool(args.apply))
     if not outcome.changed or (args.apply and outcome.refused):
         why = "a rewrite was refused" if outcome.refused else "no rewrite applied"
         print(f"{why}; the original is kept and {args.output} was not written")
         return GATE_FAILED
-    outcome = workflow.reanalyse(args.model, outcome, options)
-    workflow.save_model(outcome.model, args.output)
+    if torch_model:
+        outcome = flow.reanalyse(model, outcome, options)
+        flow.save_program(outcome.model, args.output)
+    else:
+        outcome = workflow.reanalyse(args.model, outcome, options)
+        workflow.save_model(outcome.model, args.output)
     print(f"wrote {args.output}")
     print(f"findings cleared: {len(outcome.cleared)}")
     for finding in outcome.cleared:
@@ -126,6 +154,17 @@ def _list(path: Path, model, options) -> int:
     return OK
 
 
+def _list_torch(flow, model) -> int:
+    for rewrite, applied, refusals in flow.preview(model):
+        print(f"{rewrite.INFO.id}: {rewrite.INFO.title}")
+        for item in applied:
+            print(f"  would rewrite {item.node}: {' '.join(item.removed_ops)} -> "
+                  f"{' '.join(item.added_ops)}")
+        for refusal in refusals:
+            print(f"  refused {refusal.node}: {refusal.reason}")
+    return OK
+
+
 def _options(args):
     from trnport.analyzers.options import AnalysisOptions
 
@@ -133,4 +172,5 @@ def _options(args):
         target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
         batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
         optimizer=args.optimizer, zero1=bool(args.zero1), sdk=args.sdk,
+        trust_code=bool(args.trust_code),
     )

@@ -63,7 +63,7 @@ def test_rewrite_list_names_applicable_rewrites(topk_model, capsys):
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["--apply", "RW-nope", "-o", "x.onnx"], "no automated ONNX rewrite 'RW-nope'"),
-    (["--all-safe"], "rewrite needs -o OUT.onnx"),
+    (["--all-safe"], "rewrite needs -o OUT for"),
     ([], "rewrite needs --apply RW-..., --all-safe or --list"),
     (["--all-safe", "-o", "x.onnx", "--tolerance", "-1"], "must be zero or positive"),
 ])
@@ -84,8 +84,92 @@ def test_rewrite_unreadable_model_exits_2(tmp_path, capsys, content):
     assert err.startswith("trnport: ") and len(err.strip().splitlines()) == 1
 
 
-def test_rewrite_refuses_non_onnx_input(tmp_path, capsys):
-    path = tmp_path / "model.py"
-    path.write_text("model = None\n")
+def test_rewrite_refuses_unknown_format(tmp_path, capsys):
+    path = tmp_path / "model.txt"
+    path.write_text("hello\n")
     assert main(["rewrite", str(path), "--all-safe", "-o", str(tmp_path / "o.onnx")]) == 2
     assert "rewrite takes an .onnx model" in capsys.readouterr().err
+
+
+TOPK_FILE = """
+import torch
+
+
+class TopK(torch.nn.Module):
+    def forward(self, x):
+        values, indices = x.topk(2)
+        return values, indices
+
+
+model = TopK()
+example_inputs = (torch.randint(0, 100, (3, 6)),)
+"""
+
+
+@pytest.fixture
+def topk_file(tmp_path):
+    path = tmp_path / "topk_model.py"
+    path.write_text(TOPK_FILE)
+    return path
+
+
+def test_rewrite_python_model_writes_verified_pt2(topk_file, capsys):
+    import torch
+
+    out = topk_file.with_name("fixed.pt2")
+    code = main(["rewrite", str(topk_file), "--trust-code", "--apply", "RW-topk-int-to-float",
+                 "-o", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "RW-topk-int-to-float: verified on 1 node(s) (topk); outputs equal" in text
+    assert "findings cleared: 1" in text and "TRN103 topk" in text
+    program = torch.export.load(str(out))
+    x = torch.randint(0, 100, (3, 6))
+    assert all(torch.equal(a, b) for a, b in zip(program.module()(x), x.topk(2), strict=True))
+
+
+def test_rewrite_pt2_with_trust_code_and_list(topk_file, tmp_path, capsys):
+    first = tmp_path / "first.pt2"
+    assert main(["rewrite", str(topk_file), "--trust-code", "--all-safe", "-o", str(first)]) == 0
+    capsys.readouterr()
+    import torch
+
+    class FloatTopK(torch.nn.Module):
+        def forward(self, x):
+            values, indices = x.topk(2)
+            return values, indices
+
+    source = tmp_path / "float.pt2"
+    torch.export.save(torch.export.export(FloatTopK(), (torch.randn(3, 6),)), str(source))
+    assert main(["rewrite", str(source), "--trust-code", "--list"]) == 0
+    assert ("refused topk: input 'x' of aten.topk is float32, not an integer tensor"
+            in capsys.readouterr().out)
+    out = tmp_path / "out.pt2"
+    assert main(["rewrite", str(source), "--trust-code", "--apply", "RW-topk-int-to-float",
+                 "-o", str(out)]) == 1
+    assert "no rewrite applied" in capsys.readouterr().out and not out.exists()
+
+
+@pytest.mark.parametrize(("name", "argv", "message"), [
+    ("m.pt2", ["--all-safe", "-o", "o.pt2"], "torch.export.load, which can run code"),
+    ("m.py", ["--all-safe", "-o", "o.pt2"], "pass --trust-code"),
+    ("m.py", ["--trust-code", "--all-safe", "-o", "o.onnx"], "-o must name a .pt2 file"),
+    ("m.py", ["--trust-code", "--apply", "RW-nope", "-o", "o.pt2"],
+     "no automated PyTorch rewrite 'RW-nope'"),
+    ("m.pt2", ["--trust-code", "--all-safe", "-o", "o.pt2"], "not a torch.export .pt2 archive"),
+    ("z.pt2", ["--trust-code", "--all-safe", "-o", "o.pt2"], "torch.export.load failed"),
+])
+def test_rewrite_torch_bad_input_exit_2_with_one_line(tmp_path, capsys, monkeypatch, name,
+                                                      argv, message):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / name
+    if name == "z.pt2":
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("z/archive_format", "pt2")
+    else:
+        path.write_bytes(b"not a model" if name.endswith(".pt2") else TOPK_FILE.encode())
+    assert main(["rewrite", str(path), *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

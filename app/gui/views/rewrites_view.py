@@ -1,15 +1,18 @@
-"""Rewrites tab: the report's rewrite suggestions ranked by gain; for ONNX models an Apply
-button rewrites the model in a worker thread, proves it and shows the verification."""
+"""Rewrites tab: the report's rewrite suggestions ranked by gain; for ONNX, .pt2 and Python
+models an Apply button asks where to save, rewrites the model in a worker thread, proves it,
+shows the verification and offers to open the rewritten model."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import (
+    QFileDialog,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -24,9 +27,11 @@ class RewriteWorker(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, model_path: Path, rewrite_id: str, output: Path, tolerance: float):
+    def __init__(self, model_path: Path, rewrite_id: str, output: Path, tolerance: float,
+                 trust_code: bool = False):
         super().__init__()
         self._args = (Path(model_path), rewrite_id, Path(output), tolerance)
+        self._trust_code = trust_code
         self.thread: QThread | None = None
 
     def start(self) -> None:
@@ -44,6 +49,9 @@ class RewriteWorker(QObject):
 
         model_path, rewrite_id, output, tolerance = self._args
         try:
+            if _is_torch(model_path):
+                self.finished.emit(self._run_torch())
+                return
             model = workflow.load_onnx(model_path)
             outcome = workflow.rewrite_model(model, [rewrite_id], tolerance)
             if outcome.changed:
@@ -54,6 +62,21 @@ class RewriteWorker(QObject):
             self.failed.emit((str(error).splitlines() or [type(error).__name__])[0])
         finally:
             self.thread.quit()
+
+    def _run_torch(self):
+        from trnport.analyzers.rewrites import torch_workflow as flow
+
+        model_path, rewrite_id, output, tolerance = self._args
+        model = flow.load_program(model_path, self._trust_code)
+        outcome = flow.rewrite_program(model, [rewrite_id], tolerance)
+        if outcome.changed:
+            outcome = flow.reanalyse(model, outcome)
+            flow.save_program(outcome.model, output)
+        return outcome
+
+
+def _is_torch(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".pt2", ".py")
 
 
 class RewritesView(QWidget):
@@ -68,12 +91,12 @@ class RewritesView(QWidget):
         self.apply_button.setEnabled(False)
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.list, self.browser, self.apply_button,
                        self.result_label):
             layout.addWidget(widget)
         self.tolerance = 1e-5
-        self.output_path: Path | None = None
         self.worker: RewriteWorker | None = None
         self._report = None
         self._suggestions: list[dict] = []
@@ -119,19 +142,44 @@ class RewritesView(QWidget):
         self.apply_button.setEnabled(bool(entry.get("automated")) and self.worker is None)
 
     def apply_selected(self) -> None:
+        """Ask where to save, then rewrite, verify and re-analyse in a worker."""
         row = self.list.currentRow()
         if self._report is None or not 0 <= row < len(self._suggestions) or self.worker:
             return
         entry = self._suggestions[row]
         source = Path(self._report.model.path)
-        output = self.output_path or source.with_name(f"{source.stem}.rewritten.onnx")
+        torch_model = _is_torch(source)
+        suffix = ".pt2" if torch_model else ".onnx"
+        default = source.with_name(f"{source.stem}.rewritten{suffix}")
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, "Save the rewritten model", str(default),
+            "PyTorch export (*.pt2)" if torch_model else "ONNX model (*.onnx)")
+        if not chosen:
+            return
+        output = Path(chosen)
+        if output.suffix.lower() != suffix:
+            output = output.with_name(output.name + suffix)
+        if output.resolve() == source.resolve():
+            self.result_label.setText("Choose another file: the original model is always kept.")
+            return
+        if source.suffix.lower() == ".pt2" and not self._confirm_pt2(source):
+            return
         self.apply_button.setEnabled(False)
         self.result_label.setText(f"Applying {entry['id']} and verifying…")
-        self.worker = RewriteWorker(source, entry["id"], output, self.tolerance)
+        # a Python model's report exists only once running its code was allowed
+        self.worker = RewriteWorker(source, entry["id"], output, self.tolerance,
+                                    trust_code=torch_model)
         self._output = output
         self.worker.finished.connect(self._done)
         self.worker.failed.connect(self._failed)
         self.worker.start()
+
+    def _confirm_pt2(self, source: Path) -> bool:
+        answer = QMessageBox.question(
+            self, "Load the archive with torch.export.load?",
+            f"Rewriting {source.name} needs its weights, read with torch.export.load, which "
+            "can run code stored in the archive. Continue only if you trust the file.")
+        return answer == QMessageBox.StandardButton.Yes
 
     @Slot(object)
     def _done(self, outcome) -> None:
@@ -150,6 +198,17 @@ class RewritesView(QWidget):
         self.result_label.setText("\n".join(lines))
         self._finish()
         self.applied.emit(outcome)
+        if outcome.changed:
+            self._offer_to_open(output)
+
+    def _offer_to_open(self, path: Path) -> None:
+        window = self.window()
+        if window is self or not hasattr(window, "open_model"):
+            return
+        answer = QMessageBox.question(self, "Open the rewritten model?",
+                                      f"Open {path.name} in the main window and analyse it?")
+        if answer == QMessageBox.StandardButton.Yes:
+            window.open_model(path)
 
     @Slot(str)
     def _failed(self, message: str) -> None:

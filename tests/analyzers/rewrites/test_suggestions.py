@@ -65,3 +65,14 @@ def test_onnx_rewrite_path_does_not_import_torch(tmp_path):
             f"main(['rewrite', {str(path)!r}, '--all-safe', '-o', {str(tmp_path / 'o.onnx')!r}])\n"
             "assert 'torch' not in sys.modules, 'torch imported'\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_topk_diff_edits_the_call_once(tmp_path):
+    """``torch.topk(x, k)`` gets one cast, not a second one on ``torch`` itself."""
+    from trnport.analyzers.rewrites.source_diff import source_diff
+
+    source = tmp_path / "model.py"
+    source.write_text("values, idx = torch.topk(scores, 3)\n", encoding="utf-8")
+    diff = source_diff("RW-topk-int-to-float", str(source), 1)
+    assert "+values, idx = torch.topk(scores.float(), 3)\n" in diff
+    assert "torch.float()" not in diff
