@@ -4,13 +4,17 @@ options it is given) and returns plain frozen records that the TRN3xx/TRN5xx rul
 findings."""
 
 from trnport.analyzers.hazards.common import node_location
-from trnport.analyzers.hazards.control_flow import DataDependentBranch, data_dependent_branches
+from trnport.analyzers.hazards.control_flow import (
+    DataDependentBranch,
+    claimed_nodes,
+    data_dependent_branches,
+)
 from trnport.analyzers.hazards.dynamic_dims import DynamicInput, bucket_edges, dynamic_inputs
 from trnport.analyzers.hazards.host_sync import HostRead, host_reads
 from trnport.analyzers.hazards.numerics import MaskConstant, mask_constants, matmul_depth
 
 __all__ = [
     "DataDependentBranch", "DynamicInput", "HostRead", "MaskConstant", "bucket_edges",
-    "data_dependent_branches", "dynamic_inputs", "host_reads", "mask_constants",
+    "claimed_nodes", "data_dependent_branches", "dynamic_inputs", "host_reads", "mask_constants",
     "matmul_depth", "node_location",
 ]

@@ -76,3 +76,12 @@ def _body_keeps_condition(loop: Node, static: frozenset[str]) -> bool:
         if cond_out in node.outputs and node.op == "onnx::Identity":
             return bool(node.inputs) and node.inputs[0] == cond_in
     return False
+
+
+def claimed_nodes(graph: Graph) -> frozenset[str]:
+    """Names of the nodes a hazard rule reports (host reads: TRN303, data-dependent branches:
+    TRN304). The operator-coverage rules leave these to the more specific hazard finding; the
+    coverage status of the node (``cpu_fallback``, ``unsupported``) is unchanged."""
+    names = {read.node.name for read in host_reads(graph)}
+    names.update(branch.node.name for branch in data_dependent_branches(graph))
+    return frozenset(names)

@@ -73,9 +73,11 @@ def bucket_edges(low: int, high: int | None, max_buckets: int = 4) -> list[int]:
     return edges[-max_buckets:]
 
 
-def check_pinned_inputs(graph: Graph, pinned: Mapping[str, tuple]) -> None:
-    """Refuse ``--input-shape`` pins that name no input or contradict a static size
-    (the ONNX loader applies pins itself; exported programs are checked here)."""
+def check_pinned_inputs(graph: Graph, pinned: Mapping[str, tuple],
+                        dtypes: Mapping[str, str] | None = None) -> None:
+    """Refuse ``--input-shape`` pins that name no input, contradict a static size, or ask
+    for a dtype other than the one the example inputs gave (an exported program's dtypes
+    are fixed by its example inputs; the ONNX loader applies pins itself)."""
     from trnport.analyzers.errors import InputError
 
     for name, sizes in pinned.items():
@@ -83,6 +85,11 @@ def check_pinned_inputs(graph: Graph, pinned: Mapping[str, tuple]) -> None:
         if value is None:
             known = ", ".join(graph.inputs) or "none"
             raise InputError(f"no tensor input named '{name}' (inputs: {known})")
+        wanted = (dtypes or {}).get(name)
+        if wanted and value.dtype and wanted != value.dtype:
+            raise InputError(f"input '{name}' is {value.dtype} in the example inputs, but "
+                             f"--input-shape asks for {wanted}; change the example inputs "
+                             "(the exported program fixes each input's dtype)")
         if value.shape is None:
             continue
         if len(value.shape) != len(sizes):

@@ -58,6 +58,13 @@ class RuleContext:
             found.setdefault(issue.code, []).append(issue)
         return found
 
+    @cached_property
+    def hazard_nodes(self) -> frozenset[str]:
+        """Nodes reported by a hazard rule (host read, data-dependent branch)."""
+        from trnport.analyzers.hazards import claimed_nodes
+
+        return claimed_nodes(self.graph)
+
     def with_code(self, code: str) -> list:
         """The verdicts and then the dtype issues carrying ``code``."""
         return self._by_code.get(code, [])
@@ -76,10 +83,15 @@ def _display_op(node: Node, op: str) -> str:
 
 def findings_from_verdicts(context: RuleContext, info: RuleInfo) -> Iterator[Finding]:
     """One finding per (op, reason, source location) among the verdicts carrying
-    ``info.code``; identical problems at one place are counted, not repeated."""
+    ``info.code``; identical problems at one place are counted, not repeated. Operator
+    coverage (TRN1xx) leaves the nodes a hazard rule reports to that more specific code."""
     nodes = context.nodes_by_name
     groups: dict[tuple, list] = {}
-    for verdict in context.with_code(info.code):
+    verdicts = context.with_code(info.code)
+    claimed = context.hazard_nodes if verdicts and info.code.startswith("TRN1") else ()
+    for verdict in verdicts:
+        if verdict.node in claimed:
+            continue
         node = nodes[verdict.node]
         loc = node.location
         key = (verdict.op, verdict.reason, loc.file, loc.line, loc.module)

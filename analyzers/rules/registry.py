@@ -21,6 +21,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN203": "trn203_complex_dtype",
     "TRN204": "trn204_fp8_variant_unsupported",
     "TRN205": "trn205_integer_compute_on_float_path",
+    "TRN206": "trn206_int16_widened",
     "TRN301": "trn301_data_dependent_output_shape",
     "TRN302": "trn302_dynamic_input_dims",
     "TRN303": "trn303_host_sync",

@@ -14,6 +14,9 @@ on the command line win. A bad file is a :class:`UsageError` naming the file and
     ignore = ["TRN6"]
     format = ["junit", "sarif"]
     output-dir = "reports"
+    shapes = "observed_lengths.csv"      # --shapes (relative to this file)
+    max-graphs = 3
+    input-shape = ["ids=1x128:int64"]    # or a table: [tool.trnport.input-shape] ids = "1x128"
 """
 
 from __future__ import annotations
@@ -77,6 +80,40 @@ def _strings(value: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
+def _graph_budget(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise _Invalid(f"expected a whole number from 1 to 1000, got {value!r}")
+    return value
+
+
+def _input_shapes(value: Any) -> list[tuple[str, tuple[int, ...], str | None]]:
+    """``["ids=1x128:int64", ...]`` (one string works too) or a table
+    ``{ids = "1x128:int64"}``, as the (name, dims, dtype) triples --input-shape gives."""
+    from trnport.app.cli.parser import input_shape
+
+    if isinstance(value, dict):
+        if not all(isinstance(v, str) for v in value.values()):
+            raise _Invalid(f"expected NAME = \"DIMS[:DTYPE]\" strings, got {value!r}")
+        texts = [f"{name}={dims}" for name, dims in value.items()]
+    elif isinstance(value, str):
+        texts = [value]
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        texts = value
+    else:
+        raise _Invalid(f"expected a list of NAME=DIMS[:DTYPE] strings, got {value!r}")
+    pins, seen = [], set()
+    for text in texts:
+        try:
+            pin = input_shape(text)
+        except argparse.ArgumentTypeError as problem:
+            raise _Invalid(str(problem)) from None
+        if pin[0] in seen:
+            raise _Invalid(f"input {pin[0]!r} is given twice")
+        seen.add(pin[0])
+        pins.append(pin)
+    return pins
+
+
 def _formats(value: Any) -> list[str]:
     names = [v.lower() for v in _strings(value)]
     for name in names:
@@ -138,6 +175,10 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "no_history": ("no_history", _boolean, False),
     "db": ("db", _string, False),
     "models": ("models", _strings, True),
+    "shapes": ("shapes", _string, True),
+    "max_graphs": ("max_graphs", _graph_budget, False),
+    "input_shape": ("input_shape", _input_shapes, False),
+    "input_shapes": ("input_shape", _input_shapes, False),
 }
 _REFUSED = {
     "trust_code": "a config file cannot allow running model code; pass --trust-code",

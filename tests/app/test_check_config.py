@@ -116,3 +116,53 @@ def test_baseline_folder_gives_each_model_its_own_report(tmp_path):
     assert sum(found.keys.values()) == 2
     missing = source.for_model(Path("models/other.onnx"), "other", "trn2", "inference")
     assert sum(missing.keys.values()) == 0 and "missing" in missing.label
+
+
+def test_recompilation_and_input_shape_keys(tmp_path):
+    config = load_config(write(tmp_path / "trnport.toml", """
+shapes = "traffic/lengths.csv"
+max-graphs = 3
+input-shape = ["ids=1x128:int64", "mask=1x128"]
+"""))
+    assert config.values == {
+        "shapes": str(tmp_path / "traffic/lengths.csv"), "max_graphs": 3,
+        "input_shape": [("ids", (1, 128), "int64"), ("mask", (1, 128), None)],
+    }
+    table = load_config(write(tmp_path / "t" / "trnport.toml",
+                              "[tool.trnport.input-shape]\nids = '2x64:int32'\n"))
+    assert table.values == {"input_shape": [("ids", (2, 64), "int32")]}
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("max-graphs = 0", "max-graphs: expected a whole number from 1 to 1000"),
+    ("max-graphs = 5000", "max-graphs: expected a whole number from 1 to 1000"),
+    ("shapes = ''", "shapes: expected a non-empty string"),
+    ("input-shape = 3", "input-shape: expected a list of NAME=DIMS[:DTYPE] strings"),
+    ("input-shape = ['ids']", "input-shape: expected NAME=DIMS[:DTYPE]"),
+    ("input-shape = ['ids=1xA']", "whole numbers"),
+    ("input-shape = ['ids=1x2:float128']", "unknown dtype 'float128'"),
+    ("input-shape = ['ids=1x2', 'ids=1x4']", "input 'ids' is given twice"),
+])
+def test_bad_recompilation_and_input_shape_values(tmp_path, text, fragment):
+    path = write(tmp_path / "trnport.toml", text + "\n")
+    with pytest.raises(UsageError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert fragment in message and str(path) in message and "\n" not in message
+
+
+def test_config_shapes_and_input_shape_reach_the_analysis(tmp_path):
+    from tests.analyzers.hazards import onnx_models
+    from tests.helpers import assert_one_line_error, run_cli
+
+    model = onnx_models.token_embedding(tmp_path / "tokens.onnx")
+    write(tmp_path / "lengths.csv", "16\n64\n128\n")
+    write(tmp_path / "trnport.toml",
+          "shapes = 'lengths.csv'\nmax-graphs = 2\ninput-shape = ['ids=1x128:int32']\n")
+    result = run_cli("check", str(model), "--format", "json", "--no-history", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    codes = {f["code"] for f in json.loads(result.stdout)["findings"]}
+    assert "TRN310" in codes and "TRN302" not in codes and "TRN202" not in codes
+    write(tmp_path / "trnport.toml", "max-graphs = 'four'\n")
+    assert_one_line_error(run_cli("check", str(model), "--no-history", cwd=tmp_path),
+                          "max-graphs: expected a whole number")

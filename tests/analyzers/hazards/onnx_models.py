@@ -116,3 +116,21 @@ def deep_matmuls(path: Path, depth: int) -> Path:
         nodes.append(helper.make_node("Tanh", [f"m{i}"], [f"h{i + 1}"], name=f"tanh{i}"))
         current = f"h{i + 1}"
     return _save(_model(nodes, [x], [y], inits), path)
+
+
+def token_embedding(path: Path) -> Path:
+    """Gather from a [100, 16] table with ids[1, seq] (int64, symbolic sequence length):
+    the ONNX twin of a text model whose sequence length changes between requests."""
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, "seq"])
+    out = helper.make_tensor_value_info("hidden", TensorProto.FLOAT, [1, "seq", 16])
+    table = helper.make_tensor("table", TensorProto.FLOAT, [100, 16], [0.0] * 1600)
+    gather = helper.make_node("Gather", ["table", "ids"], ["hidden"], name="embed")
+    return _save(_model([gather], [ids], [out], [table], name="tokens"), path)
+
+
+def int16_codes(path: Path, elem_type: int = TensorProto.INT16) -> Path:
+    """codes[4, 8] (int16 by default) cast to float: the ONNX twin of int16_codes.py."""
+    codes = helper.make_tensor_value_info("codes", elem_type, [4, 8])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 8])
+    cast = helper.make_node("Cast", ["codes"], ["y"], name="widen", to=TensorProto.FLOAT)
+    return _save(_model([cast], [codes], [out], name="codes"), path)

@@ -76,3 +76,18 @@ def test_pinned_torch_input_is_not_reported_as_dynamic():
     report = analyze(FIXTURES / "dynamic_seq.py",
                      AnalysisOptions(trust_code=True, input_shapes={"tokens": (2, 128, 16)}))
     assert "TRN302" not in {f.code for f in report.findings}
+
+
+@pytest.mark.slow
+def test_pinned_dtype_of_an_exported_input_must_match_the_example_inputs():
+    from trnport.analyzers.api import analyze
+    from trnport.analyzers.errors import InputError
+
+    with pytest.raises(InputError, match=r"'tokens' is float32 .* asks for int64"):
+        analyze(FIXTURES / "dynamic_seq.py",
+                AnalysisOptions(trust_code=True, input_shapes={"tokens": (2, 128, 16)},
+                                input_dtypes={"tokens": "int64"}))
+    same = analyze(FIXTURES / "dynamic_seq.py",
+                   AnalysisOptions(trust_code=True, input_shapes={"tokens": (2, 128, 16)},
+                                   input_dtypes={"tokens": "float32"}))
+    assert "TRN302" not in {f.code for f in same.findings}

@@ -37,17 +37,22 @@ def test_onnx_static_or_pinned_inputs_are_not_dynamic(tmp_path):
 
 
 def test_onnx_if_on_data_is_control_flow_but_constant_if_is_not(tmp_path):
-    found = _with(_codes(onnx_models.if_on_data(tmp_path / "if.onnx")), "TRN304")
+    on_data = _codes(onnx_models.if_on_data(tmp_path / "if.onnx"))
+    found = _with(on_data, "TRN304")
     assert [(f.severity, f.category, f.nodes) for f in found] == [
         ("error", "control_flow", ("branch",))]
-    assert not _with(_codes(onnx_models.if_on_constant(tmp_path / "c.onnx")), "TRN304")
+    assert not [f for f in _with(on_data, "TRN101") if "branch" in f.nodes]  # reported once
+    constant = _codes(onnx_models.if_on_constant(tmp_path / "c.onnx"))
+    assert not _with(constant, "TRN304")
+    assert [f.ops for f in _with(constant, "TRN101")] == [("onnx::If",)]  # no converter
 
 
 def test_onnx_loop_with_data_trip_count_is_flagged_and_counted_loop_is_not(tmp_path):
     data = _with(_codes(onnx_models.loop(tmp_path / "a.onnx", data_trip_count=True)), "TRN304")
     assert [f.nodes for f in data] == [("repeat",)]
-    fixed = onnx_models.loop(tmp_path / "b.onnx", data_trip_count=False)
-    assert not _with(_codes(fixed), "TRN304")
+    fixed = _codes(onnx_models.loop(tmp_path / "b.onnx", data_trip_count=False))
+    assert not _with(fixed, "TRN304")
+    assert [f.ops for f in _with(fixed, "TRN101")] == [("onnx::Loop",)]
 
 
 @pytest.mark.parametrize(("fill", "kind"), [
@@ -115,3 +120,34 @@ def test_cli_input_shape_unknown_input_is_a_clear_error(tmp_path):
     result = run_cli("check", str(path), "--input-shape", "ids=1x128x8", "--no-history")
     assert_one_line_error(result)
     assert "no tensor input named 'ids'" in result.stderr
+
+
+def test_input_shape_dtype_sets_the_onnx_input_type(tmp_path):
+    from trnport.analyzers.loaders.onnx_loader import load
+
+    path = onnx_models.dynamic_input(tmp_path / "d.onnx")
+    graph = load(path, AnalysisOptions(input_shapes={"x": (1, 128, 8)},
+                                       input_dtypes={"x": "float16"})).graph
+    assert graph.values["x"].dtype == "float16" and graph.values["x"].shape == (1, 128, 8)
+    kept = load(path, AnalysisOptions(input_shapes={"x": (1, 128, 8)})).graph
+    assert kept.values["x"].dtype == "float32"
+
+
+def test_cli_input_shape_dtype_changes_the_onnx_findings(tmp_path):
+    path = onnx_models.token_embedding(tmp_path / "t.onnx")
+    as_int64 = run_cli("check", str(path), "--input-shape", "ids=1x128", "--format", "json",
+                       "--no-history", "--no-config")
+    as_int32 = run_cli("check", str(path), "--input-shape", "ids=1x128:int32", "--format",
+                       "json", "--no-history", "--no-config")
+    assert as_int64.code == 0 and as_int32.code == 0, (as_int64.stderr, as_int32.stderr)
+    assert "TRN202" in as_int64.stdout and "TRN202" not in as_int32.stdout
+
+
+@pytest.mark.parametrize(("elem_type", "fires"), [
+    (onnx_models.TensorProto.INT16, True), (onnx_models.TensorProto.UINT16, True),
+    (onnx_models.TensorProto.INT32, False),
+])
+def test_onnx_int16_inputs_are_reported_as_widened(tmp_path, elem_type, fires):
+    found = _with(_codes(onnx_models.int16_codes(tmp_path / "c.onnx", elem_type)), "TRN206")
+    assert [(f.severity, f.category, f.nodes) for f in found] == (
+        [("info", "dtype", ("widen",))] if fires else [])
