@@ -22,10 +22,17 @@ Shape = tuple[Dim, ...]
 DTYPE_BYTES: Mapping[str, float] = {
     "float64": 8, "float32": 4, "float16": 2, "bfloat16": 2,
     "float8_e4m3fn": 1, "float8_e5m2": 1, "float8_e4m3fnuz": 1, "float8_e5m2fnuz": 1,
-    "float8_e8m0fnu": 1, "float4_e2m1": 0.5,
+    "float8_e8m0fnu": 1, "float4_e2m1": 0.5, "float6_e2m3": 0.75, "float6_e3m2": 0.75,
+    # torch's packed fp4: one element holds two values
+    "float4_e2m1fn_x2": 1,
     "complex128": 16, "complex64": 8, "complex32": 4,
-    "int64": 8, "int32": 4, "int16": 2, "int8": 1, "int4": 0.5,
-    "uint64": 8, "uint32": 4, "uint16": 2, "uint8": 1, "uint4": 0.5,
+    "int64": 8, "int32": 4, "int16": 2, "int8": 1,
+    "uint64": 8, "uint32": 4, "uint16": 2, "uint8": 1,
+    # sub-byte integers (ONNX int2/int4, torch int1..int7): packed, bits / 8 per element
+    **{f"{sign}int{bits}": bits / 8 for sign in ("", "u") for bits in range(1, 8)},
+    # torch's quantized and raw-bits dtypes
+    "qint8": 1, "quint8": 1, "qint32": 4, "quint4x2": 1, "quint2x4": 1,
+    "bits8": 1, "bits16": 2, "bits1x8": 1, "bits2x4": 1, "bits4x2": 1,
     "bool": 1, "string": 0,
 }
 

@@ -28,6 +28,8 @@ class LoadedModel:
 def require_nonempty_file(path: Path) -> None:
     """Refuse a path that is missing, not a regular file, or empty, with a one-line reason."""
     if not path.exists():
+        if path.is_symlink():
+            raise InputError(f"{path}: symbolic link to a missing file (or a link loop)")
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a model file")
@@ -37,7 +39,10 @@ def require_nonempty_file(path: Path) -> None:
 
 def first_line(error: BaseException) -> str:
     """The first non-empty line of an exception's text, for wrapping framework errors."""
-    for line in str(error).splitlines():
-        if line.strip():
-            return line.strip()[:300]
-    return type(error).__name__
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        # "Validation error for field 'x':" says where; the next line says what is wrong
+        return f"{lines[0]} {lines[1]}"[:300]
+    return lines[0][:300]

@@ -251,15 +251,9 @@ def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any]
 def _drop_tied_duplicates(graph: Graph, model: Any) -> None:
     """Count a tied weight once (torch.export lists ``lm_head.weight`` and
     ``model.embed_tokens.weight`` separately even though they are one tensor)."""
-    first_name: dict[int, str] = {}
-    tied: dict[str, str] = {}
-    for name, param in model.named_parameters(remove_duplicate=False):
-        kept = first_name.setdefault(id(param), name)
-        if kept != name:
-            tied[name] = kept
-    if tied:
-        graph.params = [p for p in graph.params if p.name not in tied]
-        graph.metadata["tied_parameters"] = tied
+    from trnport.analyzers.loaders.torch_graph import drop_tied_weights, tied_weights
+
+    drop_tied_weights(graph, tied_weights(model))
 
 
 @contextlib.contextmanager

@@ -50,7 +50,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     model, data = _read(path)
     diagnostics: list[str] = []
     try:
-        pin_input_shapes(model, options.input_shapes)
+        pin_input_shapes(model, options.input_shapes, options.input_dtypes)
         if options.input_shapes or not declares_every_shape(model.graph):
             # the bytes as read stand for the model only while nothing in it was changed
             if options.input_shapes or _drop_inline_weights(model.graph):
@@ -124,10 +124,13 @@ def _envelope_problem(model: Any) -> str | None:
     return None
 
 
-def pin_input_shapes(model: Any, shapes: dict[str, tuple[int, ...]]) -> None:
-    """Replace symbolic dims of the named graph inputs by the sizes the user gave."""
+def pin_input_shapes(model: Any, shapes: dict[str, tuple[int, ...]],
+                     dtypes: dict[str, str] | None = None) -> None:
+    """Replace symbolic dims of the named graph inputs by the sizes the user gave, and
+    their element types by the dtypes given with them (shape inference then follows)."""
     if not shapes:
         return
+    _pin_input_dtypes(model, dtypes or {})
     by_name = {info.name: info for info in model.graph.input}
     for name, sizes in shapes.items():
         info = by_name.get(name)
@@ -146,6 +149,20 @@ def pin_input_shapes(model: Any, shapes: dict[str, tuple[int, ...]]) -> None:
                 raise InputError(f"input '{shorten(name)}' has static size {dim.dim_value} "
                                  f"on axis {axis}, but the pinned shape asks for {size}")
             dim.dim_value = size
+
+
+def _pin_input_dtypes(model: Any, dtypes: dict[str, str]) -> None:
+    from trnport.analyzers.loaders.onnx_types import ONNX_DTYPES
+
+    numbers = {name: number for number, name in ONNX_DTYPES.items()}
+    by_name = {info.name: info for info in model.graph.input}
+    for name, dtype in dtypes.items():
+        info = by_name.get(name)
+        if info is None or not info.type.HasField("tensor_type"):
+            continue  # pin_input_shapes names the missing input
+        if dtype not in numbers:
+            raise InputError(f"unknown dtype '{shorten(dtype)}' for input '{shorten(name)}'")
+        info.type.tensor_type.elem_type = numbers[dtype]
 
 
 def declares_every_shape(graph: Any) -> bool:

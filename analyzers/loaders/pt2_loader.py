@@ -46,16 +46,20 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         return torchscript_loader.load(path, options)  # it explains or refuses the file itself
     model_name, program_json = _read_program_json(path)
     program = _deserialize(path, program_json)
+    tied = _tied_weights(path, model_name)
     from trnport.analyzers.loaders.torch_graph import graph_from_exported_program
 
     try:
         graph = graph_from_exported_program(program, path.stem)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
+    from trnport.analyzers.loaders.torch_graph import drop_tied_weights
+
+    drop_tied_weights(graph, tied)
     graph.metadata["pt2_model_name"] = model_name
     from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
 
-    check_pinned_inputs(graph, options.input_shapes)
+    check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
     return LoadedModel(graph=graph, format="pt2", path=path)
 
 
@@ -94,6 +98,41 @@ def _read_program_json(path: Path) -> tuple[str, bytes]:
         raise InputError(f"{path}: {_NOT_PT2} ({first_line(exc)})") from exc
     except (OSError, EOFError, ValueError, RuntimeError) as exc:  # truncated or corrupt member
         raise InputError(f"{path}: cannot read the archive: {first_line(exc)}") from exc
+
+
+def _tied_weights(path: Path, model_name: str) -> dict[str, str]:
+    """Duplicate name → first name of weights the archive stores once under several names.
+
+    ``torch.export.save`` writes a shared tensor (tied embeddings) once and points every name
+    at the same ``path_name`` in ``data/weights/<model>_weights_config.json``; only that JSON
+    is read. An archive without it (or with one this loader does not understand) ties nothing.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            root = names[0].split("/", 1)[0] + "/" if names and "/" in names[0] else ""
+            entry = f"{root}data/weights/{model_name}_weights_config.json"
+            if entry not in names or archive.getinfo(entry).file_size > MAX_PROGRAM_JSON_BYTES:
+                return {}
+            config = json.loads(archive.read(entry)).get("config")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, AttributeError):
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    first_name: dict[str, str] = {}
+    tied: dict[str, str] = {}
+    for name, entry_info in config.items():
+        if not isinstance(entry_info, dict) or not isinstance(entry_info.get("path_name"), str):
+            continue
+        meta = entry_info.get("tensor_meta")
+        # the same bytes viewed with another offset or shape is a different tensor
+        key = json.dumps([entry_info["path_name"], meta.get("storage_offset"), meta.get("sizes"),
+                          meta.get("strides"), meta.get("dtype")] if isinstance(meta, dict)
+                         else [entry_info["path_name"]], sort_keys=True)
+        kept = first_name.setdefault(key, name)
+        if kept != name:
+            tied[name] = kept
+    return tied
 
 
 def _archive_root(path: Path, archive: zipfile.ZipFile, names: list[str]) -> str:
@@ -177,10 +216,14 @@ def _weights_as_graph_fakes(program: Any, torch: Any) -> None:
         fake = placeholders[spec.arg.name].meta.get("val")
         if fake is None:
             continue
-        if spec.kind == InputKind.PARAMETER:
-            fake = torch.nn.Parameter(fake, requires_grad=False)
         # ExportedProgram exposes these dicts read-only; they are its own storage
         store = program._state_dict if spec.target in program._state_dict else program._constants
+        if spec.kind == InputKind.PARAMETER:
+            # keep the recorded requires_grad: decompositions differ for frozen weights
+            # (embedding_bag becomes _embedding_bag_forward_only when nothing needs a gradient)
+            recorded = store.get(spec.target)
+            requires_grad = bool(getattr(recorded, "requires_grad", False))
+            fake = torch.nn.Parameter(fake, requires_grad=requires_grad)
         store[spec.target] = fake
 
 

@@ -33,7 +33,12 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         )
     require_nonempty_file(path)
     path = path.resolve()
-    from trnport.analyzers.loaders.torch_graph import export_program, graph_from_exported_program
+    from trnport.analyzers.loaders.torch_graph import (
+        drop_tied_weights,
+        export_program,
+        graph_from_exported_program,
+        tied_weights,
+    )
 
     with _file_folder_importable(path):
         namespace = _run_file(path)
@@ -52,11 +57,12 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         graph = graph_from_exported_program(program, path.stem)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
+    drop_tied_weights(graph, tied_weights(model))
     graph.metadata["input_shape_sets"] = [_shapes(inputs) for inputs in input_sets]
     graph.metadata["source_file"] = str(path)
     from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
 
-    check_pinned_inputs(graph, options.input_shapes)
+    check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
     return LoadedModel(graph=graph, format="python", path=path)
 
 

@@ -196,6 +196,31 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     return graph
 
 
+def tied_weights(module: Any) -> dict[str, str]:
+    """Duplicate name → first name of every parameter or buffer ``module`` shares under
+    several names (tied embeddings: ``lm_head.weight`` is ``embed_tokens.weight``)."""
+    first_name: dict[int, str] = {}
+    tied: dict[str, str] = {}
+    named = (*module.named_parameters(remove_duplicate=False),
+             *module.named_buffers(remove_duplicate=False))
+    for name, tensor in named:
+        if tensor is None:
+            continue
+        kept = first_name.setdefault(id(tensor), name)
+        if kept != name:
+            tied[name] = kept
+    return tied
+
+
+def drop_tied_weights(graph: Graph, tied: dict[str, str]) -> None:
+    """Count a tied weight once: ``torch.export`` lists each name of a shared tensor as its
+    own parameter, so every duplicate name in ``tied`` is dropped from ``graph.params``."""
+    if not tied:
+        return
+    graph.params = [p for p in graph.params if p.name not in tied]
+    graph.metadata.setdefault("tied_parameters", {}).update(tied)
+
+
 def _dynamic_dims(graph: Graph) -> dict[str, dict[int, str]]:
     """Input name → {axis: symbol} for every symbolic dimension of a user input."""
     dims: dict[str, dict[int, str]] = {}
@@ -495,4 +520,4 @@ def _flatten(items: Any) -> list[Any]:
     return [items]
 
 
-__all__ = ["export_program", "graph_from_exported_program"]
+__all__ = ["drop_tied_weights", "export_program", "graph_from_exported_program", "tied_weights"]
