@@ -15,7 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 from trnport.analyzers.report.gate import GateOutcome
-from trnport.analyzers.report.memory_view import human_bytes, human_flops, memory_view
+from trnport.analyzers.report.memory_view import (
+    human_bytes,
+    human_flops,
+    layout_fit,
+    memory_view,
+)
 from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
@@ -24,6 +29,7 @@ from trnport.analyzers.report.report_view import (
     checklist,
     finding_groups,
     module_items,
+    provenance_kinds,
     provenance_rows,
     rewrite_items,
 )
@@ -50,9 +56,24 @@ def _environment():
         lstrip_blocks=True,
     )
     env.filters.update(bytes=human_bytes, flops=human_flops, count=_human_count,
-                       pct=lambda fraction: f"{fraction * 100:.2f}".rstrip("0").rstrip("."))
+                       pct=lambda fraction: f"{fraction * 100:.2f}".rstrip("0").rstrip("."),
+                       share=_share)
     env.globals.update(anchor=anchor)
     return env
+
+
+def _share(fraction: float) -> str:
+    """A fraction as a percentage a reader can compare: '73%', '0.4%', '<0.01%'."""
+    percent = fraction * 100
+    if percent == 0:
+        return "0%"
+    if percent < 0.01:
+        return "<0.01%"
+    if percent < 1:
+        return f"{percent:.2f}".rstrip("0").rstrip(".") + "%"
+    if percent < 10:
+        return f"{percent:.1f}".rstrip("0").rstrip(".") + "%"
+    return f"{percent:.0f}%"
 
 
 def _human_count(number: float) -> str:
@@ -144,6 +165,8 @@ def render_html(report: Report, gate: GateOutcome | None = None) -> str:
         rewrites=rewrites,
         rewrite_anchors={item.ident: item.anchor for item in rewrites},
         provenance=provenance_rows(report),
+        provenance_kinds=provenance_kinds(report),
+        memory_fit=layout_fit(report.memory),
         rule_pages=_rule_pages(codes),
         documented_codes=set(load_rule_docs()),
         style=Markup(_asset("report.css")),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from trnport.analyzers.report.gate import UNCHANGED, GateOutcome, evaluate_gate, severity_fails
 from trnport.analyzers.report.model import Finding, Report
 from trnport.analyzers.report.report_view import location_text
-from trnport.analyzers.report.rule_docs import load_rule_docs
+from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
 
 # Characters XML 1.0 cannot carry at all, even escaped; a model's names may contain them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -44,6 +44,8 @@ def _details(finding: Finding) -> str:
     if finding.rewrite:
         lines.append(f"rewrite: {finding.rewrite}")
     lines.append(f"source: {finding.provenance.kind}: {finding.provenance.source}")
+    if finding.code in load_rule_docs():
+        lines.append(f"docs: {rule_help_uri(finding.code)}")
     return "\n".join(lines)
 
 
@@ -57,6 +59,8 @@ def _suite(root: ET.Element, report: Report, gate: GateOutcome) -> None:
     properties = _sub(suite, "properties")
     facts = {
         "verdict": report.summary.verdict, "coverage_pct": report.summary.coverage_pct,
+        "flops_coverage_pct": "" if report.summary.flops_coverage_pct is None
+        else report.summary.flops_coverage_pct,
         "target": report.target.family, "instance": report.target.instance or "",
         "mode": report.target.mode, "dtype": report.target.dtype, "tp": report.target.tp,
         "sdk_profile": report.kb.profile, "neuronx_cc": report.kb.neuronx_cc or "",

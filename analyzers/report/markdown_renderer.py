@@ -7,18 +7,27 @@ so that a node called ``@team`` mentions nobody.
 
 from __future__ import annotations
 
+import os
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from trnport.analyzers.report.gate import GateOutcome
-from trnport.analyzers.report.memory_view import human_bytes, memory_view
+from trnport.analyzers.report.memory_view import (
+    chosen_layout,
+    human_bytes,
+    human_flops,
+    memory_view,
+)
 from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
     VERDICT_HEADLINES,
     checklist,
     location_text,
+    rewrite_items,
 )
+from trnport.analyzers.report.rule_docs import DOCS_URL_ENV, load_rule_docs, rule_help_uri
 
 _VERDICT_MARK = {"blocked": "🔴", "needs-work": "🟠", "ready": "🟢"}
 _SEVERITY_MARK = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -56,9 +65,11 @@ def _header(report: Report, gate: GateOutcome | None) -> list[str]:
         "",
         text(VERDICT_HEADLINES.get(s.verdict, s.verdict)) + ".",
         "",
-        "| Coverage | Errors | Warnings | Hints | Nodes | SDK profile |",
-        "|---:|---:|---:|---:|---:|---|",
-        f"| {s.coverage_pct:.1f}% | {s.findings_by_severity.get('error', 0)} "
+        "| Coverage | FLOPs coverage | Errors | Warnings | Hints | Nodes | SDK profile |",
+        "|---:|---:|---:|---:|---:|---:|---|",
+        f"| {s.coverage_pct:.1f}% | "
+        f"{'—' if s.flops_coverage_pct is None else f'{s.flops_coverage_pct:.1f}%'} "
+        f"| {s.findings_by_severity.get('error', 0)} "
         f"| {s.findings_by_severity.get('warning', 0)} | {s.findings_by_severity.get('info', 0)} "
         f"| {report.model.nodes} | {text(report.kb.profile)}"
         f"{f' (neuronx-cc {text(report.kb.neuronx_cc)})' if report.kb.neuronx_cc else ''} |",
@@ -88,7 +99,8 @@ def _gate_line(report: Report, gate: GateOutcome) -> str:
 def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
     if not report.findings:
         return ["No findings for this target.", ""]
-    lines = [f"<details open><summary><b>Findings ({len(report.findings)})</b></summary>", "",
+    lines = [*_codes(report),
+             f"<details open><summary><b>Findings ({len(report.findings)})</b></summary>", "",
              "| | Code | Finding | Location | Fix |", "|---|---|---|---|---|"]
     order = sorted(range(len(report.findings)),
                    key=lambda i: SEVERITIES.index(report.findings[i].severity))
@@ -101,12 +113,59 @@ def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
             tags.append("**fails gate**")
         where = location_text(finding)
         lines.append(
-            f"| {_SEVERITY_MARK[finding.severity]} | {finding.code} {finding.symbol} "
+            f"| {_SEVERITY_MARK[finding.severity]} | {_code_link(finding.code)} {finding.symbol} "
             f"| {text(finding.message)}{' · ' + ' '.join(tags) if tags else ''} "
             f"| {code(where) if where else '—'} | {text(finding.fix)} |")
     if len(report.findings) > _MAX_FINDINGS:
         lines.append(f"\n… and {len(report.findings) - _MAX_FINDINGS} more in the full report.")
     return [*lines, "", "</details>", ""]
+
+
+def _code_link(rule: str) -> str:
+    """The code, linked to its rule page when the pages are hosted (TRNPORT_RULE_DOCS_URL);
+    a ``file:`` link would mean nothing in a pull-request comment."""
+    if os.environ.get(DOCS_URL_ENV) and rule in load_rule_docs():
+        return f"[{rule}]({rule_help_uri(rule)})"
+    return rule
+
+
+def _codes(report: Report) -> list[str]:
+    """One row per finding code: how many, how severe, what kind of problem."""
+    counts = Counter((f.severity, f.code, f.symbol, f.category) for f in report.findings)
+    if len(counts) < 2:
+        return []
+    lines = ["| | Code | Category | Findings |", "|---|---|---|---:|"]
+    for (severity, rule, symbol, category), n in sorted(
+            counts.items(), key=lambda kv: (SEVERITIES.index(kv[0][0]), kv[0][1])):
+        lines.append(f"| {_SEVERITY_MARK[severity]} | {_code_link(rule)} {text(symbol)} "
+                     f"| {text(category.replace('_', ' '))} | {n} |")
+    return [*lines, ""]
+
+
+def _fence(body: str, language: str = "") -> list[str]:
+    """A fenced code block longer than any backtick run in ``body``."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", *body.rstrip("\n").splitlines(), fence]
+
+
+def _rewrites(report: Report) -> list[str]:
+    items = rewrite_items(report.rewrites)
+    if not items:
+        return []
+    lines = [f"<details><summary><b>Rewrites ({len(items)})</b></summary>", ""]
+    for item in items:
+        rank = f"{item.rank}. " if item.rank else "- "
+        gains = "; ".join(text_ for _, text_ in item.gains)
+        how = " (automated)" if item.automated else ""
+        lines.append(f"{rank}{code(item.ident)}{how}: {text(item.title)}"
+                     + (f" — {text(gains)}" if gains else ""))
+        if item.apply:
+            lines += ["", *_fence(item.apply, "sh")]
+        if item.diff:
+            lines += ["", *_fence("\n".join(line for _, line in item.diff), "diff")]
+        lines.append("")
+    return [*lines, "</details>", ""]
 
 
 def _checklist(report: Report) -> list[str]:
@@ -140,7 +199,8 @@ def _memory(report: Report) -> list[str]:
         lines += [f"Chosen layout: {text(view.chosen)}.", ""]
     if view.grid is not None:
         # One sequence length (the chosen one) keeps the table narrow enough for a comment.
-        seq = f"seq {report.target.seq_len}" if report.target.seq_len else ""
+        chosen_seq = chosen_layout(report.memory).get("seq_len") or report.target.seq_len
+        seq = f"seq {chosen_seq}" if chosen_seq else ""
         keep = [i for i, (group, _) in enumerate(view.grid.columns) if group == seq] or \
             [i for i, (group, _) in enumerate(view.grid.columns)
              if group == view.grid.columns[0][0]]
@@ -156,6 +216,11 @@ def _memory(report: Report) -> list[str]:
         hbm = f" ({text(view.hbm_label)} {human_bytes(view.hbm_bytes)})" if view.hbm_bytes else ""
         parts = ", ".join(f"{text(b.label)} {human_bytes(b.value)}" for b in view.components)
         lines += [f"Per core{hbm}: {parts}.", ""]
+    if view.flops_total:
+        coverage = report.summary.flops_coverage_pct
+        lines += [f"Compute: {human_flops(view.flops_total)} per step"
+                  + (f", {coverage:.1f}% of it in supported operators" if coverage is not None
+                     else "") + ".", ""]
     return [*lines, "</details>", ""]
 
 
@@ -169,7 +234,7 @@ def _fit_mark(cell) -> str:
 def render_markdown(report: Report, gate: GateOutcome | None = None) -> str:
     """One model's summary in GitHub-flavoured Markdown."""
     lines = [*_header(report, gate), *_checklist(report), *_findings(report, gate),
-             *_operators(report), *_memory(report),
+             *_operators(report), *_memory(report), *_rewrites(report),
              f"<sub>trnport {text(report.tool.version)} · SDK profile "
              f"{text(report.kb.profile)} · model sha256 {report.model.sha256[:12]}</sub>", ""]
     return "\n".join(lines)

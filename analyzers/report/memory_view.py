@@ -9,6 +9,7 @@ skipped, never an error, and figures not drawn elsewhere land in ``details``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ _LIST_TITLES = {"targets": "Every target family", "roofline": "Roofline estimate
                 "sharding": "Sharding constraints"}
 _DRAWN = {"fit_grid", "grid", "per_core", "components", "flops", "flops_by_module",
           "by_module", "assumptions", *_LIST_TITLES}
-_MAX_FLOP_MODULES = 15
+_MAX_FLOP_MODULES = 20
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,23 @@ class FitGrid:
                 spans.append([group, 1])
         return tuple((group, span) for group, span in spans)
 
+    @property
+    def panels(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """One small table per column group (sequence length), so wide grids wrap."""
+        panels: dict[str, list[int]] = {}
+        for index, (group, _) in enumerate(self.columns):
+            panels.setdefault(group, []).append(index)
+        return tuple((group, tuple(indices)) for group, indices in panels.items())
+
 
 @dataclass(frozen=True)
 class Bar:
     label: str
     value: float
     fraction: float  # of the scale the bars are drawn against, 0..1
+    depth: int = 0  # nesting under the modules listed above it
+    share: float | None = None  # of the whole model's FLOPs
+    repeat: int = 1  # identical numbered siblings drawn as one row (value is each one's)
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,8 @@ class MemoryView:
     chosen: str
     flops: tuple[Bar, ...]
     flops_total: float | None
+    flops_by_status: tuple[Bar, ...]
+    hbm_share: float | None  # components total over the HBM line
     tables: tuple[Table, ...]
     notes: tuple[str, ...]
     details: tuple[tuple[str, str], ...]
@@ -101,6 +115,15 @@ def human_flops(number: float) -> str:
         if abs(number) >= size:
             return f"{number / size:.2f} {unit}"
     return f"{int(number)} FLOP"
+
+
+def human_seconds(number: float) -> str:
+    for unit, size in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(number) >= size:
+            return f"{number / size:.3g} {unit}"
+    if not number:
+        return "0 s"
+    return f"{number * 1e9:.3g} ns" if abs(number) >= 1e-9 else "<1 ns"
 
 
 def _number(value: Any) -> float | None:
@@ -170,16 +193,22 @@ def fit_grid(memory: dict) -> FitGrid | None:
     return FitGrid(title=f"Fit per NeuronCore at PP {pp}", columns=labels, rows=tuple(rows))
 
 
+def _percent(fraction: float) -> str:
+    """A whole percentage, with '<1%' for a share that would round to nothing."""
+    return "<1%" if 0 < fraction < 0.005 else f"{fraction * 100:.0f}%"
+
+
 def _grid_cell(cell: dict, chosen: dict) -> GridCell:
     state = _cell_state(cell)
     used = _utilisation(cell)
     total = _number(cell.get("total_bytes", cell.get("bytes_per_core")))
     parts = [f"{human_bytes(total)} per core" if total is not None else "",
-             f"{used * 100:.0f}% of usable HBM" if used is not None else "", state]
+             f"{_percent(used)} of usable HBM" if used is not None else "", state]
     is_chosen = bool(chosen) and all(cell.get(k) == chosen.get(k)
                                      for k in ("tp", "pp", "batch", "seq_len") if k in chosen)
     return GridCell(state=state,
-                    label=f"{used * 100:.0f}%" if used is not None else state.replace("-", " "),
+                    label=(_percent(used) if not (used == 0 and total) else "<1%")
+                    if used is not None else state.replace("-", " "),
                     detail=", ".join(p for p in parts if p), chosen=is_chosen)
 
 
@@ -218,12 +247,96 @@ def _components(memory: dict) -> tuple[list[tuple[str, float]], float | None, st
     return pairs, _number(memory.get("hbm_per_core_bytes")), "HBM per core"
 
 
-def _flops(memory: dict) -> tuple[list[tuple[str, float]], float | None]:
+_NUMBERED = re.compile(r"^(.*)\.(\d+)$")
+
+
+def _module_entries(value: Any) -> list[tuple[str, float, float | None]]:
+    """(module, flops, share) from ``by_module`` as a list of objects or a name → number map."""
+    entries = []
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                name = next((item[k] for k in ("module", "name") if k in item), "")
+                flops = next((_number(item[k]) for k in ("flops", "value") if k in item), None)
+                if flops is not None and flops >= 0:
+                    entries.append((str(name), flops, _number(item.get("share"))))
+    else:
+        entries = [(name, flops, None) for name, flops in _named_values(value)]
+    return entries
+
+
+def _parent(name: str, names: set[str]) -> str | None:
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        candidate = ".".join(parts[:cut])
+        if candidate in names:
+            return candidate
+    return None
+
+
+def _module_tree(entries: list[tuple[str, float, float | None]], total: float | None,
+                 limit: int) -> tuple[Bar, ...]:
+    """Modules in tree order (children under their parent, heaviest first), numbered
+    siblings with equal FLOPs (``layers.0`` … ``layers.31``) folded into one row."""
+    flops = {name: value for name, value, _ in entries}
+    shares = {name: share for name, _, share in entries}
+    names = set(flops)
+    children: dict[str | None, list[str]] = {}
+    for name in flops:
+        children.setdefault(_parent(name, names), []).append(name)
+    scale = total or max(flops.values(), default=0.0) or 1.0
+    rows: list[Bar] = []
+
+    def share_of(name: str) -> float | None:
+        # from the total when known (the engine's share is rounded), else the engine's
+        return flops[name] / total if total else shares.get(name)
+
+    def visit(parent: str | None, depth: int) -> None:
+        kids = sorted(children.get(parent, []), key=lambda n: (-flops[n], _natural(n)))
+        folded: dict[str, list[str]] = {}
+        for kid in kids:
+            match = _NUMBERED.match(kid)
+            if match:
+                folded.setdefault(match.group(1), []).append(kid)
+        shown: set[str] = set()
+        for kid in kids:
+            if kid in shown or len(rows) >= limit:
+                continue
+            match = _NUMBERED.match(kid)
+            siblings = folded.get(match.group(1), []) if match else []
+            if len(siblings) >= 3 and len({flops[n] for n in siblings}) == 1:
+                ordered = sorted(siblings, key=_natural)
+                shown.update(ordered)
+                first = ordered[0]
+                rows.append(Bar(label=f"{match.group(1)}.*", value=flops[first],
+                                fraction=min(flops[first] / scale, 1.0), depth=depth,
+                                share=share_of(first),
+                                repeat=len(ordered)))
+                continue
+            shown.add(kid)
+            rows.append(Bar(label=kid, value=flops[kid], fraction=min(flops[kid] / scale, 1.0),
+                            depth=depth, share=share_of(kid)))
+            visit(kid, depth + 1)
+
+    visit(None, 0)
+    return tuple(rows)
+
+
+def _natural(name: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
+
+
+def _flops(memory: dict) -> tuple[tuple[Bar, ...], float | None, tuple[Bar, ...]]:
     compute = _dict(memory.get("compute")) or _dict(memory.get("flops"))
     by_module = compute.get("by_module") or memory.get("flops_by_module")
-    pairs = sorted(_named_values(by_module), key=lambda p: -p[1])[:_MAX_FLOP_MODULES]
     total = _number(compute.get("flops")) or _number(compute.get("total"))
-    return pairs, total
+    bars = _module_tree(_module_entries(by_module), total, _MAX_FLOP_MODULES)
+    by_status = [(name, value) for name, value in _named_values(compute.get("flops_by_status"))
+                 if value > 0]
+    status_total = sum(value for _, value in by_status)
+    statuses = tuple(Bar(label=name, value=value, fraction=value / status_total)
+                     for name, value in by_status)
+    return bars, total, statuses
 
 
 def _format(key: str, value: Any) -> str | None:
@@ -241,7 +354,7 @@ def _format(key: str, value: Any) -> str | None:
         if key in ("utilization", "utilisation", "share"):
             return f"{number * 100:.1f}%"
         if key.endswith("_s"):
-            return f"{number * 1000:.3g} ms"
+            return human_seconds(number)
         return f"{value:,}" if isinstance(value, int) else f"{value:g}"
     if isinstance(value, str):
         return value.replace("_", " ") if key in ("status", "bound") else value
@@ -302,7 +415,8 @@ def _chosen_text(memory: dict) -> str:
     total, used = _number(chosen.get("total_bytes")), _utilisation(chosen)
     figures = ", ".join(part for part in (
         human_bytes(total) if total is not None else "",
-        f"{used * 100:.0f}% of usable HBM" if used is not None else "") if part)
+        (f"{_percent(used) if used or not total else '<1%'} of usable HBM"
+         if used is not None else "")) if part)
     state = layout_fit(memory)
     return f"{layout}: {figures}" + (f" — {state.replace('-', ' ')}" if state else "")
 
@@ -312,7 +426,7 @@ def memory_view(memory: Any) -> MemoryView:
     memory = _dict(memory)
     components, hbm, hbm_label = _components(memory)
     total = sum(value for _, value in components)
-    flop_pairs, flops_total = _flops(memory)
+    flop_bars, flops_total, flops_by_status = _flops(memory)
     notes = memory.get("assumptions")
     return MemoryView(
         grid=fit_grid(memory),
@@ -321,8 +435,10 @@ def memory_view(memory: Any) -> MemoryView:
         hbm_label=hbm_label,
         components_total=total,
         chosen=_chosen_text(memory),
-        flops=_bars(flop_pairs, flop_pairs[0][1] if flop_pairs else 0.0),
+        flops=flop_bars,
         flops_total=flops_total,
+        flops_by_status=flops_by_status,
+        hbm_share=total / hbm if hbm and components else None,
         tables=_tables(memory),
         notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
         details=_details(memory),

@@ -62,6 +62,20 @@ class FindingGroup:
     def count(self) -> int:
         return sum(item.finding.count or 1 for item in self.items)
 
+    @property
+    def has_nodes(self) -> bool:
+        return any(item.finding.nodes for item in self.items)
+
+    @property
+    def common_fix(self) -> str:
+        """The fix when every finding of the group shares it (shown once), else ''."""
+        fixes = {item.finding.fix for item in self.items}
+        return fixes.pop() if len(fixes) == 1 and len(self.items) > 1 else ""
+
+    @property
+    def category(self) -> str:
+        return self.items[0].finding.category
+
 
 def anchor(prefix: str, name: str) -> str:
     """An HTML id made only of safe characters."""
@@ -125,7 +139,7 @@ def checklist(report: Report) -> tuple[Stage, ...]:
     by_status = summary.nodes_by_status
     distinct_ops = len({row.op for row in report.operators})
     source_ops = {op for row in report.operators for op in row.source_ops}
-    notes = f"; {len(report.diagnostics)} loader notes" if report.diagnostics else ""
+    notes = f"; {_plural(len(report.diagnostics), 'loader note')}" if report.diagnostics else ""
     normalised = f"{distinct_ops} distinct operators after normalisation"
     if source_ops:
         normalised += f", from {len(source_ops)} source operator types"
@@ -193,32 +207,124 @@ class RewriteItem:
     before: str | None
     after: str | None
     facts: tuple[tuple[str, str], ...]
+    rank: int | None = None
+    automated: bool | None = None
+    gains: tuple[tuple[str, str], ...] = ()
+    codes: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    source: str = ""
+    apply: str = ""
+    diff: tuple[tuple[str, str], ...] = ()  # (add | del | hunk | file | context, line)
+    diff_label: str = ""
 
 
-_REWRITE_TEXT_KEYS = ("id", "title", "name", "before", "after", "description")
+_REWRITE_TEXT_KEYS = ("id", "title", "name", "before", "after", "description", "rank",
+                      "automated", "codes", "nodes", "source", "apply", "diff", "diff_label",
+                      "findings_cleared", "nodes_on_device", "flops_on_device",
+                      "host_round_trips_removed")
+
+
+def _gains(entry: dict) -> tuple[tuple[str, str], ...]:
+    """What applying the rewrite gains, in words, leaving out what it does not change."""
+    from trnport.analyzers.report.memory_view import human_flops
+
+    gains = []
+    for key, noun in (("nodes_on_device", "node"), ("host_round_trips_removed",
+                                                     "host round trip"),
+                      ("findings_cleared", "finding")):
+        value = entry.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            verb = {"nodes_on_device": "onto the device", "host_round_trips_removed": "removed",
+                    "findings_cleared": "cleared"}[key]
+            gains.append((key, f"{_plural(value, noun)} {verb}"))
+    flops = entry.get("flops_on_device")
+    if isinstance(flops, int | float) and not isinstance(flops, bool) and flops > 0:
+        gains.insert(1, ("flops_on_device", f"{human_flops(flops)} onto the device"))
+    return tuple(gains)
+
+
+def diff_lines(diff: str) -> tuple[tuple[str, str], ...]:
+    """A unified diff as (kind, line) pairs for colouring; the text is kept as it is."""
+    lines = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            kind = "file"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "context"
+        lines.append((kind, line))
+    return tuple(lines)
+
+
+def _text_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return ()
 
 
 def rewrite_items(rewrites: tuple[Any, ...]) -> tuple[RewriteItem, ...]:
-    """Rewrites as id, title, before/after code and the remaining scalar facts."""
+    """Rewrites in rank order: what each gains, its before/after code, the source diff and
+    the command that applies it, plus any remaining scalar facts."""
     items = []
     for index, entry in enumerate(rewrites):
         if not isinstance(entry, dict):
             entry = {"title": str(entry)}
         ident = str(entry.get("id") or entry.get("rewrite") or f"rewrite-{index + 1}")
         facts = tuple(
-            (str(key), str(value)) for key, value in entry.items()
+            (str(key).replace("_", " "), _fact(value)) for key, value in entry.items()
             if key not in _REWRITE_TEXT_KEYS and isinstance(value, str | int | float | bool)
         )
         if entry.get("description"):
             facts = (("description", str(entry["description"])), *facts)
         before, after = entry.get("before"), entry.get("after")
+        rank = entry.get("rank")
+        automated = entry.get("automated")
+        diff = entry.get("diff")
         items.append(RewriteItem(
             anchor=anchor("rewrite", ident), ident=ident,
             title=str(entry.get("title") or entry.get("name") or ident),
             before=str(before) if before else None, after=str(after) if after else None,
             facts=facts,
+            rank=rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
+            automated=automated if isinstance(automated, bool) else None,
+            gains=_gains(entry),
+            codes=_text_list(entry.get("codes")),
+            nodes=_text_list(entry.get("nodes")),
+            source=str(entry.get("source") or ""),
+            apply=str(entry.get("apply") or ""),
+            diff=diff_lines(diff) if isinstance(diff, str) and diff.strip() else (),
+            diff_label=str(entry.get("diff_label") or ""),
         ))
-    return tuple(items)
+    ranked = sorted(items, key=lambda item: (item.rank is None, item.rank or 0))
+    return tuple(ranked)
+
+
+def _fact(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+PROVENANCE_LABELS = {
+    "rule": "static rule",
+    "compiler-probe": "compiler probe (torch_neuronx.analyze run here)",
+    "imported": "imported compiler evidence (analyze() result or neuronx-cc log)",
+}
+
+
+def provenance_kinds(report: Report) -> tuple[tuple[str, str, int], ...]:
+    """(kind, what it means, number of findings) per provenance kind, static rules first."""
+    counts = Counter(f.provenance.kind for f in report.findings)
+    order = list(PROVENANCE_LABELS)
+    kinds = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return tuple((kind, PROVENANCE_LABELS.get(kind, kind), counts[kind]) for kind in kinds)
 
 
 def provenance_rows(report: Report) -> tuple[tuple[str, str, int], ...]:

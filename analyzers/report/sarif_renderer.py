@@ -9,6 +9,7 @@ URIs relative to ``%SRCROOT%``; others stay absolute ``file:`` URIs.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -40,6 +41,18 @@ def _artifact(path: str, source_root: Path | None) -> dict[str, str]:
     return {"uri": PurePosixPath(*candidate.parts).as_posix()}
 
 
+_DOC_SEVERITY = re.compile(r"^Severity: \*\*(error|warning|info)\*\*(?:.*?category: `([a-z_]+)`)?",
+                           re.MULTILINE)
+
+
+def doc_severity(markdown: str) -> tuple[str, str]:
+    """A rule page's default severity and category ('warning', '' when it names none)."""
+    match = _DOC_SEVERITY.search(markdown)
+    if match is None:
+        return "warning", ""
+    return match.group(1), match.group(2) or ""
+
+
 def _rule(code: str, symbol: str, severity: str, category: str) -> dict[str, Any]:
     doc = load_rule_docs().get(code)
     summary = doc.summary if doc else f"{code} {symbol}"
@@ -50,7 +63,8 @@ def _rule(code: str, symbol: str, severity: str, category: str) -> dict[str, Any
         "shortDescription": {"text": summary},
         "fullDescription": {"text": full or summary},
         "defaultConfiguration": {"level": _LEVELS[severity]},
-        "properties": {"category": category, "tags": ["neuron", category]},
+        "properties": {"category": category,
+                       "tags": ["neuron", category] if category else ["neuron"]},
     }
     if doc:
         rule["helpUri"] = rule_help_uri(code)
@@ -130,6 +144,12 @@ def render_sarif_many(reports: Sequence[Report],
                              source_root)
             result["properties"]["model"] = report.model.path
             results.append(result)
+    # Every documented rule, not only those found, so a code host knows the whole rule set.
+    for code, doc in sorted(load_rule_docs().items()):
+        if code not in rule_index:
+            rule_index[code] = len(rules)
+            severity, category = doc_severity(doc.markdown)
+            rules.append(_rule(code, doc.symbol, severity, category))
     tool = reports[0].tool if reports else None
     run: dict[str, Any] = {
         "tool": {"driver": {

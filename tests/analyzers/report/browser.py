@@ -62,6 +62,27 @@ def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400) -> 
     return png
 
 
+def print_pdf(page: Path, pdf: Path) -> Path:
+    """Print ``page`` to ``pdf`` as Chromium's print dialog would (print CSS applies)."""
+    pdf.parent.mkdir(parents=True, exist_ok=True)
+    pdf.unlink(missing_ok=True)
+    result = _run("--virtual-time-budget=3000", "--no-pdf-header-footer",
+                  f"--print-to-pdf={pdf}", page.resolve().as_uri())
+    assert result.returncode == 0 and pdf.is_file(), result.stderr[-2000:]
+    return pdf
+
+
+def pdf_text(pdf: Path) -> str | None:
+    """The PDF's text in reading order (poppler's pdftotext), or None without it."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        return None
+    result = subprocess.run([tool, "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
 def _paeth(left: int, up: int, up_left: int) -> int:
     estimate = left + up - up_left
     pa, pb, pc = abs(estimate - left), abs(estimate - up), abs(estimate - up_left)

@@ -4,6 +4,7 @@ hostile HTML/JS, and a clean one that has no findings."""
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 from trnport.analyzers.report.model import (
     Finding,
@@ -193,3 +194,77 @@ def clean_report() -> Report:
         findings=(), operators=report.operators[:2], memory={}, rewrites=(), diagnostics=(),
         modules=(),
     )
+
+
+HOSTILE_DIFF = (
+    "--- a/model.py\n"
+    "+++ b/model.py (suggestion, not verified)\n"
+    "@@ -40,3 +40,3 @@\n"
+    "     x = self.proj(x)\n"
+    f"-    y = torch.sort(x)  # {SCRIPT_NODE}\n"
+    "+    y = torch.topk(x, k=x.shape[-1])\n"
+)
+RANKED_REWRITES = (
+    {"id": "RW-int64-to-int32", "title": "Use int32 for indices", "source": "FACTS.md dtypes",
+     "automated": False, "findings_cleared": 3, "codes": "TRN202", "nodes": ["arange"],
+     "nodes_on_device": 0, "flops_on_device": 0, "host_round_trips_removed": 0, "rank": 2},
+    {"id": "RW101", "title": "sort -> topk at the graph edge",
+     "source": "aws-neuron-sdk torch-neuronx analyze: aten::sort unsupported",
+     "automated": True, "findings_cleared": 1, "codes": "TRN101, TRN102",
+     "nodes": [SCRIPT_NODE, "sort_1"], "nodes_on_device": 2, "flops_on_device": 3_500_000_000,
+     "host_round_trips_removed": 1,
+     "before": "values, idx = torch.sort(scores, descending=True)\n# </script><b>x</b>",
+     "after": "values, idx = torch.topk(scores, k=scores.shape[-1])",
+     "diff": HOSTILE_DIFF, "diff_label": "suggestion (not verified)",
+     "apply": f"trnport rewrite '{QUOTED_PATH}' --apply RW101", "rank": 1},
+)
+
+
+def full_report() -> Report:
+    """The hostile report with what later analyses add: hazard findings of every family
+    (TRN30x, TRN310 with bucket edges, TRN5xx, TRN6xx, TRN7xx), compiler evidence
+    (compiler-probe, imported), ranked rewrites with a diff and an apply command, FLOPs
+    coverage and FLOPs by status."""
+    report = hostile_report()
+    hazards = (
+        _finding("TRN310", "recompilation-per-input-shape", "warning", "recompilation",
+                 "5 distinct input shapes compile 5 graphs; bucketed to at most 4: input 0, "
+                 "dim 1: 5 values 16..512 → edges 64, 128, 256, 512 (+12.5% padding)",
+                 [], [], Location(file="/src/model.py", line=75),
+                 fix="Pad inputs to the proposed bucket edges and compile one graph per "
+                     "bucket"),
+        _finding("TRN302", "dynamic-input-dims", "warning", "dynamic_shape",
+                 f"input {SCRIPT_NODE} has symbolic dims batch (axis 0)", [], ["input_ids"],
+                 Location(file="/src/model.py", line=12, module="embed"),
+                 fix="Pin the size with --input-shape"),
+        _finding("TRN501", "bf16-mask-constant", "warning", "numerical",
+                 "aten.scalar_tensor.default: fill value -inf", ["aten.scalar_tensor.default"],
+                 ["scalar_tensor"], Location(file="/src/model.py", line=35, module="attn"),
+                 fix="Fill masks with -1e4", confidence="medium"),
+        _finding("TRN601", "optimizer-on-host", "warning", "performance",
+                 "optimizer state stays on the host", [], [], Location(),
+                 fix="Move the optimizer after model.to(device)"),
+        _finding("TRN701", "cuda-device-call", "error", "porting",
+                 "train.py calls .cuda() on the model", [], [],
+                 Location(file="/src/train.py", line=88), fix="Use torch_xla's xla device"),
+    )
+    evidence = (
+        dataclasses.replace(report.findings[0], message="aten.sort.default: failureAt neuronx-cc",
+                            provenance=Provenance(kind="compiler-probe",
+                                                  source="torch_neuronx.analyze 2.9")),
+        dataclasses.replace(report.findings[1], message="NCC_EVRF013: unsupported HLO sort",
+                            provenance=Provenance(kind="imported",
+                                                  source="neuronx-cc log build/compile.log")),
+    )
+    findings = (*report.findings, *hazards, *evidence)
+    memory = dict(report.memory)
+    memory["compute"] = {**memory["compute"],
+                         "flops_by_status": {"supported": 30_000_000_000_000,
+                                             "unsupported": 2_974_898_079_744}}
+    severities = Counter(f.severity for f in findings)
+    return dataclasses.replace(
+        report, findings=findings, rewrites=RANKED_REWRITES, memory=memory,
+        summary=dataclasses.replace(
+            report.summary, flops_coverage_pct=90.98,
+            findings_by_severity={s: severities.get(s, 0) for s in ("error", "warning",
+                                                                     "info")}))

@@ -13,8 +13,21 @@ import re
 
 import pytest
 
-from tests.analyzers.report.browser import ARTIFACTS, dump_dom, pixel_colours, screenshot
-from tests.analyzers.report.report_samples import IMG_OP, SCRIPT_NODE, SVG_MODULE, hostile_report
+from tests.analyzers.report.browser import (
+    ARTIFACTS,
+    dump_dom,
+    pdf_text,
+    pixel_colours,
+    print_pdf,
+    screenshot,
+)
+from tests.analyzers.report.report_samples import (
+    IMG_OP,
+    SCRIPT_NODE,
+    SVG_MODULE,
+    full_report,
+    hostile_report,
+)
 from trnport.analyzers.report.gate import evaluate_gate
 from trnport.analyzers.report.html_renderer import render_html
 
@@ -129,3 +142,43 @@ def test_report_of_a_real_model_from_the_cli_renders(tmp_path):
     assert rows > 0 and f"showing {rows} of {rows}" in dom
     png = screenshot(page, ARTIFACTS / "report-tiny_cnn.png")
     assert len(pixel_colours(png)) > 200
+
+
+def test_full_report_renders_its_new_sections_as_text(tmp_path):
+    report = full_report()
+    page = tmp_path / "full.html"
+    page.write_text(render_html(report), encoding="utf-8")
+    dom = dump_dom(page)
+    assert "pwned" not in _title(dom)
+    assert len(re.findall(r"<script\b", dom)) == 1
+    for text in ("FLOPs coverage", "recompilation-per-input-shape", "edges 64, 128, 256, 512",
+                 "compiler-probe", "3.50 GFLOP onto the device", "Change to your source",
+                 "-    y = torch.sort(x)  # &lt;script&gt;"):
+        assert text in dom, text
+
+
+def test_full_report_screenshot_and_print_keep_everything(tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    report = full_report()
+    page = ARTIFACTS / "report-full.html"
+    page.write_text(render_html(report, evaluate_gate(report, "error")), encoding="utf-8")
+    png = screenshot(page, ARTIFACTS / "report-full.png", height=3000)
+    assert BLOCKED_RED in pixel_colours(png)
+    pdf = print_pdf(page, ARTIFACTS / "report-full.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = pdf_text(pdf)
+    if text is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; the PDF was written")
+    flat = " ".join(text.split())
+    # every section, every finding code and every operator made it onto paper
+    for heading in ("Porting checklist", "Findings", "Operators", "Memory and compute",
+                    "FLOPs by module", "Rewrites", "Versions and provenance", "Rule reference"):
+        assert heading in flat, heading
+    for finding in report.findings:
+        assert finding.code in flat, finding.code
+    for row in report.operators:
+        assert row.op.split(".")[0].split("<")[0] in flat, row.op
+    # folded details are opened for print: the last of nine nodes is there
+    assert "fft_8" in flat
+    # long code wraps instead of running off the page
+    assert "--apply RW101" in flat

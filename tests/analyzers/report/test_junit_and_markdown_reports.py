@@ -3,6 +3,7 @@ paste into a pull request."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -11,6 +12,7 @@ from tests.analyzers.report.report_samples import (
     IMG_OP,
     SCRIPT_NODE,
     clean_report,
+    full_report,
     hostile_report,
 )
 from trnport.analyzers.report.gate import evaluate_gate, finding_key
@@ -86,13 +88,18 @@ def test_markdown_summary_has_verdict_counts_checklist_and_findings():
     md = render_markdown(report, evaluate_gate(report, "error", 90.0))
     assert md.startswith("### 🔴 trnport:")
     assert "**blocked**" in md
-    assert "| 61.5% | 2 | 2 | 0 | 39 |" in md
+    assert "| 61.5% | — | 2 | 2 | 0 | 39 |" in md
     assert "**CI gate failed**" in md
     for stage in ("Loaded", "Normalised", "Operator coverage", "Memory fit", "Hazards",
                   "Rewrites"):
         assert f" {stage} |" in md
-    finding_rows = [line for line in md.splitlines() if re.match(r"\| (❌|⚠️) \| TRN", line)]
+    rows = [line for line in md.splitlines() if re.match(r"\| (❌|⚠️) \| TRN", line)]
+    code_rows = [line for line in rows if re.search(r" \| \d+ \|$", line)]
+    finding_rows = [line for line in rows if line not in code_rows]
     assert len(finding_rows) == len(report.findings)
+    # one summary row per code, with its category and count
+    assert "| ❌ | TRN101 unsupported-op | unsupported op | 2 |" in code_rows
+    assert len(code_rows) == len({f.code for f in report.findings})
     assert "| Fit per NeuronCore at PP 1 (seq 2048) | batch 1 | batch 4 | batch 16 |" in md
     tp1 = next(line for line in md.splitlines() if line.startswith("| TP 1 |"))
     assert tp1 == "| TP 1 | 🟩 69% (chosen) | 🟩 81% | 🟥 128% |"
@@ -125,3 +132,51 @@ def test_markdown_for_a_clean_report_is_short_and_green():
     assert md.startswith("### 🟢")
     assert "No findings for this target." in md
     assert "Operators not fully supported" not in md
+
+
+def test_junit_carries_new_codes_flops_coverage_and_rule_doc_links():
+    report = full_report()
+    root = ET.fromstring(render_junit(report, evaluate_gate(report, "warning")))
+    (suite,) = root.findall("testsuite")
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["flops_coverage_pct"] == "90.98"
+    cases = suite.findall("testcase")
+    names = {c.get("classname") for c in cases}
+    for rule in ("TRN302", "TRN310", "TRN501", "TRN601", "TRN701"):
+        assert any(n.startswith(f"trnport.{rule}.") for n in names), rule
+    lint = next(c for c in cases if c.get("classname").startswith("trnport.TRN701."))
+    assert lint.get("file") == "/src/train.py" and lint.get("line") == "88"
+    failure = lint.find("failure")
+    assert failure is not None and "docs: " in failure.text and "TRN701.md" in failure.text
+    probe = [c for c in cases if "failureAt neuronx-cc" in c.get("name")]
+    assert "source: compiler-probe: torch_neuronx.analyze" in probe[0].find("failure").text
+
+
+def test_markdown_has_flops_coverage_a_row_per_code_and_ranked_rewrites(monkeypatch):
+    report = full_report()
+    md = render_markdown(report)
+    assert "| Coverage | FLOPs coverage | Errors |" in md
+    assert "| 61.5% | 91.0% | 5 | 6 | 0 | 39 |" in md
+    for rule in ("TRN302", "TRN310", "TRN501", "TRN601", "TRN701"):
+        assert re.search(rf"^\| (❌|⚠️) \| {rule} [a-z0-9-]+ \| [a-z ]+ \| \d+ \|$", md,
+                         re.M), rule
+    assert "<summary><b>Rewrites (2)</b></summary>" in md
+    first, second = md.index("1. ` RW101 ` (automated)"), md.index("2. ` RW-int64-to-int32 `")
+    assert first < second
+    assert "```sh\ntrnport rewrite" in md
+    diff = md[md.index("```diff"):]
+    assert diff.splitlines()[1] == "--- a/model.py"
+    assert f"-    y = torch.sort(x)  # {SCRIPT_NODE}" in diff  # verbatim inside a fence
+    assert "Compute: 32.97 TFLOP per step, 91.0% of it" in md
+    # codes link to hosted rule pages only when there are hosted pages
+    assert "[TRN701](" not in md
+    monkeypatch.setenv("TRNPORT_RULE_DOCS_URL", "https://example.test/rules")
+    assert "[TRN701](https://example.test/rules/TRN701.md)" in render_markdown(report)
+
+
+def test_markdown_fences_outgrow_backticks_in_a_diff():
+    report = full_report()
+    rewrites = list(report.rewrites)
+    rewrites[1] = {**rewrites[1], "diff": "--- a\n+++ b\n@@ -1 +1 @@\n-x = '```'\n+y = 1\n"}
+    md = render_markdown(dataclasses.replace(report, rewrites=tuple(rewrites)))
+    assert "````diff\n--- a" in md and "-x = '```'\n+y = 1\n````" in md

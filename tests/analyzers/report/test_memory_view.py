@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analyzers.report.report_samples import GIB, SAMPLE_MEMORY, USABLE
+from tests.analyzers.report.report_samples import GIB, SAMPLE_MEMORY, SVG_MODULE, USABLE
 from trnport.analyzers.report.memory_view import fit_state, layout_fit, memory_view
 
 
@@ -45,12 +45,49 @@ def test_per_core_components_are_drawn_against_usable_hbm():
                           "— fits"
 
 
-def test_flops_by_module_are_sorted_largest_first():
+def test_flops_by_module_are_a_tree_heaviest_first_with_shares_of_the_model():
     view = memory_view(SAMPLE_MEMORY)
-    values = [b.value for b in view.flops]
-    assert values == sorted(values, reverse=True)
-    assert view.flops[0].fraction == 1.0
-    assert view.flops_total == SAMPLE_MEMORY["compute"]["flops"]
+    rows = [(b.label, b.depth) for b in view.flops]
+    # children directly under their parent; siblings heaviest first
+    assert rows[:2] == [("model.layers", 0), ("model.layers.0", 1)]
+    assert [label for label, depth in rows if depth == 0] == [
+        "model.layers", "lm_head", SVG_MODULE, "model.embed_tokens"]
+    total = SAMPLE_MEMORY["compute"]["flops"]
+    assert view.flops_total == total
+    assert view.flops[0].share == pytest.approx(0.9347, abs=1e-3)
+    assert view.flops[0].fraction == pytest.approx(30_823_067_942_912 / total)
+
+
+def test_numbered_siblings_with_equal_flops_fold_into_one_row():
+    layers = [{"module": f"model.layers.{i}", "flops": 50, "share": 0.05} for i in range(32)]
+    memory = {"compute": {"flops": 2000, "by_module": [
+        {"module": "model", "flops": 1900, "share": 0.95},
+        {"module": "model.layers", "flops": 1600, "share": 0.8}, *layers,
+        {"module": "lm_head", "flops": 100, "share": 0.05}]}}
+    view = memory_view(memory)
+    labels = [(b.label, b.depth, b.repeat) for b in view.flops]
+    assert labels == [("model", 0, 1), ("model.layers", 1, 1), ("model.layers.*", 2, 32),
+                      ("lm_head", 0, 1)]
+    assert view.flops[2].value == 50
+
+
+def test_flops_by_status_and_share_of_hbm():
+    memory = dict(SAMPLE_MEMORY)
+    memory["compute"] = {**SAMPLE_MEMORY["compute"],
+                         "flops_by_status": {"supported": 90.0, "cpu_fallback": 10.0}}
+    view = memory_view(memory)
+    assert [(b.label, b.fraction) for b in view.flops_by_status] == [
+        ("supported", 0.9), ("cpu_fallback", 0.1)]
+    assert view.hbm_share == pytest.approx(view.components_total / USABLE)
+
+
+def test_roofline_times_carry_a_readable_unit():
+    memory = {"compute": {"roofline": [
+        {"family": "trn2", "time_s": 2.44e-08, "memory_s": 5.25e-05, "compute_s": 0.0305},
+        {"family": "trn1", "time_s": 7.07e-13, "memory_s": 0.0, "compute_s": 1.5}]}}
+    (table,) = memory_view(memory).tables
+    assert table.rows == (("trn2", "24.4 ns", "52.5 µs", "30.5 ms"),
+                          ("trn1", "<1 ns", "0 s", "1.5 s"))
 
 
 def test_targets_roofline_and_sharding_become_tables_with_units():
@@ -107,3 +144,19 @@ def test_fit_states_and_the_chosen_layout():
     assert layout_fit({"per_core": {"status": "does_not_fit"}}) == "does-not-fit"
     assert layout_fit({}) is None
     assert GIB == 2**30
+
+
+def test_a_share_that_rounds_to_nothing_reads_less_than_one_percent():
+    memory = {"per_core": {"tp": 1, "pp": 1, "batch": 1, "total_bytes": 180_000,
+                           "utilization": 0.0, "status": "fits"},
+              "fit_grid": {"cells": [
+                  {"tp": 1, "pp": 1, "batch": 1, "total_bytes": 180_000, "utilization": 0.0,
+                   "status": "fits"},
+                  {"tp": 1, "pp": 1, "batch": 2, "total_bytes": 0, "utilization": 0.0,
+                   "status": "fits"},
+                  {"tp": 2, "pp": 1, "batch": 1, "total_bytes": 9 * GIB,
+                   "utilization": 0.004, "status": "fits"}]}}
+    view = memory_view(memory)
+    labels = [[cell.label if cell else None for cell in cells] for _, cells in view.grid.rows]
+    assert labels == [["<1%", "0%"], ["<1%", None]]
+    assert "<1% of usable HBM" in view.chosen

@@ -61,7 +61,10 @@ def test_rules_carry_help_from_the_rule_pages():
     run = json.loads(render_sarif(report))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     docs = load_rule_docs()
-    assert [r["id"] for r in rules] == ["TRN101", "TRN202", "TRN102"]
+    # the codes found first, in report order, then every other documented rule
+    assert [r["id"] for r in rules][:3] == ["TRN101", "TRN202", "TRN102"]
+    assert {r["id"] for r in rules} == set(docs)
+    assert len(rules) == len(docs)
     for rule in rules:
         doc = docs[rule["id"]]
         assert rule["name"] == doc.symbol
@@ -118,10 +121,26 @@ def test_levels_fingerprints_and_baseline_state():
     assert len({fingerprint(f) for f in report.findings}) == len(report.findings)
 
 
-def test_a_clean_report_has_no_results_or_rules():
+def test_a_clean_report_has_no_results_but_every_rule():
     log = json.loads(render_sarif(clean_report()))
     validate(log)
-    assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
+    assert log["runs"][0]["results"] == []
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(load_rule_docs())
+
+
+def test_every_rule_family_has_metadata_with_the_pages_severity_and_category():
+    rules = {r["id"]: r for r in
+             json.loads(render_sarif(clean_report()))["runs"][0]["tool"]["driver"]["rules"]}
+    for code in ("TRN302", "TRN310", "TRN402", "TRN501", "TRN601", "TRN701", "TRN707"):
+        assert code in rules, code
+    assert rules["TRN310"]["properties"]["category"] == "recompilation"
+    assert rules["TRN501"]["properties"]["category"] == "numerical"
+    assert rules["TRN701"]["properties"]["category"] == "porting"
+    assert rules["TRN701"]["defaultConfiguration"]["level"] == "error"
+    assert rules["TRN310"]["defaultConfiguration"]["level"] == "warning"
+    for rule in rules.values():
+        assert rule["helpUri"] and rule["help"]["markdown"].startswith(f"# {rule['id']} ")
 
 
 def test_several_models_share_one_run_told_apart_by_model():
@@ -130,7 +149,8 @@ def test_several_models_share_one_run_told_apart_by_model():
     validate(log)
     (run,) = log["runs"]
     assert len(run["results"]) == 2 * len(hostile.findings)
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == ["TRN101", "TRN202", "TRN102"]
+    ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert ids[:3] == ["TRN101", "TRN202", "TRN102"] and len(ids) == len(set(ids))
     assert [m["model"] for m in run["properties"]["models"]] == [
         hostile.model.path, clean.model.path, hostile.model.path]
     assert len(run["artifacts"]) == 2
