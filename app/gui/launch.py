@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -30,6 +31,8 @@ def parse_gui_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
                         help="analyse MODEL, save a picture of the window and exit")
     parser.add_argument("--tab", default="Summary", help="tab shown in the screenshot")
+    parser.add_argument("--palette", choices=("system", "light", "dark"),
+                        help="light or dark colours (default: the saved choice, or the system's)")
     parser.add_argument("--trust-code", action="store_true",
                         help="run a Python model file without asking (for --screenshot)")
     args = parser.parse_args(argv)
@@ -49,13 +52,17 @@ def run_gui(argv: list[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from trnport.app.gui.main_window import MainWindow
-    from trnport.app.gui.palette import apply_system_palette
+    from trnport.app.gui.palette import apply_palette
+    from trnport.app.gui.settings import Settings
 
     app = QApplication.instance() or QApplication(["trnport"])
     app.setApplicationName("trnport")
     app.setOrganizationName("trnport")
-    apply_system_palette(app)
-    window = MainWindow()
+    settings = Settings()
+    apply_palette(app, args.palette or settings.palette_mode())
+    window = MainWindow(settings)
+    if args.palette:
+        window.palette_actions[args.palette].setChecked(True)
     if args.trust_code:
         window.confirm_trust = lambda path: True
     window.show()
@@ -98,4 +105,10 @@ def run_gui(argv: list[str]) -> int:
         QTimer.singleShot(0, lambda: window.open_model(args.model))
     app.exec()
     window.close()  # saves the window state and ends the history thread
+    # Destroy the Qt objects while the interpreter is whole: left to interpreter shutdown,
+    # PySide6 can free them in an order that aborts the process after the work is done.
+    window.deleteLater()
+    app.processEvents()
+    del window
+    gc.collect()
     return outcome["code"]

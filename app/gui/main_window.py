@@ -7,9 +7,13 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -17,6 +21,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTabWidget,
     QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
 )
 
 from trnport.analyzers import __version__
@@ -88,6 +95,8 @@ class MainWindow(QMainWindow):
         for title, view in self.views.items():
             self.tabs.addTab(view, title)
         self.setCentralWidget(self.tabs)
+        self.summary_view.finding_activated.connect(self.show_finding)
+        self.shortcuts_dialog: QDialog | None = None
         self._build_status_bar()
         self._build_actions()
         self._restore_window()
@@ -155,8 +164,28 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for number, title in enumerate(self.views, start=1):
             view_menu.addAction(self._action(title, lambda _=False, i=number - 1:
-                                             self.tabs.setCurrentIndex(i), f"Ctrl+{number}"))
+                                             self.tabs.setCurrentIndex(i), f"Ctrl+{number}",
+                                             f"Show the {title} tab"))
+        view_menu.addSeparator()
+        self.find_action = self._action("&Find…", self.focus_search,
+                                        QKeySequence.StandardKey.Find,
+                                        "Search the findings or operators")
+        view_menu.addAction(self.find_action)
+        appearance = view_menu.addMenu("&Appearance")
+        self.palette_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for mode, text in (("system", "Follow the &system"), ("light", "&Light"),
+                           ("dark", "&Dark")):
+            action = self._action(text, lambda _=False, m=mode: self.set_palette_mode(m))
+            action.setCheckable(True)
+            action.setChecked(mode == self.settings.palette_mode())
+            group.addAction(action)
+            appearance.addAction(action)
+            self.palette_actions[mode] = action
         help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts,
+                                             "Ctrl+/", "List the keyboard shortcuts")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self._action("&About trnport", self.show_about))
         toolbar = QToolBar("Main")
         toolbar.setObjectName("mainToolbar")
@@ -328,6 +357,83 @@ class MainWindow(QMainWindow):
         self.export_report("html", path)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
+
+    # -- navigation, appearance, help ---------------------------------------------------
+    def show_finding(self, finding) -> None:
+        """Open the Findings tab with ``finding`` selected and its details shown."""
+        self.tabs.setCurrentWidget(self.findings_view)
+        self.findings_view.select_finding(finding)
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search box of the current tab, or of Findings when it has none."""
+        view = self.tabs.currentWidget()
+        if not hasattr(view, "search"):
+            view = self.findings_view
+            self.tabs.setCurrentWidget(view)
+        view.search.setFocus()
+        view.search.selectAll()
+
+    def set_palette_mode(self, mode: str) -> None:
+        from trnport.app.gui.palette import apply_palette
+
+        self.settings.set_palette_mode(mode)
+        if mode in self.palette_actions:
+            self.palette_actions[mode].setChecked(True)
+        app = QApplication.instance()
+        if app is not None:
+            apply_palette(app, mode)
+        if self.session.report is not None:  # views that paint with palette colours
+            for view in self.views.values():
+                view.show_report(self.session.report)
+        self.status_label.setText(f"Appearance: {mode}")
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(action, shortcut) for every menu action with a shortcut, and the view keys."""
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+
+        def walk(menu, prefix):
+            for action in menu.actions():
+                if action.menu() is not None:
+                    walk(action.menu(), f"{prefix}{action.menu().title().replace('&', '')} ▸ ")
+                    continue
+                keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                name = prefix + action.text().replace("&", "").rstrip("…").strip()
+                if keys and name not in seen:
+                    seen.add(name)
+                    rows.append((name, keys))
+
+        for menu_action in self.menuBar().actions():
+            if menu_action.menu() is not None:
+                walk(menu_action.menu(), f"{menu_action.text().replace('&', '')} ▸ ")
+        copy = QKeySequence(QKeySequence.StandardKey.Copy).toString(
+            QKeySequence.SequenceFormat.NativeText)
+        rows.append(("Findings ▸ Copy the selected finding as text", copy))
+        rows.append(("Summary ▸ Open the selected top finding", "Enter"))
+        return rows
+
+    def show_shortcuts(self) -> QDialog:
+        """A non-blocking dialog listing the keyboard shortcuts (kept in
+        ``shortcuts_dialog``)."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        table = QTreeWidget(dialog)
+        table.setHeaderLabels(["Action", "Shortcut"])
+        table.setRootIsDecorated(False)
+        table.setAlternatingRowColors(True)
+        for name, keys in self.shortcut_rows():
+            table.addTopLevelItem(QTreeWidgetItem([name, keys]))
+        table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.close)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+        dialog.resize(520, 460)
+        dialog.table = table
+        self.shortcuts_dialog = dialog
+        dialog.open()
+        return dialog
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About trnport",

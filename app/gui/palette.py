@@ -40,12 +40,50 @@ def _dark_palette() -> QPalette:
     return palette
 
 
-def apply_system_palette(app) -> None:
-    """Use the Fusion style with a palette matching the system scheme, and follow changes."""
+PALETTE_MODES = ("system", "light", "dark")
+_state = {"mode": "system", "connected": False}
+
+
+def _dark_palette_full() -> QPalette:
+    palette = _dark_palette()
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText):
+        palette.setColor(disabled, role, QColor("#7a7d85"))
+    palette.setColor(QPalette.ColorRole.Link, QColor("#6fb0ff"))
+    palette.setColor(QPalette.ColorRole.Light, QColor("#3a3c42"))
+    palette.setColor(QPalette.ColorRole.Midlight, QColor("#34363c"))
+    palette.setColor(QPalette.ColorRole.Mid, QColor("#24262a"))
+    palette.setColor(QPalette.ColorRole.Dark, QColor("#18191c"))
+    palette.setColor(QPalette.ColorRole.BrightText, QColor("#ffffff"))
+    return palette
+
+
+def wants_dark(mode: str) -> bool:
+    return mode == "dark" or (mode == "system" and is_dark())
+
+
+def apply_palette(app, mode: str = "system") -> None:
+    """Use the Fusion style with a light or dark palette: ``mode`` is ``"system"`` (follow
+    the system scheme, also when it changes), ``"light"`` or ``"dark"``."""
+    _state["mode"] = mode if mode in PALETTE_MODES else "system"
     app.setStyle("Fusion")
 
     def update(*_):
-        app.setPalette(_dark_palette() if is_dark() else app.style().standardPalette())
+        dark = wants_dark(_state["mode"])
+        app.setPalette(_dark_palette_full() if dark else app.style().standardPalette())
+        app.setProperty("trnportDark", dark)
 
     update()
-    QGuiApplication.styleHints().colorSchemeChanged.connect(update)
+    if not _state["connected"]:
+        QGuiApplication.styleHints().colorSchemeChanged.connect(update)
+        _state["connected"] = True
+
+
+def apply_system_palette(app, mode: str = "system") -> None:
+    """Kept for callers of the first version: same as ``apply_palette``."""
+    apply_palette(app, mode)
+
+
+def palette_is_dark(app) -> bool:
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128

@@ -41,6 +41,14 @@ class Settings:
     def set_history_db(self, url: str | None) -> None:
         self._qs.setValue("history_db", url or "")
 
+    def palette_mode(self) -> str:
+        """``"system"`` (follow the system scheme), ``"light"`` or ``"dark"``."""
+        value = str(self._qs.value("palette", "system") or "system")
+        return value if value in ("system", "light", "dark") else "system"
+
+    def set_palette_mode(self, mode: str) -> None:
+        self._qs.setValue("palette", mode)
+
     def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
         return self._qs.value("geometry"), self._qs.value("window_state")
 

@@ -259,6 +259,24 @@ class FindingsView(QWidget):
                     return self.proxy.index(0, 0, code)
         return None
 
+    def select_finding(self, finding: Finding) -> bool:
+        """Clear the filters and select ``finding``; False when it is not in the list."""
+        for combo in (self.severity, self.category, self.code):
+            combo.setCurrentIndex(0)
+        self.search.clear()
+        for s in range(self.proxy.rowCount()):
+            severity = self.proxy.index(s, 0)
+            for c in range(self.proxy.rowCount(severity)):
+                code = self.proxy.index(c, 0, severity)
+                for f in range(self.proxy.rowCount(code)):
+                    index = self.proxy.index(f, 0, code)
+                    if index.data(FINDING_ROLE) == finding:
+                        self.tree.setCurrentIndex(index)
+                        self.tree.scrollTo(index)
+                        self.tree.setFocus()
+                        return True
+        return False
+
     def _apply_filters(self, *_):
         self.proxy.set_filters(self.severity.currentData(), self.category.currentData(),
                                self.code.currentData(), self.search.text())

@@ -4,7 +4,7 @@ components of the chosen layout as bars against the usable HBM line."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -18,6 +18,7 @@ from trnport.app.gui.palette import FIT_COLORS
 
 GIB = 2**30
 MAX_GRID_HEIGHT = 460  # taller grids scroll
+STRETCH_COLUMNS = 10  # up to this many grid columns share the width; more keep their size
 COMPONENT_COLORS = ("#3b82c4", "#7a5cc4", "#2e9d57", "#c9a227", "#e07b24", "#d64541",
                     "#8a8f98", "#4fb0b0")
 
@@ -41,6 +42,8 @@ def utilization_text(cell: dict) -> str:
         utilization = total / usable
     if not isinstance(utilization, (int, float)):
         return "?"
+    if utilization >= 10:
+        return f"{utilization:.0f}×"  # 1234% reads worse than 12× and widens the grid
     return "<1%" if 0 < utilization < 0.01 else f"{utilization:.0%}"
 
 
@@ -66,6 +69,7 @@ class ComponentBars(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         total = sum(self.components.values())
+        bar_end = 10.0
         scale_max = max(total, self.usable) * 1.05 or 1
         width = self.width() - 20
         x, y, height = 10.0, 10.0, 34.0
@@ -75,6 +79,7 @@ class ComponentBars(QWidget):
             painter.fillRect(QRectF(x, y, segment, height),
                              QColor(COMPONENT_COLORS[index % len(COMPONENT_COLORS)]))
             x += segment
+        bar_end = x
         if self.usable:
             line_x = 10 + self.usable / scale_max * width
             painter.setPen(QPen(QColor("#d64541"), 2, Qt.PenStyle.DashLine))
@@ -86,6 +91,13 @@ class ComponentBars(QWidget):
             label_x = line_x + 4 if line_x + 4 + label_width < self.width() else (
                 line_x - 4 - label_width)
             painter.drawText(int(label_x), int(y + height + 18), label)
+        total_label = f"total {_gib(total)}"
+        painter.setPen(text_color)
+        total_width = painter.fontMetrics().horizontalAdvance(total_label)
+        if bar_end + 6 + total_width < self.width():
+            painter.drawText(int(bar_end + 6), int(y + height / 2 + 5), total_label)
+        else:
+            painter.drawText(int(self.width() - total_width - 14), int(y - 0), total_label)
         legend_y = y + height + 36
         legend_x = 10.0
         for index, (name, value) in enumerate(self.components.items()):
@@ -137,11 +149,11 @@ class MemoryView(QWidget):
             f"Smallest TP that fits: {memory.get('smallest_tp') or 'none'} "
             f"({core.get('family', '')} {core.get('instance') or ''}).")
         self._fill_grid(memory.get("fit_grid", {}), per_core.get("pp"),
-                        per_core.get("usable_bytes"))
+                        per_core.get("usable_bytes"), per_core)
         self.bars.set_data(per_core.get("components", {}), per_core.get("usable_bytes", 0))
         self.notes.setText("<br>".join(f"• {a}" for a in memory.get("assumptions", [])[:6]))
 
-    def _fill_grid(self, fit_grid: dict, chosen_pp, usable=None) -> None:
+    def _fill_grid(self, fit_grid: dict, chosen_pp, usable=None, chosen=None) -> None:
         cells = [c for c in fit_grid.get("cells", []) if c.get("pp", chosen_pp) == chosen_pp]
         tps = sorted({c["tp"] for c in cells})
         columns = sorted({(c["batch"], c.get("seq_len") or 0) for c in cells})
@@ -150,7 +162,13 @@ class MemoryView(QWidget):
         self.grid.setColumnCount(len(columns))
         self.grid.setVerticalHeaderLabels([f"TP {tp}" for tp in tps])
         self.grid.setHorizontalHeaderLabels(
-            [f"b{b}" + (f" × s{s}" if s else "") for b, s in columns])
+            [f"b{b}" + (f"\ns{s}" if s else "") for b, s in columns])
+        header = self.grid.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch
+                                    if len(columns) <= STRETCH_COLUMNS
+                                    else QHeaderView.ResizeMode.ResizeToContents)
+        chosen = chosen or {}
+        chosen_key = (chosen.get("tp"), chosen.get("batch"), chosen.get("seq_len") or 0)
         for cell in cells:
             row = tps.index(cell["tp"])
             column = columns.index((cell["batch"], cell.get("seq_len") or 0))
@@ -158,7 +176,17 @@ class MemoryView(QWidget):
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             item.setBackground(QColor(FIT_COLORS.get(cell.get("status"), "#8a8f98")))
             item.setForeground(QColor("white"))
-            item.setToolTip(f"{cell.get('status')}: {_gib(cell.get('total_bytes'))}")
+            status = str(cell.get("status", "?")).replace("_", " ")
+            tip = (f"TP {cell['tp']}, batch {cell['batch']}"
+                   + (f", sequence {cell['seq_len']}" if cell.get("seq_len") else "")
+                   + f": {_gib(cell.get('total_bytes'))} per core — {status}")
+            if (cell["tp"], cell["batch"], cell.get("seq_len") or 0) == chosen_key:
+                font = QFont(item.font())
+                font.setBold(True)
+                font.setUnderline(True)
+                item.setFont(font)
+                tip += " (the chosen layout)"
+            item.setToolTip(tip)
             self.grid.setItem(row, column, item)
         # as tall as its rows, so the bars below sit right under the grid
         height = (self.grid.horizontalHeader().sizeHint().height()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
@@ -35,7 +36,14 @@ class ModelTreeView(QWidget):
             values = [label, str(row.total)] + [str(row.nodes_by_status.get(s, 0) or "")
                                                 for s in STATUSES]
             item = QTreeWidgetItem(values)
-            item.setToolTip(0, path or "whole model")
+            worst = worst_status(row.nodes_by_status)
+            item.setToolTip(0, f"{path or 'whole model'} — {row.total} nodes; worst status: "
+                               f"{worst.replace('_', ' ')}")
+            for column in range(1, len(COLUMNS)):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
+            for column, status in enumerate(STATUSES, start=2):
+                if row.nodes_by_status.get(status) and status != "supported":
+                    item.setForeground(column, QBrush(QColor(STATUS_COLORS[status])))
             color = QBrush(QColor(STATUS_COLORS[worst_status(row.nodes_by_status)]))
             item.setForeground(0, color)
             parent_path = path.rsplit(".", 1)[0] if "." in path else ("" if path else None)
@@ -45,6 +53,7 @@ class ModelTreeView(QWidget):
             else:
                 self.tree.addTopLevelItem(item)
             items[path] = item
-        if "" in items:
-            items[""].setExpanded(True)
-        self.tree.resizeColumnToContents(0)
+        self.tree.expandToDepth(1)  # the model and its top-level modules open
+        for column in range(len(COLUMNS)):
+            self.tree.resizeColumnToContents(column)
+        self.tree.setColumnWidth(0, min(self.tree.columnWidth(0) + 24, 420))

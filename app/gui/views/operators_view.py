@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from trnport.analyzers.report.model import STATUSES, OperatorRow
 from trnport.app.gui.palette import STATUS_COLORS
@@ -54,8 +63,13 @@ class OperatorTableModel(QAbstractTableModel):
                     ", ".join(row.source_ops), row.confidence or "")[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return QColor(STATUS_COLORS.get(row.status, "#8a8f98"))
-        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
-            return row.reason
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column in (0, 3):
+                return f"{row.op}: {row.reason}" if column == 0 else row.reason
+            if column == 4 and row.source_ops:
+                return "Written in the source as:\n" + "\n".join(row.source_ops)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
 
@@ -93,7 +107,12 @@ class OperatorsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setDefaultSectionSize(22)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # the reason
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.count_label = QLabel()
         self.status = QComboBox()
         self.status.addItem("All statuses", None)
         for status in STATUSES:
@@ -104,6 +123,7 @@ class OperatorsView(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.status)
         top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table)
@@ -112,8 +132,21 @@ class OperatorsView(QWidget):
 
     def _apply(self, *_):
         self.proxy.set_filters(self.status.currentData(), self.search.text())
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(f"{total:,} operators" if shown == total
+                                 else f"{shown:,} of {total:,} operators")
 
     def show_report(self, report) -> None:
         self.model.set_rows(report.operators)
-        self.table.setColumnWidth(0, 280)
-        self.table.setColumnWidth(3, 360)
+        self._update_count()
+        metrics = self.table.fontMetrics()
+        longest = max((metrics.horizontalAdvance(r.op) for r in report.operators[:2000]),
+                      default=120)
+        self.table.setColumnWidth(0, max(160, min(longest + 24, 340)))
+        self.table.setColumnWidth(1, 70)
+        self.table.setColumnWidth(2, 110)
+        self.table.setColumnWidth(4, 200)
+        self.table.setColumnWidth(5, 90)

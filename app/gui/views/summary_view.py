@@ -1,20 +1,25 @@
-"""Summary tab: verdict banner, staged checklist, coverage gauge and counts."""
+"""Summary tab: verdict banner, staged checklist, coverage gauge, counts, a one-line memory
+and rewrites summary, and the most severe findings (click one to open it in Findings)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.model import SEVERITIES, STATUSES, Finding, Report
 from trnport.app.gui.palette import SEVERITY_COLORS, STATUS_COLORS, VERDICT_COLORS
 
 VERDICT_TEXT = {
@@ -81,7 +86,65 @@ def _stage_state(report: Report, key: str) -> tuple[str, str]:
     return "ok", "no findings"
 
 
+TOP_FINDINGS = 10
+FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
+_GIB = 2**30
+
+
+def top_findings(report: Report, limit: int = TOP_FINDINGS) -> list[tuple[Finding, int]]:
+    """The findings to read first, one per rule code: errors before warnings before info,
+    then the codes touching most nodes. Each entry is (first finding, findings of that
+    code)."""
+    rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        groups.setdefault((finding.severity, finding.code), []).append(finding)
+    ordered = sorted(groups.values(), key=lambda g: (
+        rank.get(g[0].severity, len(rank)), -sum(f.count for f in g), g[0].code))
+    return [(max(group, key=lambda f: f.count), len(group)) for group in ordered[:limit]]
+
+
+def _size(value) -> str:
+    if not isinstance(value, (int, float)):
+        return "?"
+    if value >= _GIB / 10:
+        return f"{value / _GIB:.1f} GiB"
+    return f"{value / 2**20:.1f} MiB" if value >= 2**17 else f"{value / 2**10:.1f} KiB"
+
+
+def memory_line(report: Report) -> str:
+    """One line on memory fit at the chosen layout, and the smallest TP that fits."""
+    memory = report.memory or {}
+    per_core = memory.get("per_core") or {}
+    if not per_core:
+        return "Memory: not analysed for this model."
+    status = str(per_core.get("status", "?")).replace("_", " ")
+    line = (f"Memory: {_size(per_core.get('total_bytes'))} of "
+            f"{_size(per_core.get('usable_bytes'))} usable per core at TP "
+            f"{per_core.get('tp', '?')} — {status}")
+    smallest = memory.get("smallest_tp")
+    if per_core.get("status") != "fits":
+        line += (f"; smallest TP that fits: {smallest}" if smallest
+                 else "; no TP in the grid fits")
+    return line + "."
+
+
+def rewrites_line(report: Report) -> str:
+    """One line on the rewrites the findings point to."""
+    ids = sorted({f.rewrite for f in report.findings if f.rewrite})
+    if not ids:
+        return "Rewrites: none suggested."
+    with_rewrite = sum(1 for f in report.findings if f.rewrite)
+    shown = ", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")
+    return (f"Rewrites: {len(ids)} suggested for {with_rewrite} findings ({shown}); "
+            "see the Rewrites tab.")
+
+
 class SummaryView(QWidget):
+    """``finding_activated(finding)`` fires when a top finding is clicked."""
+
+    finding_activated = Signal(object)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.banner = QLabel("Open a model to analyse it (File ▸ Open, or drop a file here).")
@@ -90,6 +153,7 @@ class SummaryView(QWidget):
         self.banner.setMargin(14)
         self.model_line = QLabel()
         self.model_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_line.setWordWrap(True)  # long paths wrap instead of widening the window
         self.gauge = CoverageGauge()
         self.stage_labels: dict[str, QLabel] = {}
         checklist = QGroupBox("Checklist")
@@ -115,11 +179,73 @@ class SummaryView(QWidget):
         middle.addWidget(self.gauge)
         middle.addWidget(checklist, 1)
         middle.addWidget(counts, 1)
+        self.memory_label = QLabel()
+        self.memory_label.setWordWrap(True)
+        self.rewrites_label = QLabel()
+        self.rewrites_label.setWordWrap(True)
+        self.top_findings = QTreeWidget()
+        self.top_findings.setHeaderLabels(["Severity", "Code", "Finding", "Nodes"])
+        self.top_findings.setRootIsDecorated(False)
+        self.top_findings.setUniformRowHeights(True)
+        self.top_findings.setAlternatingRowColors(True)
+        self.top_findings.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.top_findings.setToolTip("Click a finding to open it in the Findings tab")
+        self.top_findings.setCursor(Qt.CursorShape.PointingHandCursor)
+        header = self.top_findings.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.top_findings.itemClicked.connect(self._on_item_activated)
+        self.top_findings.itemActivated.connect(self._on_item_activated)
+        self.top_box = QGroupBox("Top findings")
+        top_layout = QVBoxLayout(self.top_box)
+        top_layout.addWidget(self.top_findings)
+        self.top_box.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.model_line)
         layout.addLayout(middle)
-        layout.addStretch(1)
+        layout.addWidget(self.memory_label)
+        layout.addWidget(self.rewrites_label)
+        layout.addWidget(self.top_box)
+        self._stretch = QWidget()  # fills the space until a report is shown
+        layout.addWidget(self._stretch, 1)
+
+    def _on_item_activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        finding = item.data(0, FINDING_ROLE)
+        if finding is not None:
+            self.finding_activated.emit(finding)
+
+    def _fill_top_findings(self, report: Report) -> None:
+        self.top_findings.clear()
+        entries = top_findings(report)
+        codes = len({f.code for f in report.findings})
+        self.top_box.setTitle(
+            ("Top findings, most severe first — click one to open it in Findings" + (
+                f" ({len(entries)} of {codes} rules)" if codes > len(entries) else ""))
+            if entries else "Findings")
+        if not entries:
+            item = QTreeWidgetItem(["", "", "No findings for this target.", ""])
+            self.top_findings.addTopLevelItem(item)
+        for finding, similar in entries:
+            more = f"  (+{similar - 1} more like it)" if similar > 1 else ""
+            item = QTreeWidgetItem([finding.severity, finding.code,
+                                    f"{finding.symbol}: {finding.message}{more}",
+                                    str(finding.count)])
+            item.setForeground(0, QBrush(QColor(SEVERITY_COLORS[finding.severity])))
+            item.setToolTip(2, f"{finding.message}\nFix: {finding.fix}")
+            item.setTextAlignment(3, Qt.AlignmentFlag.AlignRight)
+            item.setData(0, FINDING_ROLE, finding)
+            self.top_findings.addTopLevelItem(item)
+        # as tall as its rows (up to TOP_FINDINGS), so no empty list frame is left below
+        tree = self.top_findings
+        rows = max(1, tree.topLevelItemCount())
+        row_height = tree.sizeHintForRow(0) if tree.topLevelItemCount() else 20
+        tree.setFixedHeight(tree.header().sizeHint().height() + rows * max(row_height, 18)
+                            + 2 * tree.frameWidth() + 4)
+        self.top_box.setVisible(True)
 
     def show_report(self, report: Report) -> None:
         verdict = report.summary.verdict
@@ -144,6 +270,9 @@ class SummaryView(QWidget):
         for severity in SEVERITIES:
             self.count_labels[severity].setText(
                 str(report.summary.findings_by_severity.get(severity, 0)))
+        self.memory_label.setText(memory_line(report))
+        self.rewrites_label.setText(rewrites_line(report))
+        self._fill_top_findings(report)
 
 
 def _swatch(color: str) -> QFrame:
