@@ -109,6 +109,5 @@ def run_gui(argv: list[str]) -> int:
     # PySide6 can free them in an order that aborts the process after the work is done.
     window.deleteLater()
     app.processEvents()
-    del window
     gc.collect()
     return outcome["code"]
