@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.graph import UNKNOWN_LOCATION, Graph, Node, Param, Value
@@ -36,22 +36,63 @@ class GraphConverter:
         self.attributes = AttributeDecoder(self)
         self.notes: list[str] = []
         self._op_names: dict[tuple[str, str], str] = {}
+        #: how many subgraphs (If/Loop bodies...) were converted so far
+        self.subgraphs = 0
 
     def convert(self, proto: Any, outer: tuple[set[str], ...] = (),
                 default_name: str = "graph") -> Graph:
         """The IR of ``proto``; ``outer`` holds the names visible from enclosing graphs."""
+        if outer:
+            self.subgraphs += 1
         graph = Graph(name=proto.name or default_name)
-        values = graph.values
         available: set[str] = set()
         initializer_names = self._initializers(proto, graph, available)
+        self._read_values(proto, graph, initializer_names, graph.inputs)
+        available.update(graph.inputs)
+        pending = self._nodes(proto, graph, available, outer)
+        return self._finish(proto, graph, available, outer, pending)
+
+    def convert_untyped(self, proto: Any, default_name: str = "graph") -> DeferredGraph:
+        """The nodes of top-level graph ``proto`` before its value types are known.
+
+        Building nodes does not need inferred shapes, so the loader does it while shape
+        inference runs in another process; :meth:`attach_types` then reads the types from
+        the inferred graph in the order :meth:`convert` reads them, giving the same IR.
+        """
+        graph = Graph(name=proto.name or default_name)
+        available: set[str] = set()
+        initializer_names = self._initializers(proto, graph, available)
+        for info in proto.input:
+            if info.name not in initializer_names:
+                graph.inputs.append(info.name)
+        available.update(graph.inputs)
+        pending = self._nodes(proto, graph, available, (), add_values=False)
+        return DeferredGraph(proto, graph, available, initializer_names, pending)
+
+    def attach_types(self, deferred: DeferredGraph, typed: Any) -> Graph:
+        """Finish :meth:`convert_untyped` with the value types of graph ``typed``."""
+        graph = deferred.graph
+        self._read_values(typed, graph, deferred.initializer_names, None)
+        values = graph.values
+        for node in graph.nodes:  # as :meth:`_nodes` adds them after the typed values
+            for name in node.outputs:
+                if name and name not in values:
+                    values[name] = Value(name)
+        return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
+
+    def _read_values(self, proto: Any, graph: Graph, initializer_names: set[str],
+                     inputs: list[str] | None) -> None:
+        """Typed values of the graph inputs, value_info and outputs, in this order (the
+        numbering of anonymous dims follows it); input names go to ``inputs`` if given."""
+        values = graph.values
         read_type = self.types.value
         for info in proto.input:
             name = info.name
             if name in initializer_names:
                 continue  # an old-IR input that only gives the initializer a default
             values[name] = read_type(info)
-            graph.inputs.append(name)
-            available.add(name)
+            if inputs is not None:
+                inputs.append(name)
         for info in proto.value_info:
             if info.name not in values:
                 values[info.name] = read_type(info)
@@ -59,7 +100,9 @@ class GraphConverter:
             known = values.get(info.name)
             if known is None or known.shape is None:
                 values[info.name] = read_type(info)
-        pending = self._nodes(proto, graph, available, outer)
+
+    def _finish(self, proto: Any, graph: Graph, available: set[str],
+                outer: tuple[set[str], ...], pending: list[int]) -> Graph:
         if pending:
             graph.nodes = self._sorted(graph, available, outer, pending)
         graph.outputs = [info.name for info in proto.output]
@@ -114,8 +157,9 @@ class GraphConverter:
         return name
 
     def _nodes(self, proto: Any, graph: Graph, available: set[str],
-               outer: tuple[set[str], ...]) -> list[int]:
-        """Append every node of ``proto`` to ``graph``; return indexes read before defined."""
+               outer: tuple[set[str], ...], add_values: bool = True) -> list[int]:
+        """Append every node of ``proto`` to ``graph``; return indexes read before defined.
+        With ``add_values``, untyped values are added for outputs not known yet."""
         values = graph.values
         nodes = graph.nodes
         pending: list[int] = []
@@ -135,9 +179,10 @@ class GraphConverter:
                 available.update(outputs)
             else:
                 _add_outputs(outputs, available)
-            for name in outputs:
-                if name and name not in values:
-                    values[name] = Value(name)
+            if add_values:
+                for name in outputs:
+                    if name and name not in values:
+                        values[name] = Value(name)
             node_name = proto_node.name or f"{op_type}_{index}"
             attributes: dict[str, Any] = {}
             subgraphs: tuple[Graph, ...] = ()
@@ -231,6 +276,16 @@ def _add_outputs(outputs: tuple[str, ...], available: set[str]) -> None:
             raise InputError(f"invalid ONNX graph: value '{shorten(name)}' is produced "
                              "more than once")
         available.add(name)
+
+
+class DeferredGraph(NamedTuple):
+    """A top-level graph whose nodes are built but whose value types are still to come."""
+
+    proto: Any
+    graph: Graph
+    available: set[str]
+    initializer_names: set[str]
+    pending: list[int]
 
 
 class SubgraphScope:

@@ -16,6 +16,7 @@ from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
 from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx_forked import ForkedInference, can_fork
 from trnport.analyzers.loaders.onnx_graph import GraphConverter
 from trnport.analyzers.loaders.onnx_types import shorten
 from trnport.analyzers.options import AnalysisOptions
@@ -55,15 +56,22 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
             # the bytes as read stand for the model only while nothing in it was changed
             if options.input_shapes or _drop_inline_weights(model.graph):
                 data = b""
-            inferred = infer_shapes(model, diagnostics, data or None)
-            shapes = "declared" if inferred is model else "inferred"
+            if can_fork(model):
+                converted = _convert_while_inferring(path, model, data or None, diagnostics)
+                data = b""
+                inferred, shapes, graph, converter, guard = converted
+            else:
+                inferred = infer_shapes(model, diagnostics, data or None)
+                shapes = "declared" if inferred is model else "inferred"
+                graph = None
         else:
-            inferred, shapes = model, "declared"
+            inferred, shapes, graph = model, "declared", None
         data = b""
-        guard = ExternalDataGuard(path)
-        converter = GraphConverter(guard)
-        with collector_paused():
-            graph = converter.convert(inferred.graph, default_name=path.stem)
+        if graph is None:
+            guard = ExternalDataGuard(path)
+            converter = GraphConverter(guard)
+            with collector_paused():
+                graph = converter.convert(inferred.graph, default_name=path.stem)
     except InputError as error:
         raise type(error)(f"{path}: {error}") from error
     graph.metadata.update(model_metadata(inferred))
@@ -74,6 +82,37 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         diagnostics.append(f"model defines {len(names)} local function(s) whose bodies are "
                            f"not expanded: {', '.join(shorten(n, 60) for n in names[:5])}")
     return LoadedModel(graph=graph, format=FORMAT, path=path, diagnostics=diagnostics)
+
+
+def _convert_while_inferring(path: Path, model: Any, data: bytes | None,
+                             diagnostics: list[str]) -> tuple[Any, str, Any, Any, Any]:
+    """``(inferred model, shapes, graph, converter, guard)`` as the sequential path gives
+    them, with shape inference in a forked child while the nodes are converted here.
+
+    A graph with subgraphs, or one that fails to convert, is converted again from the whole
+    inferred model, so that subgraph types and error messages are exactly the sequential ones.
+    """
+    job = ForkedInference(model, data, infer_shapes)
+    try:
+        guard = ExternalDataGuard(path)
+        converter = GraphConverter(guard)
+        try:
+            with collector_paused():
+                deferred = converter.convert_untyped(model.graph, default_name=path.stem)
+                if not converter.subgraphs:
+                    typed, inferred = job.typed_graph(diagnostics)
+                    graph = converter.attach_types(deferred, typed)
+                    return model, "inferred" if inferred else "declared", graph, converter, guard
+        except InputError:
+            pass
+        full = job.full_model(diagnostics)
+        guard = ExternalDataGuard(path)
+        converter = GraphConverter(guard)
+        with collector_paused():
+            graph = converter.convert(full.graph, default_name=path.stem)
+        return full, "declared" if full is model else "inferred", graph, converter, guard
+    finally:
+        job.close()
 
 
 def read_model(path: Path) -> Any:

@@ -188,10 +188,13 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
     costs: dict[str, NodeCost] = {}
     modules: dict[str, list[float]] = {}
     # per-value bytes, sized once (values are read by several nodes); unsized ones are 0
-    value_bytes = {name: size for name in graph.values if (size := sizer.nbytes(name))}
+    value_bytes = _value_bytes(graph, sizer)
     size_of = value_bytes.get
     weights = sizer.weights
+    shape_of = sizer.shapes.get
     packets: dict[str, str] = {}
+    # per op: the elementwise factor when FLOPs are factor × output elements, else None
+    factors: dict[str, int | None] = {}
     by_module: dict[str | None, list[int]] = {}  # whole-number totals: any order adds up
     no_cost = NodeCost(0, 0)
     for node in graph.nodes:
@@ -207,7 +210,19 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
             anchor = 0.0
             if packet in MATMUL_PACKETS or packet in CONV_PACKETS or packet in ATTENTION_PACKETS:
                 anchor = sum(size_of(n, 0) for n in names if n not in weights)
-            cost = NodeCost(node_flops(node, sizer), math.ceil(moved), math.ceil(anchor))
+            factor = factors.get(op, 0)
+            if factor == 0:
+                factor = factors[op] = _elementwise_factor(packet)
+            if factor is None:
+                flops = node_flops(node, sizer)
+            else:  # node_flops inlined for the common elementwise case
+                flops = 0
+                for name in node.outputs:
+                    shape = shape_of(name) if name else None
+                    if shape is not None:
+                        flops = factor * math.prod(shape)
+                        break
+            cost = NodeCost(flops, math.ceil(moved), math.ceil(anchor))
         costs[node.name] = cost
         totals = by_module.get(node.location.module)
         if totals is None:
@@ -223,6 +238,43 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
         node_costs=costs,
         modules={path: NodeCost(int(f), int(b)) for path, (f, b) in modules.items()},
     )
+
+
+def _elementwise_factor(packet: str) -> int | None:
+    """What :func:`node_flops` multiplies the output elements by for ``packet``, or None
+    when it computes FLOPs another way."""
+    if packet in ALIAS_PACKETS or packet in DATA_MOVEMENT_PACKETS or packet in MATMUL_PACKETS \
+            or packet in CONV_PACKETS or packet in ATTENTION_PACKETS \
+            or packet in REDUCTION_PACKETS:
+        return None
+    return HEAVY_ELEMENTWISE.get(packet, 1)
+
+
+def _value_bytes(graph: Graph, sizer: _Sizer) -> dict[str, float]:
+    """:meth:`_Sizer.nbytes` of every value that has a size, sized once (values are read by
+    several nodes), with element sizes looked up once per dtype."""
+    shapes, weights, policy = sizer.shapes, sizer.weights, sizer.policy
+    weight_bytes: dict[str, float] = {}
+    activation_bytes: dict[str | None, float] = {}
+    sizes: dict[str, float] = {}
+    for name, value in graph.values.items():
+        shape = shapes.get(name) if name else None
+        if value is None or shape is None:
+            continue
+        if name in weights:
+            dtype = value.dtype or "float32"
+            per = weight_bytes.get(dtype)
+            if per is None:
+                per = weight_bytes[dtype] = policy.weight_element_bytes(dtype)
+        else:
+            dtype = value.dtype
+            per = activation_bytes.get(dtype)
+            if per is None:
+                per = activation_bytes[dtype] = policy.activation_element_bytes(dtype)
+        size = numel(shape) * per
+        if size:
+            sizes[name] = size
+    return sizes
 
 
 def flops_by_status(profile: ComputeProfile, verdicts) -> dict[str, int]:
