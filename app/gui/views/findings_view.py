@@ -7,7 +7,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -15,8 +15,6 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QShortcut,
-    QStandardItem,
-    QStandardItemModel,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
@@ -36,6 +34,8 @@ from trnport.app.gui.palette import SEVERITY_COLORS
 
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
 SNIPPET_CONTEXT = 3
+HEADERS = ("Finding", "Nodes", "Location")
+_ROOT = QModelIndex()
 
 
 def finding_as_text(finding: Finding) -> str:
@@ -113,6 +113,112 @@ def _kb_rewrite_title(rewrite_id: str) -> str:
     return found.title if found else ""
 
 
+class _Node:
+    """A row of the findings tree: a severity group, a code group or one finding."""
+
+    __slots__ = ("brush", "children", "finding", "parent", "row", "texts")
+
+    def __init__(self, texts, parent=None, finding=None, brush=None):
+        self.texts = texts
+        self.finding = finding
+        self.brush = brush
+        self.parent = parent
+        self.children: list[_Node] = []
+        self.row = 0
+        if parent is not None:
+            self.row = len(parent.children)
+            parent.children.append(self)
+
+
+class FindingTreeModel(QAbstractItemModel):
+    """Findings grouped by severity, then code: severity rows, code rows and finding rows,
+    three columns (finding, nodes, location). Qt asks only for what it shows, so a report
+    with thousands of findings fills at once; ``FINDING_ROLE`` gives a row's finding (None
+    for the group rows)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._root = _Node(("", "", ""))
+
+    def set_findings(self, findings) -> None:
+        root = _Node(("", "", ""))
+        for severity in SEVERITIES:
+            group = [f for f in findings if f.severity == severity]
+            if not group:
+                continue
+            severity_node = _Node((f"{severity.upper()} ({len(group)})", "", ""), root,
+                                  brush=QBrush(QColor(SEVERITY_COLORS[severity])))
+            by_code: dict[str, list[Finding]] = {}
+            for finding in group:
+                by_code.setdefault(finding.code, []).append(finding)
+            for code, members in by_code.items():
+                code_node = _Node((f"{code} {members[0].symbol} ({len(members)})", "", ""),
+                                  severity_node)
+                for finding in members:
+                    loc = finding.location
+                    where = f"{Path(loc.file).name}:{loc.line}" if loc.file and loc.line else (
+                        loc.module or "")
+                    _Node((finding.message, str(finding.count), where), code_node, finding)
+        self.beginResetModel()
+        old, self._root = self._root, root
+        self.endResetModel()
+        del old  # the old rows outlive the reset, which may still look at them
+
+    def _node(self, index) -> _Node:
+        return index.internalPointer() if index.isValid() else self._root
+
+    def index(self, row, column, parent=_ROOT):
+        if parent.isValid() and parent.column() != 0:
+            return QModelIndex()
+        children = self._node(parent).children
+        if 0 <= row < len(children) and 0 <= column < len(HEADERS):
+            return self.createIndex(row, column, children[row])
+        return QModelIndex()
+
+    def parent(self, index=None):
+        if index is None:  # QObject.parent()
+            return QObject.parent(self)
+        if not index.isValid():
+            return QModelIndex()
+        parent = index.internalPointer().parent
+        if parent is None or parent is self._root:
+            return QModelIndex()
+        return self.createIndex(parent.row, 0, parent)
+
+    def rowCount(self, parent=_ROOT):
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._node(parent).children)
+
+    def columnCount(self, parent=_ROOT):
+        return len(HEADERS)
+
+    def hasChildren(self, parent=_ROOT):
+        return self.rowCount(parent) > 0
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        node = index.internalPointer()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.texts[index.column()]
+        if role == FINDING_ROLE:
+            return node.finding
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
+            return node.brush
+        return None
+
+
 class FindingFilter(QSortFilterProxyModel):
     """Keeps findings matching severity, category, code and search text; a group stays
     visible while any of its findings does."""
@@ -150,8 +256,7 @@ class FindingFilter(QSortFilterProxyModel):
 class FindingsView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.model = QStandardItemModel(self)
-        self.model.setHorizontalHeaderLabels(["Finding", "Nodes", "Location"])
+        self.model = FindingTreeModel(self)
         self.proxy = FindingFilter(self)
         self.proxy.setSourceModel(self.model)
         self.tree = QTreeView()
@@ -214,34 +319,9 @@ class FindingsView(QWidget):
             combo.blockSignals(False)
 
     def show_report(self, report: Report) -> None:
-        self.model.removeRows(0, self.model.rowCount())
         self._rewrite_entries = {r.get("id"): r for r in report.rewrites if isinstance(r, dict)}
         self._fill_filter_combos(list(report.findings))
-        for severity in SEVERITIES:
-            group = [f for f in report.findings if f.severity == severity]
-            if not group:
-                continue
-            severity_item = QStandardItem(f"{severity.upper()} ({len(group)})")
-            severity_item.setForeground(QBrush(QColor(SEVERITY_COLORS[severity])))
-            by_code: dict[str, list[Finding]] = {}
-            for finding in group:
-                by_code.setdefault(finding.code, []).append(finding)
-            for code, members in by_code.items():
-                code_item = QStandardItem(f"{code} {members[0].symbol} ({len(members)})")
-                for finding in members:
-                    loc = finding.location
-                    where = f"{Path(loc.file).name}:{loc.line}" if loc.file and loc.line else (
-                        loc.module or "")
-                    row = [QStandardItem(finding.message), QStandardItem(str(finding.count)),
-                           QStandardItem(where)]
-                    for item in row:
-                        item.setData(finding, FINDING_ROLE)
-                        item.setEditable(False)
-                    code_item.appendRow(row)
-                code_item.setEditable(False)
-                severity_item.appendRow([code_item, QStandardItem(), QStandardItem()])
-            severity_item.setEditable(False)
-            self.model.appendRow([severity_item, QStandardItem(), QStandardItem()])
+        self.model.set_findings(report.findings)
         self.tree.expandAll()
         self.details.setHtml("<p>Select a finding to see its details.</p>" if report.findings
                              else "<p>No findings for this target.</p>")
