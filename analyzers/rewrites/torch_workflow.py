@@ -27,7 +27,7 @@ import numpy as np
 from trnport.analyzers.errors import InputError, TrustRequiredError
 from trnport.analyzers.rewrites.torch_rewrites import TORCH_REWRITES, apply_to_graph, torch_rewrite
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, compare
-from trnport.analyzers.rewrites.workflow import RewriteOutcome, Step, _finding_keys
+from trnport.analyzers.rewrites.workflow import RewriteOutcome, Step, with_reports
 
 TORCH_SUFFIXES = (".pt2", ".py")
 _SYMBOLIC_DIM = 3
@@ -270,13 +270,7 @@ def reanalyse(model: TorchModel, outcome: RewriteOutcome, options: Any = None) -
         save_program(outcome.model, after_path)
         before = analyze(before_path, options)
         after = analyze(after_path, options)
-    old, new = _finding_keys(before), _finding_keys(after)
-    return RewriteOutcome(
-        outcome.model, outcome.steps,
-        cleared=tuple(f for key, f in old.items() if key not in new),
-        introduced=tuple(f for key, f in new.items() if key not in old),
-        report_before=before, report_after=after,
-    )
+    return with_reports(outcome, before, after)
 
 
 def save_program(program: Any, path: Path) -> None:

@@ -105,6 +105,11 @@ def reanalyse(source: Path, outcome: RewriteOutcome, options: Any = None) -> Rew
         rewritten = Path(folder) / Path(source).name
         save_model(outcome.model, rewritten)
         after = analyze(rewritten, options)
+    return with_reports(outcome, before, after)
+
+
+def with_reports(outcome: RewriteOutcome, before: Any, after: Any) -> RewriteOutcome:
+    """``outcome`` with the reports before and after, and the findings that differ."""
     old, new = _finding_keys(before), _finding_keys(after)
     return RewriteOutcome(
         outcome.model, outcome.steps,
