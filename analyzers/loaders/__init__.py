@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from pathlib import Path
 
-from trnport.analyzers.errors import UnsupportedFormatError
+from trnport.analyzers.errors import InputError, UnsupportedFormatError
 from trnport.analyzers.loaders.base import LoadedModel, require_nonempty_file
 from trnport.analyzers.options import AnalysisOptions
 
@@ -21,6 +21,11 @@ _LOADER_MODULES = {
     "torchscript": "torchscript_loader",
     "python": "python_loader",
     "hf-config": "hf_loader",
+}
+# formats whose example inputs are not the user's to pin, and what to use instead (a .pt
+# TorchScript file may turn out to be a torch.export archive: its loader checks for itself)
+_NO_INPUT_PINS = {
+    "hf-config": "a Hugging Face config: its inputs come from --batch and --seq-len",
 }
 _SUFFIX_FORMATS = {
     ".onnx": "onnx",
@@ -63,6 +68,8 @@ def load_model(
     if not path.is_dir():
         require_nonempty_file(path)
     fmt = detect_format(path)
+    if options.input_shapes and fmt in _NO_INPUT_PINS:
+        raise InputError(f"{path}: --input-shape does not apply to {_NO_INPUT_PINS[fmt]}")
     if progress:
         progress(f"loading {fmt} model")
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")

@@ -80,6 +80,9 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         raise InputError(f"{path}: zip archive is truncated or corrupt")
     else:
         _refuse_pickle(path, _legacy_pickle_references(path))
+    if options.input_shapes:
+        raise InputError(f"{path}: --input-shape does not apply to a TorchScript archive: it "
+                         "records no input shapes to pin")
     module = _jit_load(path)
     graph = _ScriptConverter(module).convert(path.stem)
     return LoadedModel(graph=graph, format="torchscript", path=path)

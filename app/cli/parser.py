@@ -103,8 +103,8 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        help="shard optimizer state across the --dp ranks (ZeRO-1)")
     group.add_argument("--input-shape", action="append", type=input_shape, default=None,
                        dest="input_shape", metavar="NAME=DIMS[:DTYPE]",
-                       help="pin a model input's symbolic dims, e.g. input_ids=1x128:int64 "
-                       "(repeatable)")
+                       help="pin a model input's symbolic dims (ONNX, .pt2 and Python models), "
+                       "e.g. input_ids=1x128:int64 (repeatable)")
     group.add_argument("--sdk", default=None,
                        help="Neuron SDK profile, e.g. 2.31 (default: the newest known)")
     group.add_argument("--trust-code", action="store_true",

@@ -236,3 +236,11 @@ def test_llama3_8b_sample_has_the_published_parameter_count():
     assert graph.metadata["hf_config"]["torch_dtype"] == "bfloat16"
     assert graph.metadata["replicated_layers"]["total"] == 32
     assert loaded.diagnostics == ["exported 2 of 32 identical decoder layers and replicated them"]
+
+
+def test_input_shape_pins_are_refused_for_configs(tmp_path):
+    """A config's inputs come from --batch/--seq-len; a pin would be ignored, so it is refused."""
+    path = write_config(tmp_path, tiny_config("gpt2"))
+    with pytest.raises(InputError, match=r"config\.json: --input-shape does not apply to a "
+                                         r"Hugging Face config: .*--batch and --seq-len"):
+        _load(path, input_shapes={"input_ids": (1, 8)})

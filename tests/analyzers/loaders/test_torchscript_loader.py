@@ -166,3 +166,11 @@ def test_torch_export_archive_named_pt_is_read_as_pt2(tmp_path):
     loaded = load_model(path, OPTIONS)
     assert loaded.format == "pt2"
     assert Counter(n.op for n in loaded.graph.nodes) == fx.core_aten_counter(program)
+
+
+def test_input_shape_pins_are_refused_for_torchscript(traced_cnn):
+    """TorchScript records no input shapes: a pin would be silently ignored, so it is refused."""
+    options = AnalysisOptions(input_shapes={"x": (1, 3, 32, 32)})
+    with pytest.raises(InputError, match=r"cnn\.pt: --input-shape does not apply to a "
+                                         r"TorchScript archive"):
+        load_model(traced_cnn, options)
