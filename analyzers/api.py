@@ -17,7 +17,7 @@ from typing import Any
 from trnport.analyzers import __version__
 from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import AnalysisCancelled
-from trnport.analyzers.loaders import LoadedModel, load_model
+from trnport.analyzers.loaders import load_model
 from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.report.model import (
     STATUSES,
@@ -140,13 +140,7 @@ def analyze(
     return report
 
 
-def _nodes_by_name(loaded: LoadedModel) -> dict[str, Any]:
-    return {node.name: node for node, _ in loaded.graph.walk()}
-
-
-def _operator_rows(loaded: LoadedModel, coverage,
-                   nodes: dict[str, Any] | None = None) -> tuple[OperatorRow, ...]:
-    nodes = _nodes_by_name(loaded) if nodes is None else nodes
+def _operator_rows(coverage, nodes: dict[str, Any]) -> tuple[OperatorRow, ...]:
     groups: dict[tuple[str, str], list] = {}
     for verdict in coverage.verdicts:
         groups.setdefault((verdict.op, verdict.status), []).append(verdict)
@@ -165,11 +159,9 @@ def _operator_rows(loaded: LoadedModel, coverage,
     return tuple(rows)
 
 
-def _module_rows(loaded: LoadedModel, coverage,
-                 nodes: dict[str, Any] | None = None) -> tuple[ModuleRow, ...]:
+def _module_rows(coverage, nodes: dict[str, Any]) -> tuple[ModuleRow, ...]:
     """Status counts for every module path and each of its ancestors (the model root is
     ""), so a tree view can show a subtree's health without walking nodes."""
-    nodes = _nodes_by_name(loaded) if nodes is None else nodes
     per_module: Counter = Counter()
     for verdict in coverage.verdicts:
         node = nodes.get(verdict.node)
@@ -197,10 +189,8 @@ def _flops_coverage(memory) -> float | None:
 
 def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
                   digest: str | None = None) -> Report:
-    nodes = _nodes_by_name(loaded)
-    by_status = dict.fromkeys(STATUSES, 0)
-    for verdict in coverage.verdicts:
-        by_status[verdict.status] += 1
+    nodes = {node.name: node for node, _ in loaded.graph.walk()}
+    by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
     by_severity = dict.fromkeys(("error", "warning", "info"), 0)
     for finding in findings:
         by_severity[finding.severity] += 1
@@ -225,9 +215,9 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             flops_coverage_pct=_flops_coverage(memory),
         ),
         findings=tuple(findings),
-        operators=_operator_rows(loaded, coverage, nodes),
+        operators=_operator_rows(coverage, nodes),
         diagnostics=tuple(loaded.diagnostics),
-        modules=_module_rows(loaded, coverage, nodes),
+        modules=_module_rows(coverage, nodes),
         memory=memory.to_dict(),
         rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory),
     )

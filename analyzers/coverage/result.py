@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trnport.analyzers.report.model import STATUSES
+
 #: statuses a node can get, best first ("unknown": the knowledge base has no entry)
-NODE_STATUSES = ("supported", "conditional", "cpu_fallback", "unsupported", "unknown")
+NODE_STATUSES = STATUSES
 _RANK = {"supported": 0, "conditional": 1, "cpu_fallback": 2, "unsupported": 3}
 
 

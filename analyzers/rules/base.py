@@ -7,7 +7,7 @@ code, symbol, severity, category and the default fix; ``check(context)`` yields 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -81,14 +81,16 @@ def _display_op(node: Node, op: str) -> str:
     return op
 
 
-def findings_from_verdicts(context: RuleContext, info: RuleInfo) -> Iterator[Finding]:
+def findings_from_verdicts(context: RuleContext, info: RuleInfo, *,
+                           leave_to_hazards: bool = False) -> Iterator[Finding]:
     """One finding per (op, reason, source location) among the verdicts carrying
-    ``info.code``; identical problems at one place are counted, not repeated. Operator
-    coverage (TRN1xx) leaves the nodes a hazard rule reports to that more specific code."""
+    ``info.code``; identical problems at one place are counted, not repeated.
+    ``leave_to_hazards`` (the operator-coverage rules) skips the nodes a hazard rule reports
+    under its more specific code (host reads, data-dependent branches)."""
     nodes = context.nodes_by_name
     groups: dict[tuple, list] = {}
     verdicts = context.with_code(info.code)
-    claimed = context.hazard_nodes if verdicts and info.code.startswith("TRN1") else ()
+    claimed = context.hazard_nodes if verdicts and leave_to_hazards else ()
     for verdict in verdicts:
         if verdict.node in claimed:
             continue
@@ -116,11 +118,3 @@ def findings_from_verdicts(context: RuleContext, info: RuleInfo) -> Iterator[Fin
             rewrite=rewrite, confidence=getattr(verdict, "confidence", None),
         )
 
-
-def _verdicts_with_code(coverage: Any, code: str) -> Iterable:
-    for verdict in coverage.verdicts:
-        if verdict.code == code:
-            yield verdict
-    for issue in getattr(coverage, "dtype_issues", ()):
-        if issue.code == code:
-            yield issue

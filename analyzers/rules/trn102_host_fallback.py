@@ -45,4 +45,4 @@ INFO = RuleInfo(
 
 
 def check(context):
-    return findings_from_verdicts(context, INFO)
+    return findings_from_verdicts(context, INFO, leave_to_hazards=True)
