@@ -25,8 +25,13 @@ FORMAT = "onnx"
 #: Protobuf cannot parse a message this large; such models must use external data.
 MAX_PROTOBUF_BYTES = 2**31 - 1
 #: Inline tensors with more elements than this lose their bytes before shape inference;
-#: shape-carrying constants (Reshape targets, axes) are far smaller and keep theirs.
+#: shape-carrying constants (Reshape targets, axes) are integer and far smaller and keep theirs.
 KEEP_INLINE_ELEMENTS = 4096
+#: Non-integer inline tensors keep their bytes only up to this many elements: the float
+#: inputs shape inference reads (Resize scales, Range bounds) hold one number per axis.
+KEEP_INLINE_FLOAT_ELEMENTS = 64
+#: TensorProto element types that can carry shapes, axes or indices (the integer types)
+_INTEGER_TYPES = frozenset({2, 3, 4, 5, 6, 7, 12, 13, 21, 22, 25, 26})
 #: IR versions beyond this are taken as garbage decoded from a non-ONNX file.
 MAX_IR_VERSION = 64
 # Leading bytes of formats people mistake for ONNX, and what to call them.
@@ -253,7 +258,8 @@ def _drop_inline_weights(graph: Any) -> int:
         count = 1
         for dim in tensor.dims:
             count *= dim
-        if count > KEEP_INLINE_ELEMENTS:
+        if count > KEEP_INLINE_ELEMENTS or (
+                count > KEEP_INLINE_FLOAT_ELEMENTS and tensor.data_type not in _INTEGER_TYPES):
             for field in ("raw_data", "float_data", "int32_data", "int64_data",
                           "double_data", "uint64_data", "string_data"):
                 tensor.ClearField(field)

@@ -88,6 +88,48 @@ def test_onnx_loader_infers_shapes_and_keeps_symbolic_dims(tmp_path):
     assert graph.metadata["shapes"] == "inferred"
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["in-process", "forked-inference"])
+def test_onnx_loader_keeps_the_constants_shape_inference_reads(tmp_path, monkeypatch, forked):
+    """Big weights lose their bytes before inference, but shape-carrying constants (an int64
+    Reshape target, float Resize scales) keep theirs, so the shapes they decide are known."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from trnport.analyzers.loaders import onnx_forked
+
+    monkeypatch.setattr(onnx_forked, "MIN_NODES", 0 if forked else 10**9)
+    weight = np.ones((16, 16), np.float32)  # 256 floats: bytes dropped
+    nodes, x = [], "x"
+    for i in range(2):
+        nodes += [
+            helper.make_node("MatMul", [x, "w"], [f"m{i}"]),
+            helper.make_node("Reshape", [f"m{i}", "square"], [f"r{i}"]),
+            helper.make_node("Resize", [f"r{i}", "", "scales"], [f"up{i}"], mode="nearest"),
+            helper.make_node("Reshape", [f"up{i}", "flat"], [f"f{i}"]),
+            helper.make_node("Slice", [f"f{i}", "start", "stop"], [f"s{i}"]),
+        ]
+        x = f"s{i}"
+    graph = helper.make_graph(
+        nodes, "constants",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])], [
+            helper.make_tensor_value_info(x, TensorProto.FLOAT, None)],
+        initializer=[
+            numpy_helper.from_array(weight, "w"),
+            numpy_helper.from_array(np.array([1, 1, 8, 8], np.int64), "square"),
+            numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"),
+            numpy_helper.from_array(np.array([4, 64], np.int64), "flat"),
+            numpy_helper.from_array(np.array([0, 0], np.int64), "start"),
+            numpy_helper.from_array(np.array([4, 16], np.int64), "stop"),
+        ])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    loaded, diagnostics = load_path(fx.save(model, tmp_path / "constants.onnx"))
+    assert diagnostics == []
+    assert loaded.values["r1"].shape == (1, 1, 8, 8)
+    assert loaded.values["up1"].shape == (1, 1, 16, 16)
+    assert loaded.values["f1"].shape == (4, 64)
+    assert loaded.values["s1"].shape == (4, 16)
+    assert next(p for p in loaded.params if p.name == "w").shape == (16, 16)
+
+
 def test_onnx_loader_uses_declared_shapes_when_the_file_has_them_all(tmp_path):
     inferred = onnx.shape_inference.infer_shapes(fx.mlp_model(), data_prop=True)
     inferred.graph.value_info[0].type.tensor_type.shape.dim[0].dim_param = "rows"
