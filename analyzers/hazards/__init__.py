@@ -9,12 +9,18 @@ from trnport.analyzers.hazards.control_flow import (
     claimed_nodes,
     data_dependent_branches,
 )
-from trnport.analyzers.hazards.dynamic_dims import DynamicInput, bucket_edges, dynamic_inputs
+from trnport.analyzers.hazards.dynamic_dims import (
+    DynamicInput,
+    batch_symbols,
+    bucket_edges,
+    dynamic_inputs,
+)
 from trnport.analyzers.hazards.host_sync import HostRead, host_reads
 from trnport.analyzers.hazards.numerics import MaskConstant, mask_constants, matmul_depth
 
 __all__ = [
-    "DataDependentBranch", "DynamicInput", "HostRead", "MaskConstant", "bucket_edges",
+    "DataDependentBranch", "DynamicInput", "HostRead", "MaskConstant", "batch_symbols",
+    "bucket_edges",
     "claimed_nodes", "data_dependent_branches", "dynamic_inputs", "host_reads", "mask_constants",
     "matmul_depth", "node_location",
 ]

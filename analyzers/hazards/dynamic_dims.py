@@ -1,6 +1,6 @@
 """Graph inputs whose dimensions are symbolic (ONNX ``dim_param`` or anonymous dims,
-``torch.export`` ``dynamic_shapes``), with the range export proved for each symbol and a
-proposal of padding buckets."""
+``torch.export`` ``dynamic_shapes``), with the range export proved for each symbol, whether
+a symbol is a batch axis, and a proposal of padding buckets for the other ones."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ from trnport.analyzers.graph import Graph
 _RANGE = re.compile(r"\[\s*(-?\d+)\s*,\s*(-?\d+|int_oo|oo|inf)\s*\]")
 #: the largest power-of-two bucket proposed when export gives no upper bound
 DEFAULT_MAX_BUCKET = 4096
+#: symbol names exporters and people give a batch axis (``batch``, ``batch_size``, ``N``...)
+_BATCH_NAME = re.compile(r"^(batch|batch_?size|bs|b|n|num_?samples)(_?\d+)?$", re.IGNORECASE)
+#: words in the names of length-like axes (sequence, time, spatial), never batch axes
+_LENGTH_WORDS = re.compile(r"seq|len|token|time|frame|position|step|past|height|width|pixel",
+                           re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,28 @@ def dynamic_inputs(graph: Graph, pinned: Mapping[str, tuple] | None = None) -> l
             ranges=tuple((s, ranges[s]) for s in sorted(symbols) if s in ranges),
         ))
     return found
+
+
+def batch_symbols(found: list[DynamicInput]) -> set[str]:
+    """The symbols of ``found`` that are batch axes.
+
+    A name decides when it says so (``batch``, ``batch_size``, ``N`` for batch; ``seq``,
+    ``length``, ``height``... for the others). An unnamed-looking symbol (``s0``,
+    ``unk__3``) is a batch axis when it only ever sizes axis 0 of inputs of rank 2 or more,
+    which is where every framework puts the batch; elsewhere it is taken as a length.
+    """
+    leading: dict[str, bool] = {}
+    for entry in found:
+        for axis, symbol in entry.dims:
+            at_front = axis == 0 and len(entry.shape) >= 2
+            leading[symbol] = leading.get(symbol, True) and at_front
+    batch = set()
+    for symbol, only_leading in leading.items():
+        if _BATCH_NAME.match(symbol):
+            batch.add(symbol)
+        elif only_leading and not _LENGTH_WORDS.search(symbol):
+            batch.add(symbol)
+    return batch
 
 
 def _ranges(constraints: Mapping[str, str]) -> dict[str, tuple[int, int | None]]:

@@ -33,13 +33,24 @@ Fix the size (`--input-shape tokens=2x128x32` to analyse one shape), and at run 
 inputs up to a small set of bucket sizes (e.g. 128/256/512/1024), compiling one graph per
 bucket (`torch_neuronx` bucketing, or `neuron_parallel_compile` to pre-compile them).
 
+A batch axis needs no buckets: compile one batch size (`--batch`, else 1) and let dynamic
+batching on the batch dimension split bigger batches into runs of that size. An axis counts
+as batch when its symbol's name says so (`batch`, `batch_size`, `N`) or, for names such as
+`s0`, when it only ever sizes axis 0 of inputs of rank two or more; names like `seq`,
+`length` or `height` always get buckets.
+
 ## Source
 aws-neuron-sdk `compiler/error-codes/EMOD025.rst`; `frameworks/torch/torch-neuronx/
 api-reference-guide/inference/api-torch-neuronx-trace.rst`; `archive/nxd-training/bert.rst`
 and `about-neuron/arch/neuron-features/neuron-caching.rst` (FACTS.md §3, §8).
 """
 
-from trnport.analyzers.hazards import bucket_edges, dynamic_inputs, node_location
+from trnport.analyzers.hazards import (
+    batch_symbols,
+    bucket_edges,
+    dynamic_inputs,
+    node_location,
+)
 from trnport.analyzers.report.model import Finding, Location, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
@@ -48,6 +59,7 @@ INFO = RuleInfo(
     title="Model input has symbolic (dynamic) dimensions",
     fix="Pin the size with --input-shape and pad inputs to a few fixed bucket sizes",
 )
+BATCH_FIX = "Pin the size with --input-shape and use dynamic batching on the batch axis"
 SOURCE = (
     "aws-neuron-sdk compiler/error-codes/EMOD025.rst; api-torch-neuronx-trace.rst; "
     "archive/nxd-training/bert.rst; about-neuron/arch/neuron-features/neuron-caching.rst"
@@ -56,18 +68,28 @@ SOURCE = (
 
 def check(context):
     graph = context.graph
-    pinned = dict(getattr(context.options, "input_shapes", None) or {})
+    options = context.options
+    pinned = dict(getattr(options, "input_shapes", None) or {})
     consumers = _first_consumers(graph)
-    for found in dynamic_inputs(graph, pinned):
+    every = dynamic_inputs(graph, pinned)
+    batch = batch_symbols(every)
+    sizes = _example_sizes(every, batch, getattr(options, "batch", 1),
+                           getattr(options, "seq_len", None))
+    for found in every:
         dims = ", ".join(f"{symbol} (axis {axis})" for axis, symbol in found.dims)
         ranges = dict(found.ranges)
         advice = []
-        for symbol in dict.fromkeys(symbol for _, symbol in found.dims):
+        symbols = dict.fromkeys(symbol for _, symbol in found.dims)
+        for symbol in symbols:
             low, high = ranges.get(symbol, (1, None))
-            edges = bucket_edges(low, high)
             bound = f"{low}..{high}" if high is not None else f"{low}..unbounded"
-            advice.append(f"{symbol} in {bound}: pad to buckets {edges}")
+            if symbol in batch:
+                advice.append(f"{symbol} in {bound} is a batch axis: compile batch "
+                              f"{sizes[symbol]} and split bigger batches with dynamic batching")
+            else:
+                advice.append(f"{symbol} in {bound}: pad to buckets {bucket_edges(low, high)}")
         shape = "x".join(str(d) for d in found.shape)
+        example = "x".join(str(sizes.get(d, d)) for d in found.shape)
         user = consumers.get(found.name)
         location = node_location(user) if user is not None else Location(
             file=graph.metadata.get("source_file"))
@@ -75,7 +97,8 @@ def check(context):
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
             message=(f"input '{found.name}' [{shape}] has symbolic dims {dims}: Neuron "
                      f"compiles one static shape per graph; " + "; ".join(advice)),
-            fix=f"{INFO.fix} (e.g. --input-shape {found.name}={_example_shape(found)})",
+            fix=f"{BATCH_FIX if batch.issuperset(symbols) else INFO.fix} "
+                f"(e.g. --input-shape {found.name}={example})",
             ops=(), nodes=(user.name,) if user is not None else (), location=location,
             provenance=Provenance(kind="rule", source=SOURCE), confidence="high",
         )
@@ -90,13 +113,18 @@ def _first_consumers(graph):
     return consumers
 
 
-def _example_shape(found) -> str:
-    ranges = dict(found.ranges)
-    sizes = []
-    for dim in found.shape:
-        if isinstance(dim, int):
-            sizes.append(str(dim))
-        else:
-            low, high = ranges.get(dim, (1, None))
-            sizes.append(str(bucket_edges(low, high)[0]))
-    return "x".join(sizes)
+def _example_sizes(found, batch: set[str], batch_size: int,
+                   seq_len: int | None) -> dict[str, int]:
+    """The size to analyse each symbol at: ``--batch`` for batch axes and ``--seq-len`` for
+    the others, kept inside the range export proved; else the smallest bucket."""
+    ranges = {symbol: bounds for entry in found for symbol, bounds in entry.ranges}
+    sizes = {}
+    for entry in found:
+        for _, symbol in entry.dims:
+            low, high = ranges.get(symbol, (1, None))
+            wanted = batch_size if symbol in batch else seq_len
+            if wanted is None:
+                sizes[symbol] = bucket_edges(low, high)[0]
+            else:
+                sizes[symbol] = max(low, wanted if high is None else min(wanted, high))
+    return sizes

@@ -5,7 +5,13 @@ import argparse
 import pytest
 
 from trnport.analyzers.graph import Graph, Node, Value
-from trnport.analyzers.hazards import bucket_edges, dynamic_inputs, matmul_depth
+from trnport.analyzers.hazards import (
+    DynamicInput,
+    batch_symbols,
+    bucket_edges,
+    dynamic_inputs,
+    matmul_depth,
+)
 from trnport.app.cli.parser import input_shape
 
 
@@ -22,6 +28,25 @@ def test_dynamic_inputs_read_export_ranges_and_skip_pinned_inputs():
     (found,) = dynamic_inputs(graph)
     assert found.dims == ((1, "s0"),) and found.ranges == (("s0", (4, 512)),)
     assert dynamic_inputs(graph, {"a": (2, 8)}) == []
+
+
+def _dynamic(name, shape):
+    return DynamicInput(name, shape, tuple((axis, d) for axis, d in enumerate(shape)
+                                           if isinstance(d, str)))
+
+
+def test_batch_symbols_follow_names_then_the_leading_axis():
+    found = [
+        _dynamic("ids", ("s0", "s1")),               # anonymous: leading axis is batch
+        _dynamic("mask", ("s0", "s1")),
+        _dynamic("image", ("N", 3, "height", "width")),
+        _dynamic("audio", ("batch_size", "frames")),
+        _dynamic("lengths", ("s2",)),                # rank 1: a length, not a batch
+        _dynamic("past", ("past_len", 8, "s3", 64)),  # the name says length
+        _dynamic("pairs", ("s4", 2)),
+        _dynamic("other", (4, "s4")),                # s4 is not only leading
+    ]
+    assert batch_symbols(found) == {"s0", "N", "batch_size"}
 
 
 def test_matmul_depth_follows_the_longest_float32_chain():

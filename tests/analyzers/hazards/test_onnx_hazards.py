@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from tests.analyzers.hazards import onnx_models
-from tests.helpers import REPO, assert_one_line_error, run_cli
+from tests.helpers import REPO, SAMPLES, assert_one_line_error, run_cli
 from trnport.analyzers.api import analyze
 from trnport.analyzers.options import AnalysisOptions
 
@@ -26,7 +26,22 @@ def test_onnx_symbolic_input_dims_get_bucket_advice(tmp_path):
     finding = found[0]
     assert finding.category == "dynamic_shape" and finding.severity == "warning"
     assert "batch (axis 0)" in finding.message and "seq (axis 1)" in finding.message
-    assert "buckets" in finding.message and "--input-shape x=" in finding.fix
+    assert "seq in 1..unbounded: pad to buckets [512, 1024, 2048, 4096]" in finding.message
+    # a batch axis gets dynamic batching at one compiled batch size, not buckets
+    assert "batch in 1..unbounded is a batch axis: compile batch 1" in finding.message
+    assert "pad inputs to a few fixed bucket sizes" in finding.fix
+    assert finding.fix.endswith("(e.g. --input-shape x=1x512x8)")
+    (sized,) = _with(_codes(onnx_models.dynamic_input(tmp_path / "m.onnx"), batch=4,
+                            seq_len=128), "TRN302")
+    assert "compile batch 4" in sized.message
+    assert sized.fix.endswith("(e.g. --input-shape x=4x128x8)")
+
+
+def test_onnx_batch_only_dynamic_input_is_told_to_use_dynamic_batching():
+    (finding,) = _with(_codes(SAMPLES / "tiny_cnn.onnx"), "TRN302")
+    assert "buckets" not in finding.message
+    assert finding.fix == ("Pin the size with --input-shape and use dynamic batching on the "
+                           "batch axis (e.g. --input-shape image=1x3x32x32)")
 
 
 def test_onnx_static_or_pinned_inputs_are_not_dynamic(tmp_path):
