@@ -64,13 +64,8 @@ def batch_symbols(found: list[DynamicInput]) -> set[str]:
         for axis, symbol in entry.dims:
             at_front = axis == 0 and len(entry.shape) >= 2
             leading[symbol] = leading.get(symbol, True) and at_front
-    batch = set()
-    for symbol, only_leading in leading.items():
-        if _BATCH_NAME.match(symbol):
-            batch.add(symbol)
-        elif only_leading and not _LENGTH_WORDS.search(symbol):
-            batch.add(symbol)
-    return batch
+    return {symbol for symbol, only_leading in leading.items()
+            if _BATCH_NAME.match(symbol) or (only_leading and not _LENGTH_WORDS.search(symbol))}
 
 
 def _ranges(constraints: Mapping[str, str]) -> dict[str, tuple[int, int | None]]:

@@ -170,21 +170,21 @@ def _rule(data: dict) -> Rule:
     )
 
 
+def _verdict_fields(item: dict) -> dict[str, Any]:
+    """The verdict every op entry and dtype issue carries, as keyword arguments."""
+    return {
+        "status": item["status"], "code": item.get("code"), "reason": item["reason"],
+        "rewrite": item.get("rewrite"), "source": item["source"],
+        "confidence": item["confidence"], "rules": tuple(_rule(r) for r in item.get("rules", ())),
+    }
+
+
 def _op_entries(data: dict) -> MappingProxyType:
     entries = {}
     for key, item in data["ops"].items():
-        entries[key] = OpEntry(
-            key=key,
-            status=item["status"],
-            code=item.get("code"),
-            reason=item["reason"],
-            rewrite=item.get("rewrite"),
-            source=item["source"],
-            confidence=item["confidence"],
-            rules=tuple(_rule(r) for r in item.get("rules", ())),
-            aten=tuple(item.get("aten", ())),
-            evidence=tuple(item.get("evidence", ())),
-        )
+        entries[key] = OpEntry(key=key, **_verdict_fields(item),
+                               aten=tuple(item.get("aten", ())),
+                               evidence=tuple(item.get("evidence", ())))
     return MappingProxyType(entries)
 
 
@@ -223,13 +223,7 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         DtypeIssueSpec(
             id=i["id"],
             dtypes=frozenset(d for name in i["dtypes"] for d in families.get(name, (name,))),
-            status=i["status"],
-            code=i.get("code"),
-            reason=i["reason"],
-            rewrite=i.get("rewrite"),
-            source=i["source"],
-            confidence=i["confidence"],
-            rules=tuple(_rule(r) for r in i.get("rules", ())),
+            **_verdict_fields(i),
         )
         for i in dtypes["issues"]
     )

@@ -18,7 +18,7 @@ from trnport.analyzers.loaders.base import LoadedModel, first_line, require_none
 from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
 from trnport.analyzers.loaders.onnx_forked import ForkedInference, can_fork
 from trnport.analyzers.loaders.onnx_graph import GraphConverter
-from trnport.analyzers.loaders.onnx_types import shorten
+from trnport.analyzers.loaders.onnx_types import ONNX_DTYPES, shorten
 from trnport.analyzers.options import AnalysisOptions
 
 FORMAT = "onnx"
@@ -31,7 +31,8 @@ KEEP_INLINE_ELEMENTS = 4096
 #: inputs shape inference reads (Resize scales, Range bounds) hold one number per axis.
 KEEP_INLINE_FLOAT_ELEMENTS = 64
 #: TensorProto element types that can carry shapes, axes or indices (the integer types)
-_INTEGER_TYPES = frozenset({2, 3, 4, 5, 6, 7, 12, 13, 21, 22, 25, 26})
+_INTEGER_TYPES = frozenset(number for number, name in ONNX_DTYPES.items()
+                           if name.startswith(("int", "uint")))
 #: IR versions beyond this are taken as garbage decoded from a non-ONNX file.
 MAX_IR_VERSION = 64
 # Leading bytes of formats people mistake for ONNX, and what to call them.
@@ -196,8 +197,6 @@ def pin_input_shapes(model: Any, shapes: dict[str, tuple[int, ...]],
 
 
 def _pin_input_dtypes(model: Any, dtypes: dict[str, str]) -> None:
-    from trnport.analyzers.loaders.onnx_types import ONNX_DTYPES
-
     numbers = {name: number for number, name in ONNX_DTYPES.items()}
     by_name = {info.name: info for info in model.graph.input}
     for name, dtype in dtypes.items():

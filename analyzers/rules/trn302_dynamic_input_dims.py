@@ -73,15 +73,17 @@ def check(context):
     consumers = _first_consumers(graph)
     every = dynamic_inputs(graph, pinned)
     batch = batch_symbols(every)
-    sizes = _example_sizes(every, batch, getattr(options, "batch", 1),
+    # every symbol's proven (low, high); unproven ones run from 1 with no upper bound
+    bounds = {symbol: (1, None) for entry in every for _, symbol in entry.dims}
+    bounds.update(pair for entry in every for pair in entry.ranges)
+    sizes = _example_sizes(bounds, batch, getattr(options, "batch", 1),
                            getattr(options, "seq_len", None))
     for found in every:
         dims = ", ".join(f"{symbol} (axis {axis})" for axis, symbol in found.dims)
-        ranges = dict(found.ranges)
         advice = []
         symbols = dict.fromkeys(symbol for _, symbol in found.dims)
         for symbol in symbols:
-            low, high = ranges.get(symbol, (1, None))
+            low, high = bounds[symbol]
             bound = f"{low}..{high}" if high is not None else f"{low}..unbounded"
             if symbol in batch:
                 advice.append(f"{symbol} in {bound} is a batch axis: compile batch "
@@ -113,18 +115,15 @@ def _first_consumers(graph):
     return consumers
 
 
-def _example_sizes(found, batch: set[str], batch_size: int,
-                   seq_len: int | None) -> dict[str, int]:
+def _example_sizes(bounds: dict[str, tuple[int, int | None]], batch: set[str],
+                   batch_size: int, seq_len: int | None) -> dict[str, int]:
     """The size to analyse each symbol at: ``--batch`` for batch axes and ``--seq-len`` for
     the others, kept inside the range export proved; else the smallest bucket."""
-    ranges = {symbol: bounds for entry in found for symbol, bounds in entry.ranges}
     sizes = {}
-    for entry in found:
-        for _, symbol in entry.dims:
-            low, high = ranges.get(symbol, (1, None))
-            wanted = batch_size if symbol in batch else seq_len
-            if wanted is None:
-                sizes[symbol] = bucket_edges(low, high)[0]
-            else:
-                sizes[symbol] = max(low, wanted if high is None else min(wanted, high))
+    for symbol, (low, high) in bounds.items():
+        wanted = batch_size if symbol in batch else seq_len
+        if wanted is None:
+            sizes[symbol] = bucket_edges(low, high)[0]
+        else:
+            sizes[symbol] = max(low, wanted if high is None else min(wanted, high))
     return sizes
