@@ -1,0 +1,62 @@
+"""Every report format of a fixed set of models, compared byte for byte with committed files.
+
+A change of any verdict, message or layout shows in review as a diff of
+``tests/golden/reports/``. Regenerate after an intended change with
+``TRNPORT_UPDATE_GOLDEN=1 python -m pytest tests/golden``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+HERE = Path(__file__).resolve().parent
+REPORTS = HERE / "reports"
+FORMATS = "json,text,markdown,sarif,junit,html"
+UPDATE = os.environ.get("TRNPORT_UPDATE_GOLDEN") == "1"
+
+# case name → model path (relative to the repository, so reports name the same path on every
+# machine) and the options it is checked with
+CASES = {
+    "tiny_cnn": ("resources/samples/tiny_cnn.onnx", ()),
+    "tiny_cnn-inf2-2.29": ("resources/samples/tiny_cnn.onnx", ("--target", "inf2",
+                                                               "--sdk", "2.29")),
+    "mlp_model": ("resources/samples/mlp_model.py", ("--trust-code",)),
+    "mlp_model-training": ("resources/samples/mlp_model.py", ("--trust-code", "--mode",
+                                                              "training")),
+    "llama3-8b": ("resources/samples/llama3-8b", ()),
+    "llama3-8b-trn1-tp8": ("resources/samples/llama3-8b", ("--target", "trn1", "--tp", "8",
+                                                          "--seq-len", "512")),
+    "custom_op": ("tests/golden/models/custom_op.onnx", ()),
+    "sort_and_cumsum": ("tests/golden/models/sort_and_cumsum.pt2", ("--target", "trn1")),
+}
+
+
+def _render(case: str, tmp_path: Path) -> Path:
+    model, args = CASES[case]
+    out = tmp_path / case
+    result = run_cli("check", model, "--no-history", "--no-config", "--format", FORMATS,
+                     "--output-dir", str(out), *args)
+    assert result.code in (0, 1), result.stderr
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_reports_match_their_golden_files(case, tmp_path):
+    rendered = _render(case, tmp_path)
+    expected = REPORTS / case
+    if UPDATE:
+        shutil.rmtree(expected, ignore_errors=True)
+        shutil.copytree(rendered, expected)
+    produced = sorted(p.name for p in rendered.iterdir())
+    assert produced == sorted(p.name for p in expected.iterdir())
+    for name in produced:
+        assert (rendered / name).read_bytes() == (expected / name).read_bytes(), (
+            f"{case}/{name} differs from its golden file; if the change is intended, "
+            "regenerate with TRNPORT_UPDATE_GOLDEN=1")
