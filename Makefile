@@ -28,6 +28,10 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	@# mypy reads the packages under their installed names from a tree of links (pyproject)
+	mkdir -p build/mypy/trnport
+	ln -sfn "$(CURDIR)/analyzers" build/mypy/trnport/analyzers
+	$(VENV)/bin/mypy
 
 bench: venv
 	$(PY) benchmarks/run_all.py

@@ -19,13 +19,14 @@ from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import AnalysisCancelled
 from trnport.analyzers.loaders import load_model
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import (
+from trnport.analyzers.results import (
     STATUSES,
     KbInfo,
     ModelInfo,
     ModuleRow,
     OperatorRow,
     Report,
+    RewriteSuggestion,
     Summary,
     TargetInfo,
     ToolInfo,
@@ -189,6 +190,8 @@ def _flops_coverage(memory) -> float | None:
 
 def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
                   digest: str | None = None) -> Report:
+    from trnport.analyzers.memory import memory_section
+
     nodes = {node.name: node for node, _ in loaded.graph.walk()}
     by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
     by_severity = dict.fromkeys(("error", "warning", "info"), 0)
@@ -218,12 +221,13 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         operators=_operator_rows(coverage, nodes),
         diagnostics=tuple(loaded.diagnostics),
         modules=_module_rows(coverage, nodes),
-        memory=memory.to_dict(),
+        memory=memory_section(memory),
         rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory),
     )
 
 
-def _rewrite_suggestions(loaded, kb, coverage, findings, memory) -> tuple[dict, ...]:
+def _rewrite_suggestions(loaded, kb, coverage, findings,
+                         memory) -> tuple[RewriteSuggestion, ...]:
     """The rewrites the findings name, ranked by what each gains (analyzers.rewrites)."""
     from trnport.analyzers.rewrites.suggest import suggest_rewrites
 

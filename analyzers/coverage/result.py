@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trnport.analyzers.report.model import STATUSES
+from trnport.analyzers.results import STATUSES
 
 #: statuses a node can get, best first ("unknown": the knowledge base has no entry)
 NODE_STATUSES = STATUSES

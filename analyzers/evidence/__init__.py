@@ -7,7 +7,7 @@ Three ways in, one result type (:class:`CompilerEvidence`):
   are not supported" lists);
 - :func:`apply_probe` runs ``torch_neuronx.analyze`` itself when torch_neuronx is importable.
 
-:func:`merge_evidence` folds the evidence into a :class:`~trnport.analyzers.report.model.Report`.
+:func:`merge_evidence` folds the evidence into a :class:`~trnport.analyzers.results.Report`.
 Nothing here imports torch at module level.
 """
 

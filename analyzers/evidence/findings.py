@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from trnport.analyzers.report.model import Finding, Location, Provenance
+from trnport.analyzers.results import Finding, Location, Provenance
 
 # "model.py(6): forward" (TorchScript source range) or "train.py 24" (training analyze)
 _CALL_PAREN = re.compile(r"^\s*(?P<file>[^\s()][^()]*?)\((?P<line>\d+)\)(?::\s*(?P<fn>\S+))?")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from trnport.analyzers.evidence.model import CompilerEvidence
-from trnport.analyzers.report.model import (
+from trnport.analyzers.results import (
     SEVERITIES,
     STATUSES,
     Finding,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.report.model import Finding
+from trnport.analyzers.results import Finding
 
 #: provenance kinds (report schema): a probe run here, or a file produced elsewhere
 PROBE = "compiler-probe"

@@ -16,7 +16,7 @@ from typing import Any
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.evidence.model import PROBE, CompilerEvidence
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
 
 UNAVAILABLE = ("compiler probe unavailable: torch_neuronx is not importable here "
                "(verdicts are from the knowledge base only)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trnport.analyzers.graph import Graph, Node
-from trnport.analyzers.report.model import Location
+from trnport.analyzers.results import Location
 
 #: ops that read one tensor value into a Python scalar on the host
 HOST_READ_OPS = frozenset({

@@ -10,7 +10,7 @@ from pathlib import Path
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.lint.engine import LintIssue, lint_file
 from trnport.analyzers.lint.migration import migrations
-from trnport.analyzers.report.model import Finding, Location, Provenance
+from trnport.analyzers.results import Finding, Location, Provenance
 
 
 def findings_for_checks(path: str, issues: list[LintIssue], info, checks: tuple[str, ...]

@@ -1,11 +1,12 @@
 """Memory, compute and parallelism fit: will the model fit a NeuronCore, at which TP, how fast.
 
 :func:`assess_memory` is the stage the engine calls; its :class:`MemoryResult` is read by the
-TRN4xx rules (``context.memory``) and becomes the report's ``memory`` section
-(``MemoryResult.to_dict()``). Module map: :mod:`.params` (weights and buffers),
+TRN4xx rules (``context.memory``) and becomes the report's memory section
+(:func:`memory_section`). Module map: :mod:`.params` (weights and buffers),
 :mod:`.activations` (liveness peak, saved activations), :mod:`.kv_cache`,
 :mod:`.training_state`, :mod:`.fit` (per-core grid), :mod:`.flops`, :mod:`.roofline`,
-:mod:`.instructions` and :mod:`.sharding` (size risks), :mod:`.hardware` (per-core budget).
+:mod:`.instructions` and :mod:`.sharding` (size risks), :mod:`.hardware` (per-core budget),
+:mod:`.section` (the report's section).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from trnport.analyzers.memory.hardware import (
     largest_instance_cores,
 )
 from trnport.analyzers.memory.result import MemoryResult
-from trnport.analyzers.memory.text import render_memory
+from trnport.analyzers.memory.section import memory_section
 from trnport.analyzers.options import TARGET_FAMILIES, AnalysisOptions
 
 
@@ -54,4 +55,4 @@ def _budget(kb, target, *, chosen_instance: bool) -> CoreBudget:
     return budget_from_target(target, max_cores=cores)
 
 
-__all__ = ["CoreBudget", "MemoryResult", "assess_memory", "estimate_memory", "render_memory"]
+__all__ = ["CoreBudget", "MemoryResult", "assess_memory", "estimate_memory", "memory_section"]

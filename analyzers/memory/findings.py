@@ -6,12 +6,17 @@ from trnport.analyzers.graph.ir import Graph, Node
 from trnport.analyzers.memory.fit import CoreUsage
 from trnport.analyzers.memory.locate import first_located, first_user_of_param, node_named
 from trnport.analyzers.memory.result import MemoryResult
-from trnport.analyzers.memory.text import human_bytes
-from trnport.analyzers.report.model import Location
+from trnport.analyzers.results.findings import Location
+from trnport.analyzers.results.units import human_bytes
 
 HBM_SOURCE = ("FACTS.md §6 (HBM per core, runtime overheads: aws-neuron-sdk "
               "neuron-runtime/explore/device-memory.rst); out-of-memory errors NCC_EOOM001/"
               "EOOM002/EVRF009/EXSP001 (compiler/error-codes/*.rst)")
+
+
+def gib_bytes(number: float) -> str:
+    """Bytes as memory findings write them: GiB at most (a finding never says TiB)."""
+    return human_bytes(number, largest="GiB")
 
 
 def describe_layout(usage: CoreUsage) -> str:
@@ -24,9 +29,9 @@ def describe_usage(usage: CoreUsage, family: str) -> str:
     """The per-core total against the usable HBM, then each component, largest first."""
     parts = sorted(((size, name) for name, size in usage.components.items() if size),
                    reverse=True)
-    listed = ", ".join(f"{name.replace('_', ' ')} {human_bytes(size)}" for size, name in parts)
-    return (f"one NeuronCore needs {human_bytes(usage.total_bytes)} of the "
-            f"{human_bytes(usage.usable_bytes)} usable per {family} core "
+    listed = ", ".join(f"{name.replace('_', ' ')} {gib_bytes(size)}" for size, name in parts)
+    return (f"one NeuronCore needs {gib_bytes(usage.total_bytes)} of the "
+            f"{gib_bytes(usage.usable_bytes)} usable per {family} core "
             f"({usage.utilization:.0%}): {listed}")
 
 

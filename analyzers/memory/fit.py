@@ -46,9 +46,6 @@ class Layout:
     batch: int
     seq_len: int | None
 
-    def to_dict(self) -> dict:
-        return {"tp": self.tp, "pp": self.pp, "batch": self.batch, "seq_len": self.seq_len}
-
 
 @dataclass(frozen=True)
 class CoreUsage:
@@ -76,14 +73,6 @@ class CoreUsage:
     def fits(self) -> bool:
         return self.status != DOES_NOT_FIT
 
-    def to_dict(self) -> dict:
-        return {**self.layout.to_dict(), "components": dict(self.components),
-                "total_bytes": self.total_bytes, "usable_bytes": self.usable_bytes,
-                "utilization": _ratio(self.utilization), "status": self.status}
-
-
-def _ratio(value: float) -> float | None:
-    return round(value, 4) if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from trnport.analyzers.memory.ops import (
     op_packet,
 )
 from trnport.analyzers.memory.scaling import numel, resolved_shapes
+from trnport.analyzers.results.memory import ModuleFlops
 
 NO_MODULE = "(top level)"
 _BIAS_FIRST = frozenset({"aten.addmm", "aten.baddbmm", "aten.addbmm", "aten.addmv"})
@@ -65,15 +66,16 @@ class ComputeProfile:
     def anchor_bytes(self) -> int:
         return sum(c.anchor_bytes for c in self.node_costs.values())
 
-    def top_modules(self, count: int = 15) -> list[dict]:
+    def top_modules(self, count: int = 15) -> tuple[ModuleFlops, ...]:
         """The ``count`` module paths (any depth) with the most FLOPs, with their share."""
         total = self.total_flops or 1
         ranked = sorted(self.modules.items(), key=lambda item: (-item[1].flops, item[0]))
-        return [{"module": path, "flops": cost.flops, "share": round(cost.flops / total, 4),
-                 "bytes_moved": cost.bytes_moved,
-                 "intensity": round(cost.flops / cost.bytes_moved, 2) if cost.bytes_moved
-                 else None}
-                for path, cost in ranked[:count] if cost.flops]
+        return tuple(
+            ModuleFlops(module=path, flops=cost.flops, share=round(cost.flops / total, 4),
+                        bytes_moved=cost.bytes_moved,
+                        intensity=round(cost.flops / cost.bytes_moved, 2) if cost.bytes_moved
+                        else None)
+            for path, cost in ranked[:count] if cost.flops)
 
 
 class _Sizer:

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trnport.analyzers.results.units import GIB
+
 MB = 1000**2
-GIB = 1024**3
 MICROCODE_BYTES_PER_PHYSICAL_CORE = 96 * MB
 SCRATCHPAD_PAGE_BYTES = 512 * MB
 
@@ -54,12 +55,6 @@ class CoreBudget:
         """Dense FLOP/s of one logical core in ``dtype`` (None when the KB has no figure)."""
         tflops = self.tflops.get(dtype)
         return tflops * 1e12 if tflops else None
-
-    def to_dict(self) -> dict:
-        return {"family": self.family, "instance": self.instance, "lnc": self.lnc,
-                "hbm_bytes_per_core": self.hbm_bytes, "reserved_bytes": self.reserved_bytes,
-                "usable_bytes_per_core": self.usable_bytes, "max_cores": self.max_cores,
-                "bandwidth_bytes_per_s": self.bandwidth, "tflops_per_core": dict(self.tflops)}
 
 
 def default_overhead_bytes(lnc: int) -> int:

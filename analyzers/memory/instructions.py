@@ -63,11 +63,18 @@ class InstructionEstimate:
     def at_risk(self) -> bool:
         return self.per_core >= RISK_FRACTION * INSTRUCTION_LIMIT
 
-    def to_dict(self) -> dict:
-        return {"total": self.total, "per_core": self.per_core, "limit": INSTRUCTION_LIMIT,
-                "risk_threshold": int(RISK_FRACTION * INSTRUCTION_LIMIT),
-                "at_risk": self.at_risk, "heaviest_node": self.heaviest_node,
-                "confidence": "low"}
+    @property
+    def limit(self) -> int:
+        return INSTRUCTION_LIMIT
+
+    @property
+    def risk_threshold(self) -> int:
+        return int(RISK_FRACTION * INSTRUCTION_LIMIT)
+
+    @property
+    def confidence(self) -> str:
+        """How far the estimate can be trusted: the packet model is coarse."""
+        return "low"
 
 
 def _tiles(batch: int, m: int, k: int, n: int) -> int:

@@ -37,9 +37,6 @@ class KVCacheSpec:
         layers = math.ceil(self.layers / pp)
         return kv_cache_bytes(layers, batch, seq_len, heads, self.head_dim, element_bytes)
 
-    def to_dict(self) -> dict:
-        return {"layers": self.layers, "kv_heads": self.kv_heads, "head_dim": self.head_dim}
-
 
 def kv_cache_bytes(layers: int, batch: int, seq_len: int, kv_heads: int, head_dim: int,
                    element_bytes: int) -> int:

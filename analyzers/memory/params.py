@@ -40,14 +40,6 @@ class ParamSummary:
     def total_bytes(self) -> int:
         return self.parameter_bytes + self.buffer_bytes
 
-    def to_dict(self) -> dict:
-        return {
-            "parameters": self.parameters, "buffers": self.buffers,
-            "parameter_bytes": self.parameter_bytes, "buffer_bytes": self.buffer_bytes,
-            "total_bytes": self.total_bytes, "stored_bytes": self.stored_bytes,
-            "bytes_by_dtype": dict(self.bytes_by_dtype), "largest": self.largest,
-        }
-
 
 def unique_params(graph: Graph) -> list[Param]:
     seen: set[str] = set()

@@ -64,15 +64,6 @@ class RooflineEstimate:
             return None
         return "compute" if self.compute_s >= self.memory_s else "memory"
 
-    def to_dict(self) -> dict:
-        return {"family": self.family, "dtype": self.dtype, "tp": self.tp,
-                "compute_s": _seconds(self.compute_s), "memory_s": _seconds(self.memory_s),
-                "time_s": _seconds(self.time_s), "bound": self.bound}
-
-
-def _seconds(value: float | None) -> float | None:
-    return None if value is None else float(f"{value:.4g}")
-
 
 def roofline(workload: Workload, budget: CoreBudget, dtype: str, tp: int = 1) -> RooflineEstimate:
     """Roofline time of ``workload`` on ``budget``'s core in ``dtype``, split over ``tp``."""

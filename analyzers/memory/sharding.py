@@ -46,10 +46,6 @@ class ShardingIssue:
     node: str | None
     source: str
 
-    def to_dict(self) -> dict:
-        return {"dimension": self.dimension, "size": self.size, "tp": self.tp,
-                "message": self.message, "severity": self.severity, "node": self.node}
-
 
 @dataclass(frozen=True)
 class _Found:

@@ -42,11 +42,6 @@ class TrainingState:
     def total_bytes(self) -> int:
         return self.gradient_bytes + self.optimizer_bytes + self.master_bytes
 
-    def to_dict(self) -> dict:
-        return {"optimizer": self.optimizer, "gradient_bytes": self.gradient_bytes,
-                "optimizer_bytes": self.optimizer_bytes, "master_bytes": self.master_bytes,
-                "total_bytes": self.total_bytes, "zero1": self.zero1, "dp": self.dp}
-
 
 def training_state(parameters: int, run_dtype: str, optimizer: str, *, zero1: bool = False,
                    dp: int = 1, sgd_momentum: bool = False) -> TrainingState:

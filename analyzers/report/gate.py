@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trnport.analyzers.report.model import SEVERITIES, Finding, Report, verdict_for
+from trnport.analyzers.results import SEVERITIES, Finding, Report, verdict_for
 
 FAIL_ON_LEVELS = (*SEVERITIES, "none")
 NEW, UNCHANGED = "new", "unchanged"
@@ -99,7 +99,8 @@ def severity_fails(severity: str, fail_on: str) -> bool:
     return SEVERITIES.index(severity) <= SEVERITIES.index(fail_on)
 
 
-def baseline_states(findings: Iterable[Finding], baseline: Counter) -> tuple[str, ...]:
+def baseline_states(findings: Iterable[Finding],
+                    baseline: Counter[FindingKey]) -> tuple[str, ...]:
     """``new`` or ``unchanged`` per finding: a key seen n times in the baseline covers the
     first n findings with that key; any beyond are new."""
     remaining = Counter(baseline)
@@ -115,7 +116,8 @@ def baseline_states(findings: Iterable[Finding], baseline: Counter) -> tuple[str
 
 
 def evaluate_gate(report: Report, fail_on: str = "error", min_coverage: float | None = None,
-                  baseline: Counter | None = None, baseline_label: str | None = None,
+                  baseline: Counter[FindingKey] | None = None,
+                  baseline_label: str | None = None,
                   select: Iterable[str] = (), ignore: Iterable[str] = ()) -> GateOutcome:
     """Decide which findings fail the gate. With a ``baseline`` (finding keys of a previous
     report, counted), only findings that are new can fail."""

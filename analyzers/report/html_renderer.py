@@ -10,18 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from trnport.analyzers.report.gate import GateOutcome
-from trnport.analyzers.report.memory_view import (
-    human_bytes,
-    human_flops,
-    layout_fit,
-    memory_view,
-)
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.memory_view import layout_fit, memory_view
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
     VERDICT_HEADLINES,
@@ -34,6 +30,12 @@ from trnport.analyzers.report.report_view import (
     rewrite_items,
 )
 from trnport.analyzers.report.rule_docs import load_rule_docs
+from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.units import human_bytes, human_count, human_flops
+
+if TYPE_CHECKING:  # both are imported only when a page is rendered
+    import jinja2
+    from markupsafe import Markup
 
 _FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`]+)`")
@@ -45,7 +47,7 @@ def templates_dir() -> Path:
 
 
 @cache
-def _environment():
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
@@ -55,7 +57,7 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(bytes=human_bytes, flops=human_flops, count=_human_count,
+    env.filters.update(bytes=human_bytes, flops=human_flops, count=human_count,
                        pct=lambda fraction: f"{fraction * 100:.2f}".rstrip("0").rstrip("."),
                        share=_share)
     env.globals.update(anchor=anchor)
@@ -76,14 +78,7 @@ def _share(fraction: float) -> str:
     return f"{percent:.0f}%"
 
 
-def _human_count(number: float) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if number >= size:
-            return f"{number / size:.2f}{unit}"
-    return str(int(number))
-
-
-def markdown_to_html(text: str):
+def markdown_to_html(text: str) -> Markup:
     """The small Markdown subset of the rule pages (paragraphs, fenced code, inline code,
     bold, ``-`` lists) as HTML. The text is escaped before any tag is added."""
     from markupsafe import Markup, escape
@@ -93,7 +88,8 @@ def markdown_to_html(text: str):
         html = _INLINE_CODE.sub(r"<code>\1</code>", html)
         return _BOLD.sub(r"<strong>\1</strong>", html)
 
-    out, position = [], 0
+    out: list[str] = []
+    position = 0
     for fence in _FENCE.finditer(text):
         out.append(_paragraphs(text[position:fence.start()], inline))
         out.append(f"<pre><code>{escape(fence.group(1).rstrip())}</code></pre>")
@@ -102,7 +98,7 @@ def markdown_to_html(text: str):
     return Markup("".join(out))
 
 
-def _paragraphs(text: str, inline) -> str:
+def _paragraphs(text: str, inline: Callable[[str], str]) -> str:
     html = []
     for block in (b.strip() for b in text.split("\n\n")):
         if not block:
@@ -116,7 +112,7 @@ def _paragraphs(text: str, inline) -> str:
     return "".join(html)
 
 
-def _rule_pages(codes: list[str]) -> list[dict]:
+def _rule_pages(codes: list[str]) -> list[dict[str, Any]]:
     docs = load_rule_docs()
     pages = []
     for code in codes:

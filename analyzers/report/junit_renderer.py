@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from trnport.analyzers.report.gate import UNCHANGED, GateOutcome, evaluate_gate, severity_fails
-from trnport.analyzers.report.model import Finding, Report
 from trnport.analyzers.report.report_view import location_text
 from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
+from trnport.analyzers.results import Finding, Report
 
 # Characters XML 1.0 cannot carry at all, even escaped; a model's names may contain them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -24,7 +24,8 @@ def _clean(text: object) -> str:
     return _NOT_XML.sub("\ufffd", str(text))
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs) -> ET.Element:
+def _sub(parent: ET.Element, tag: str, text: str | None = None,
+         **attrs: object) -> ET.Element:
     element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrs.items()})
     if text is not None:
         element.text = _clean(text)

@@ -13,13 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from trnport.analyzers.report.gate import GateOutcome
-from trnport.analyzers.report.memory_view import (
-    chosen_layout,
-    human_bytes,
-    human_flops,
-    memory_view,
-)
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.memory_view import GridCell, memory_view
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
     VERDICT_HEADLINES,
@@ -28,6 +22,8 @@ from trnport.analyzers.report.report_view import (
     rewrite_items,
 )
 from trnport.analyzers.report.rule_docs import DOCS_URL_ENV, load_rule_docs, rule_help_uri
+from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.units import human_bytes, human_flops
 
 _VERDICT_MARK = {"blocked": "🔴", "needs-work": "🟠", "ready": "🟢"}
 _SEVERITY_MARK = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -191,15 +187,16 @@ def _operators(report: Report) -> list[str]:
 
 
 def _memory(report: Report) -> list[str]:
-    view = memory_view(report.memory)
-    if view.grid is None and not view.components:
+    memory = report.memory
+    view = memory_view(memory)
+    if memory is None or (view.grid is None and not view.components):
         return []
     lines = ["<details><summary><b>Memory fit per NeuronCore</b></summary>", ""]
     if view.chosen:
         lines += [f"Chosen layout: {text(view.chosen)}.", ""]
     if view.grid is not None:
         # One sequence length (the chosen one) keeps the table narrow enough for a comment.
-        chosen_seq = chosen_layout(report.memory).get("seq_len") or report.target.seq_len
+        chosen_seq = memory.per_core.seq_len or report.target.seq_len
         seq = f"seq {chosen_seq}" if chosen_seq else ""
         keep = [i for i, (group, _) in enumerate(view.grid.columns) if group == seq] or \
             [i for i, (group, _) in enumerate(view.grid.columns)
@@ -224,7 +221,7 @@ def _memory(report: Report) -> list[str]:
     return [*lines, "</details>", ""]
 
 
-def _fit_mark(cell) -> str:
+def _fit_mark(cell: GridCell | None) -> str:
     if cell is None:
         return "·"
     mark = {"fits": "🟩", "tight": "🟨", "does-not-fit": "🟥"}.get(cell.state, "⬜")

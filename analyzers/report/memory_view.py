@@ -1,30 +1,28 @@
-"""The report's ``memory`` section shaped for display: a TP × (sequence, batch) fit heatmap,
+"""The report's memory section shaped for display: a TP × (sequence, batch) fit heatmap,
 per-core component bars against usable HBM, FLOPs by module, tables of per-target figures and
-the remaining numbers.
+every remaining figure.
 
-The section is a free-form object in the report schema and grows with the memory analysis,
-so everything here reads it defensively: keys that are missing or of an unexpected type are
-skipped, never an error, and figures not drawn elsewhere land in ``details``.
+Tables and the list of remaining figures walk the section's dataclasses, so a figure the
+memory stage adds shows up without a change here; a figure's unit follows its field's name
+(``*_bytes``, ``*flops``, ``*_s``, ``utilization``, ``share``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trnport.analyzers.results.memory import FitCell, MemorySection, PerCoreUsage
+from trnport.analyzers.results.units import human_bytes, human_flops, human_seconds
+
 FIT_STATES = ("fits", "tight", "does-not-fit")
-_FIT_ALIASES = {
-    "fits": "fits", "fit": "fits", "ok": "fits", "yes": "fits", "true": "fits",
-    "tight": "tight", "marginal": "tight",
-    "does-not-fit": "does-not-fit", "does_not_fit": "does-not-fit", "no": "does-not-fit",
-    "oom": "does-not-fit", "false": "does-not-fit", "over": "does-not-fit",
-}
-_GRID_KEYS = ("fit_grid", "grid")
-_LIST_TITLES = {"targets": "Every target family", "roofline": "Roofline estimate",
-                "sharding": "Sharding constraints"}
-_DRAWN = {"fit_grid", "grid", "per_core", "components", "flops", "flops_by_module",
-          "by_module", "assumptions", *_LIST_TITLES}
+_FIT_STATES = {"fits": "fits", "tight": "tight", "does_not_fit": "does-not-fit"}
+# drawn elsewhere on the page, so left out of the list of remaining figures
+_DRAWN = {"fit_grid", "per_core", "components", "flops", "by_module", "assumptions",
+          "targets", "roofline", "sharding"}
 _MAX_FLOP_MODULES = 20
 
 
@@ -47,13 +45,13 @@ class FitGrid:
     @property
     def groups(self) -> tuple[tuple[str, int], ...]:
         """Column groups with their spans, for a two-row table header."""
-        spans: list[list] = []
+        spans: list[tuple[str, int]] = []
         for group, _ in self.columns:
             if spans and spans[-1][0] == group:
-                spans[-1][1] += 1
+                spans[-1] = (group, spans[-1][1] + 1)
             else:
-                spans.append([group, 1])
-        return tuple((group, span) for group, span in spans)
+                spans.append((group, 1))
+        return tuple(spans)
 
     @property
     def panels(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -102,85 +100,27 @@ class MemoryView:
         return not (self.grid or self.components or self.flops or self.details or self.tables)
 
 
-def human_bytes(number: float) -> str:
-    for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if abs(number) >= size:
-            return f"{number / size:.2f} {unit}"
-    return f"{int(number)} B"
+_EMPTY = MemoryView(grid=None, components=(), hbm_bytes=None, hbm_label="HBM per core",
+                    components_total=0, chosen="", flops=(), flops_total=None,
+                    flops_by_status=(), hbm_share=None, tables=(), notes=(), details=())
 
 
-def human_flops(number: float) -> str:
-    for unit, size in (("PFLOP", 1e15), ("TFLOP", 1e12), ("GFLOP", 1e9), ("MFLOP", 1e6),
-                       ("kFLOP", 1e3)):
-        if abs(number) >= size:
-            return f"{number / size:.2f} {unit}"
-    return f"{int(number)} FLOP"
+def fit_state(status: str) -> str:
+    """A fit status (``does_not_fit``) as one of :data:`FIT_STATES`, or ``unknown``."""
+    return _FIT_STATES.get(status, "unknown")
 
 
-def human_seconds(number: float) -> str:
-    for unit, size in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if abs(number) >= size:
-            return f"{number / size:.3g} {unit}"
-    if not number:
-        return "0 s"
-    return f"{number * 1e9:.3g} ns" if abs(number) >= 1e-9 else "<1 ns"
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def fit_state(value: Any) -> str:
-    """A cell's fit as one of :data:`FIT_STATES`, or ``unknown``."""
-    if isinstance(value, bool):
-        return "fits" if value else "does-not-fit"
-    return _FIT_ALIASES.get(str(value).strip().lower().replace(" ", "-"), "unknown")
-
-
-def _cell_state(cell: dict) -> str:
-    for key in ("status", "fit", "verdict", "state", "fits"):
-        if key in cell:
-            return fit_state(cell[key])
-    return "unknown"
-
-
-def _utilisation(cell: dict) -> float | None:
-    return next((_number(cell[k]) for k in ("utilization", "utilisation") if k in cell), None)
-
-
-def _grid_cells(memory: dict) -> list[dict]:
-    for key in _GRID_KEYS:
-        grid = memory.get(key)
-        if isinstance(grid, dict):
-            grid = grid.get("cells")
-        if isinstance(grid, list):
-            return [cell for cell in grid if isinstance(cell, dict) and "tp" in cell]
-    return []
-
-
-def chosen_layout(memory: Any) -> dict:
-    """The layout the user asked for (``per_core`` or ``layout``), or {}."""
-    memory = _dict(memory)
-    return _dict(memory.get("per_core")) or _dict(memory.get("layout"))
-
-
-def fit_grid(memory: dict) -> FitGrid | None:
+def fit_grid(memory: MemorySection) -> FitGrid | None:
     """The per-core fit cells at the chosen pipeline depth as a TP × (seq, batch) table."""
-    cells = _grid_cells(memory)
+    cells = list(memory.fit_grid.cells)
     if not cells:
         return None
-    chosen = chosen_layout(memory)
-    pp = chosen.get("pp", min((c.get("pp", 1) for c in cells), default=1))
-    cells = [c for c in cells if c.get("pp", 1) == pp] or cells
-    columns = sorted({(c.get("seq_len") or 0, c.get("batch") or 0) for c in cells})
-    tps = sorted({c["tp"] for c in cells}, key=lambda tp: _number(tp) or 0)
-    by_key = {(c["tp"], c.get("seq_len") or 0, c.get("batch") or 0): c for c in cells}
+    chosen = memory.per_core
+    pp = chosen.pp
+    cells = [c for c in cells if c.pp == pp] or cells
+    columns = sorted({(c.seq_len or 0, c.batch or 0) for c in cells})
+    tps = sorted({c.tp for c in cells})
+    by_key = {(c.tp, c.seq_len or 0, c.batch or 0): c for c in cells}
     rows = []
     for tp in tps:
         row = []
@@ -198,71 +138,40 @@ def _percent(fraction: float) -> str:
     return "<1%" if 0 < fraction < 0.005 else f"{fraction * 100:.0f}%"
 
 
-def _grid_cell(cell: dict, chosen: dict) -> GridCell:
-    state = _cell_state(cell)
-    used = _utilisation(cell)
-    total = _number(cell.get("total_bytes", cell.get("bytes_per_core")))
-    parts = [f"{human_bytes(total)} per core" if total is not None else "",
+def _grid_cell(cell: FitCell, chosen: PerCoreUsage) -> GridCell:
+    state = fit_state(cell.status)
+    used = cell.utilization
+    total = float(cell.total_bytes)
+    parts = [f"{human_bytes(total)} per core",
              f"{_percent(used)} of usable HBM" if used is not None else "", state]
-    is_chosen = bool(chosen) and all(cell.get(k) == chosen.get(k)
-                                     for k in ("tp", "pp", "batch", "seq_len") if k in chosen)
+    is_chosen = (cell.tp, cell.pp, cell.batch, cell.seq_len) == (
+        chosen.tp, chosen.pp, chosen.batch, chosen.seq_len)
     return GridCell(state=state,
                     label=(_percent(used) if not (used == 0 and total) else "<1%")
                     if used is not None else state.replace("-", " "),
                     detail=", ".join(p for p in parts if p), chosen=is_chosen)
 
 
-def layout_fit(memory: Any) -> str | None:
-    """The fit of the chosen layout (``per_core`` status), or None when not known."""
-    chosen = chosen_layout(memory)
-    state = _cell_state(chosen) if chosen else "unknown"
+def layout_fit(memory: MemorySection | None) -> str | None:
+    """The fit of the chosen layout as one of :data:`FIT_STATES`, or None when not known."""
+    if memory is None:
+        return None
+    state = fit_state(memory.per_core.status)
     return None if state == "unknown" else state
 
 
-def _named_values(value: Any) -> list[tuple[str, float]]:
-    """``{"name": number}`` or ``[{"module"/"name": ..., "flops"/"bytes": number}]``."""
-    pairs = []
-    if isinstance(value, dict):
-        pairs = [(str(k), _number(v)) for k, v in value.items()]
-    elif isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                name = next((item[k] for k in ("module", "name", "component") if k in item), "")
-                number = next((_number(item[k]) for k in ("flops", "bytes", "value")
-                               if k in item), None)
-                pairs.append((str(name), number))
-    return [(name, number) for name, number in pairs if number is not None and number >= 0]
-
-
-def _components(memory: dict) -> tuple[list[tuple[str, float]], float | None, str]:
+def _components(memory: MemorySection) -> tuple[list[tuple[str, float]], float | None, str]:
     """Per-core components, the HBM they are measured against, and that line's label."""
-    chosen = chosen_layout(memory)
-    core = _dict(memory.get("core"))
-    pairs = [(name.replace("_", " "), value) for name, value in
-             _named_values(chosen.get("components") or memory.get("components")) if value > 0]
-    usable = _number(chosen.get("usable_bytes")) or _number(core.get("usable_bytes_per_core"))
+    chosen = memory.per_core
+    pairs = [(name.replace("_", " "), float(value))
+             for name, value in chosen.components.items() if value > 0]
+    usable = float(chosen.usable_bytes) or float(memory.core.usable_bytes_per_core)
     if usable:
         return pairs, usable, "usable HBM per core"
-
-    return pairs, _number(memory.get("hbm_per_core_bytes")), "HBM per core"
+    return pairs, None, "HBM per core"
 
 
 _NUMBERED = re.compile(r"^(.*)\.(\d+)$")
-
-
-def _module_entries(value: Any) -> list[tuple[str, float, float | None]]:
-    """(module, flops, share) from ``by_module`` as a list of objects or a name → number map."""
-    entries = []
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict):
-                name = next((item[k] for k in ("module", "name") if k in item), "")
-                flops = next((_number(item[k]) for k in ("flops", "value") if k in item), None)
-                if flops is not None and flops >= 0:
-                    entries.append((str(name), flops, _number(item.get("share"))))
-    else:
-        entries = [(name, flops, None) for name, flops in _named_values(value)]
-    return entries
 
 
 def _parent(name: str, names: set[str]) -> str | None:
@@ -274,7 +183,7 @@ def _parent(name: str, names: set[str]) -> str | None:
     return None
 
 
-def _module_tree(entries: list[tuple[str, float, float | None]], total: float | None,
+def _module_tree(entries: Sequence[tuple[str, float, float | None]], total: float | None,
                  limit: int) -> tuple[Bar, ...]:
     """Modules in tree order (children under their parent, heaviest first), numbered
     siblings with equal FLOPs (``layers.0`` … ``layers.31``) folded into one row."""
@@ -304,7 +213,7 @@ def _module_tree(entries: list[tuple[str, float, float | None]], total: float | 
                 continue
             match = _NUMBERED.match(kid)
             siblings = folded.get(match.group(1), []) if match else []
-            if len(siblings) >= 3 and len({flops[n] for n in siblings}) == 1:
+            if match and len(siblings) >= 3 and len({flops[n] for n in siblings}) == 1:
                 ordered = sorted(siblings, key=_natural)
                 shown.update(ordered)
                 first = ordered[0]
@@ -322,16 +231,17 @@ def _module_tree(entries: list[tuple[str, float, float | None]], total: float | 
     return tuple(rows)
 
 
-def _natural(name: str) -> tuple:
+def _natural(name: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
 
 
-def _flops(memory: dict) -> tuple[tuple[Bar, ...], float | None, tuple[Bar, ...]]:
-    compute = _dict(memory.get("compute")) or _dict(memory.get("flops"))
-    by_module = compute.get("by_module") or memory.get("flops_by_module")
-    total = _number(compute.get("flops")) or _number(compute.get("total"))
-    bars = _module_tree(_module_entries(by_module), total, _MAX_FLOP_MODULES)
-    by_status = [(name, value) for name, value in _named_values(compute.get("flops_by_status"))
+def _flops(memory: MemorySection) -> tuple[tuple[Bar, ...], float | None, tuple[Bar, ...]]:
+    compute = memory.compute
+    total = float(compute.flops) or None
+    entries = [(row.module, float(row.flops), float(row.share)) for row in compute.by_module
+               if row.flops >= 0]
+    bars = _module_tree(entries, total, _MAX_FLOP_MODULES)
+    by_status = [(name, float(value)) for name, value in (compute.flops_by_status or {}).items()
                  if value > 0]
     status_total = sum(value for _, value in by_status)
     statuses = tuple(Bar(label=name, value=value, fraction=value / status_total)
@@ -339,62 +249,69 @@ def _flops(memory: dict) -> tuple[tuple[Bar, ...], float | None, tuple[Bar, ...]
     return bars, total, statuses
 
 
-def _format(key: str, value: Any) -> str | None:
-    """A scalar with its unit, from its key's suffix; None for what is not a scalar."""
+def _format(name: str, value: Any) -> str | None:
+    """A scalar with its unit, from its field's name; None for what is not a scalar."""
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    number = _number(value)
-    if number is not None:
-        if key.endswith("bytes") or key.endswith("bytes_per_core") or key == "bytes":
+    if isinstance(value, int | float):
+        number = float(value)
+        if name.endswith("bytes") or name.endswith("bytes_per_core") or name == "bytes":
             return human_bytes(number)
-        if key.endswith("flops"):
+        if name.endswith("flops"):
             return human_flops(number)
-        if key in ("utilization", "utilisation", "share"):
+        if name in ("utilization", "share"):
             return f"{number * 100:.1f}%"
-        if key.endswith("_s"):
+        if name.endswith("_s"):
             return human_seconds(number)
         return f"{value:,}" if isinstance(value, int) else f"{value:g}"
     if isinstance(value, str):
-        return value.replace("_", " ") if key in ("status", "bound") else value
-    if isinstance(value, list) and all(isinstance(v, int | float | str) for v in value):
+        return value.replace("_", " ") if name in ("status", "bound") else value
+    if isinstance(value, list | tuple) and all(isinstance(v, int | float | str) for v in value):
         return ", ".join(str(v) for v in value)
     return None
 
 
-def _table(title: str, items: Any) -> Table | None:
-    rows = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-    if not rows:
+def _fields(item: Any) -> list[tuple[str, Any]]:
+    return [(field.name, getattr(item, field.name)) for field in dataclasses.fields(item)]
+
+
+def _table(title: str, items: Sequence[Any]) -> Table | None:
+    """One row per item, one column per field the first item has a scalar for."""
+    if not items:
         return None
-    headers = [key for key in rows[0] if _format(key, rows[0][key]) is not None]
+    headers = [name for name, value in _fields(items[0]) if _format(name, value) is not None]
     return Table(title=title,
                  headers=tuple(h.removesuffix("_s").replace("_", " ") for h in headers),
-                 rows=tuple(tuple(_format(h, row.get(h)) or "—" for h in headers)
-                            for row in rows))
+                 rows=tuple(tuple(_format(h, getattr(item, h)) or "—" for h in headers)
+                            for item in items))
 
 
-def _tables(memory: dict) -> tuple[Table, ...]:
-    compute = _dict(memory.get("compute"))
-    found = (_table(title, memory.get(key, compute.get(key)))
-             for key, title in _LIST_TITLES.items())
+def _tables(memory: MemorySection) -> tuple[Table, ...]:
+    found = (_table("Every target family", memory.targets),
+             _table("Roofline estimate", memory.compute.roofline),
+             _table("Sharding constraints", memory.sharding))
     return tuple(table for table in found if table is not None)
 
 
-def _details(memory: dict) -> tuple[tuple[str, str], ...]:
+def _details(memory: MemorySection) -> tuple[tuple[str, str], ...]:
+    """Every figure not drawn elsewhere, one level into each part, as (path, text)."""
     rows = []
-    for key, value in memory.items():
-        if key in _DRAWN:
+    for name, value in _fields(memory):
+        if name in _DRAWN:
             continue
-        if isinstance(value, dict):
-            for sub_key, sub_value in value.items():
-                text = _format(sub_key, sub_value) if sub_key not in _DRAWN else None
+        if dataclasses.is_dataclass(value) or isinstance(value, Mapping):
+            parts = _fields(value) if dataclasses.is_dataclass(value) else [
+                (str(key), item) for key, item in value.items()]
+            for sub_name, sub_value in parts:
+                text = _format(sub_name, sub_value) if sub_name not in _DRAWN else None
                 if text is not None:
-                    rows.append((f"{key}.{sub_key}", text))
+                    rows.append((f"{name}.{sub_name}", text))
             continue
-        text = _format(key, value)
+        text = _format(name, value)
         if text is not None:
-            rows.append((key, text))
+            rows.append((name, text))
     return tuple(rows)
 
 
@@ -404,30 +321,28 @@ def _bars(pairs: list[tuple[str, float]], scale: float) -> tuple[Bar, ...]:
                  for name, value in pairs)
 
 
-def _chosen_text(memory: dict) -> str:
-    """``TP 1 · batch 1 · seq 2048: 15.71 GiB, 67% of usable HBM — fits`` (or '')."""
-    chosen = chosen_layout(memory)
-    if not chosen:
-        return ""
-    layout = " · ".join(f"{label} {chosen[key]}" for key, label in
-                        (("tp", "TP"), ("pp", "PP"), ("batch", "batch"), ("seq_len", "seq"))
-                        if chosen.get(key))
-    total, used = _number(chosen.get("total_bytes")), _utilisation(chosen)
+def _chosen_text(memory: MemorySection) -> str:
+    """``TP 1 · batch 1 · seq 2048: 15.71 GiB, 67% of usable HBM — fits``."""
+    chosen = memory.per_core
+    layout = " · ".join(f"{label} {value}" for value, label in
+                        ((chosen.tp, "TP"), (chosen.pp, "PP"), (chosen.batch, "batch"),
+                         (chosen.seq_len, "seq")) if value)
+    total, used = float(chosen.total_bytes), chosen.utilization
     figures = ", ".join(part for part in (
-        human_bytes(total) if total is not None else "",
+        human_bytes(total),
         (f"{_percent(used) if used or not total else '<1%'} of usable HBM"
          if used is not None else "")) if part)
     state = layout_fit(memory)
     return f"{layout}: {figures}" + (f" — {state.replace('-', ' ')}" if state else "")
 
 
-def memory_view(memory: Any) -> MemoryView:
+def memory_view(memory: MemorySection | None) -> MemoryView:
     """What of ``memory`` can be drawn, and a table of the rest."""
-    memory = _dict(memory)
+    if memory is None:
+        return _EMPTY
     components, hbm, hbm_label = _components(memory)
     total = sum(value for _, value in components)
     flop_bars, flops_total, flops_by_status = _flops(memory)
-    notes = memory.get("assumptions")
     return MemoryView(
         grid=fit_grid(memory),
         components=_bars(components, max(total, hbm or 0.0)),
@@ -440,6 +355,6 @@ def memory_view(memory: Any) -> MemoryView:
         flops_by_status=flops_by_status,
         hbm_share=total / hbm if hbm and components else None,
         tables=_tables(memory),
-        notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (),
+        notes=tuple(memory.assumptions),
         details=_details(memory),
     )

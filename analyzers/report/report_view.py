@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 from trnport.analyzers.report.gate import GateOutcome
 from trnport.analyzers.report.memory_view import layout_fit
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Finding, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report, RewriteSuggestion
+from trnport.analyzers.results.units import human_flops
 
 # Which checklist stage a finding's category belongs to.
 STAGE_CATEGORIES = {
@@ -156,7 +156,7 @@ def checklist(report: Report) -> tuple[Stage, ...]:
         f" ({', '.join(not_supported)})" if not_supported else "")
 
     memory_findings = _in_stage(report, "memory")
-    if report.memory or memory_findings:
+    if report.memory is not None or memory_findings:
         memory_state, memory_text = _worst(memory_findings), _memory_text(report)
         chosen = layout_fit(report.memory)
         if chosen in _FIT_STAGE_STATE:
@@ -191,10 +191,9 @@ def _memory_text(report: Report) -> str:
     state = layout_fit(memory)
     text = (f"{state.replace('-', ' ')} at TP {report.target.tp}" if state
             else "analysed")
-    smallest = memory.get("smallest_tp", memory.get("min_tp"))
-    if isinstance(smallest, int) and not isinstance(smallest, bool):
-        text += f"; smallest TP that fits: {smallest}"
-    elif "smallest_tp" in memory and state:
+    if memory is not None and memory.smallest_tp is not None:
+        text += f"; smallest TP that fits: {memory.smallest_tp}"
+    elif memory is not None and state:
         text += "; no TP degree of this instance fits"
     return text
 
@@ -206,9 +205,8 @@ class RewriteItem:
     title: str
     before: str | None
     after: str | None
-    facts: tuple[tuple[str, str], ...]
-    rank: int | None = None
-    automated: bool | None = None
+    rank: int
+    automated: bool
     gains: tuple[tuple[str, str], ...] = ()
     codes: tuple[str, ...] = ()
     nodes: tuple[str, ...] = ()
@@ -218,28 +216,19 @@ class RewriteItem:
     diff_label: str = ""
 
 
-_REWRITE_TEXT_KEYS = ("id", "title", "name", "before", "after", "description", "rank",
-                      "automated", "codes", "nodes", "source", "apply", "diff", "diff_label",
-                      "findings_cleared", "nodes_on_device", "flops_on_device",
-                      "host_round_trips_removed")
-
-
-def _gains(entry: dict) -> tuple[tuple[str, str], ...]:
+def _gains(suggestion: RewriteSuggestion) -> tuple[tuple[str, str], ...]:
     """What applying the rewrite gains, in words, leaving out what it does not change."""
-    from trnport.analyzers.report.memory_view import human_flops
-
     gains = []
-    for key, noun in (("nodes_on_device", "node"), ("host_round_trips_removed",
-                                                     "host round trip"),
-                      ("findings_cleared", "finding")):
-        value = entry.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-            verb = {"nodes_on_device": "onto the device", "host_round_trips_removed": "removed",
-                    "findings_cleared": "cleared"}[key]
+    for key, value, noun, verb in (
+            ("nodes_on_device", suggestion.nodes_on_device, "node", "onto the device"),
+            ("host_round_trips_removed", suggestion.host_round_trips_removed,
+             "host round trip", "removed"),
+            ("findings_cleared", suggestion.findings_cleared, "finding", "cleared")):
+        if value > 0:
             gains.append((key, f"{_plural(value, noun)} {verb}"))
-    flops = entry.get("flops_on_device")
-    if isinstance(flops, int | float) and not isinstance(flops, bool) and flops > 0:
-        gains.insert(1, ("flops_on_device", f"{human_flops(flops)} onto the device"))
+    if suggestion.flops_on_device > 0:
+        gains.insert(1, ("flops_on_device",
+                         f"{human_flops(suggestion.flops_on_device)} onto the device"))
     return tuple(gains)
 
 
@@ -261,55 +250,25 @@ def diff_lines(diff: str) -> tuple[tuple[str, str], ...]:
     return tuple(lines)
 
 
-def _text_list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return tuple(part.strip() for part in value.split(",") if part.strip())
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value)
-    return ()
-
-
-def rewrite_items(rewrites: tuple[Any, ...]) -> tuple[RewriteItem, ...]:
+def rewrite_items(rewrites: tuple[RewriteSuggestion, ...]) -> tuple[RewriteItem, ...]:
     """Rewrites in rank order: what each gains, its before/after code, the source diff and
-    the command that applies it, plus any remaining scalar facts."""
-    items = []
-    for index, entry in enumerate(rewrites):
-        if not isinstance(entry, dict):
-            entry = {"title": str(entry)}
-        ident = str(entry.get("id") or entry.get("rewrite") or f"rewrite-{index + 1}")
-        facts = tuple(
-            (str(key).replace("_", " "), _fact(value)) for key, value in entry.items()
-            if key not in _REWRITE_TEXT_KEYS and isinstance(value, str | int | float | bool)
-        )
-        if entry.get("description"):
-            facts = (("description", str(entry["description"])), *facts)
-        before, after = entry.get("before"), entry.get("after")
-        rank = entry.get("rank")
-        automated = entry.get("automated")
-        diff = entry.get("diff")
-        items.append(RewriteItem(
-            anchor=anchor("rewrite", ident), ident=ident,
-            title=str(entry.get("title") or entry.get("name") or ident),
-            before=str(before) if before else None, after=str(after) if after else None,
-            facts=facts,
-            rank=rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
-            automated=automated if isinstance(automated, bool) else None,
-            gains=_gains(entry),
-            codes=_text_list(entry.get("codes")),
-            nodes=_text_list(entry.get("nodes")),
-            source=str(entry.get("source") or ""),
-            apply=str(entry.get("apply") or ""),
-            diff=diff_lines(diff) if isinstance(diff, str) and diff.strip() else (),
-            diff_label=str(entry.get("diff_label") or ""),
-        ))
-    ranked = sorted(items, key=lambda item: (item.rank is None, item.rank or 0))
-    return tuple(ranked)
-
-
-def _fact(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    the command that applies it."""
+    items = [RewriteItem(
+        anchor=anchor("rewrite", suggestion.id), ident=suggestion.id,
+        title=suggestion.title or suggestion.id,
+        before=suggestion.before or None, after=suggestion.after or None,
+        rank=suggestion.rank,
+        automated=suggestion.automated,
+        gains=_gains(suggestion),
+        codes=tuple(part.strip() for part in suggestion.codes.split(",") if part.strip()),
+        nodes=suggestion.nodes,
+        source=suggestion.source,
+        apply=suggestion.apply or "",
+        diff=diff_lines(suggestion.diff) if suggestion.diff and suggestion.diff.strip()
+        else (),
+        diff_label=suggestion.diff_label or "",
+    ) for suggestion in rewrites]
+    return tuple(sorted(items, key=lambda item: item.rank))
 
 
 PROVENANCE_LABELS = {

@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from trnport.analyzers.report.gate import GateOutcome, evaluate_gate, fingerprint
-from trnport.analyzers.report.model import Finding, Report
 from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
+from trnport.analyzers.results import Finding, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -125,12 +125,12 @@ def render_sarif_many(reports: Sequence[Report],
                       source_root: Path | None = None) -> str:
     """Several models' findings as one SARIF log with a single run: code hosts accept one
     run per tool and category, so models are told apart by each result's ``model``."""
-    gates = [g or evaluate_gate(r) for r, g in
-             zip(reports, gates if gates is not None else [None] * len(reports), strict=True)]
+    outcomes = [g or evaluate_gate(r) for r, g in
+                zip(reports, gates if gates is not None else [None] * len(reports), strict=True)]
     rules: list[dict[str, Any]] = []
     rule_index: dict[str, int] = {}
     results, artifacts = [], []
-    for report, gate in zip(reports, gates, strict=True):
+    for report, gate in zip(reports, outcomes, strict=True):
         artifact = {"location": _artifact(report.model.path, source_root),
                     "hashes": {"sha-256": report.model.sha256}, "roles": ["analysisTarget"]}
         if artifact not in artifacts:  # the schema wants each artifact once
@@ -161,7 +161,7 @@ def render_sarif_many(reports: Sequence[Report],
         "artifacts": artifacts,
         "invocations": [{"executionSuccessful": True}],
         "results": results,
-        "properties": {"models": [_model_facts(r, g) for r, g in zip(reports, gates,
+        "properties": {"models": [_model_facts(r, g) for r, g in zip(reports, outcomes,
                                                                        strict=True)]},
         "columnKind": "unicodeCodePoints",
     }

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from trnport.analyzers.memory.text import render_memory
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.memory_text import render_memory
+from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
-
-
-def _human_count(number: int) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if number >= size:
-            return f"{number / size:.2f}{unit}"
-    return str(number)
-
-
-def _human_bytes(number: float) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if number >= size:
-            return f"{number / size:.2f} {unit}"
-    return f"{int(number)} B"
 
 
 def render_text(report: Report) -> str:
@@ -27,8 +14,8 @@ def render_text(report: Report) -> str:
     model, target, summary = report.model, report.target, report.summary
     lines = [
         f"trnport {report.tool.version}: {model.path}",
-        f"  format {model.format}, {model.nodes} nodes, {_human_count(model.params)} parameters"
-        f" ({_human_bytes(model.param_bytes)} as stored)",
+        f"  format {model.format}, {model.nodes} nodes, {human_count(model.params)} parameters"
+        f" ({human_bytes(model.param_bytes, largest='GiB')} as stored)",
         f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
         f"{target.mode}, {target.dtype}, batch {target.batch}"
         f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "

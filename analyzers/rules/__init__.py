@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trnport.analyzers.report.model import SEVERITIES, Finding
+from trnport.analyzers.results import SEVERITIES, Finding
 from trnport.analyzers.rules.base import RuleContext, RuleInfo
 from trnport.analyzers.rules.registry import all_rules, find_rule
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from trnport.analyzers.graph import Graph, Node
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import Finding, Location, Provenance
+from trnport.analyzers.results import Finding, Location, Provenance
 
 DOC_HEADINGS = (
     "What it flags", "Why it fails on Neuron", "Example", "Suggested rewrite", "Source",

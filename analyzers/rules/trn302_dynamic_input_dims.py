@@ -51,7 +51,7 @@ from trnport.analyzers.hazards import (
     dynamic_inputs,
     node_location,
 )
-from trnport.analyzers.report.model import Finding, Location, Provenance
+from trnport.analyzers.results import Finding, Location, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -35,7 +35,7 @@ pytorch/xla v2.9.0 `torch_xla/csrc/aten_xla_type.cpp` (`_local_scalar_dense` on 
 """
 
 from trnport.analyzers.hazards import host_reads, node_location
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -38,7 +38,7 @@ give loops a fixed trip count with a mask for finished iterations.
 """
 
 from trnport.analyzers.hazards import data_dependent_branches, node_location
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

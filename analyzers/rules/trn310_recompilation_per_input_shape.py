@@ -35,7 +35,7 @@ bucket (torch-neuronx autobucketing, or one trace per edge), and pre-compile the
 
 from trnport.analyzers.graph.ir import SourceLocation
 from trnport.analyzers.recompile import from_lengths, from_shape_sets
-from trnport.analyzers.report.model import Finding, Location, Provenance
+from trnport.analyzers.results import Finding, Location, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -58,7 +58,7 @@ from trnport.analyzers.memory.findings import (
     describe_usage,
     location_of,
 )
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -53,11 +53,11 @@ from trnport.analyzers.memory.findings import (
     HBM_SOURCE,
     culprit_node,
     describe_usage,
+    gib_bytes,
     location_of,
 )
 from trnport.analyzers.memory.fit import Layout
-from trnport.analyzers.memory.text import human_bytes
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(
@@ -82,7 +82,7 @@ def check(context):
     yield Finding(
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
         message=(f"Needs TP >= {degree}: on a single core {describe_usage(usage, family)}; "
-                 f"at TP {degree} each core holds {human_bytes(sharded.total_bytes)} "
+                 f"at TP {degree} each core holds {gib_bytes(sharded.total_bytes)} "
                  f"({sharded.utilization:.0%})"),
         fix=f"Shard with tensor parallelism of {degree} or more (--tp {degree})",
         ops=(node.op,) if node else (), nodes=(node.name,) if node else (),

@@ -68,7 +68,7 @@ Parallel layers and their splits: `aws-neuron/neuronx-distributed`
 
 from trnport.analyzers.memory.findings import location_of
 from trnport.analyzers.memory.locate import first_located, node_named
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -57,7 +57,7 @@ the 5,000,000 threshold: github.com/aws-neuron/aws-neuron-sdk/issues/1003 and #9
 from trnport.analyzers.memory.findings import location_of
 from trnport.analyzers.memory.instructions import INSTRUCTION_LIMIT
 from trnport.analyzers.memory.locate import first_located, node_named
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

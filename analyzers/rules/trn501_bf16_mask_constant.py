@@ -41,7 +41,7 @@ matmul-based transposes to avoid NaN); `dtypes.csv` and aws-neuron-sdk
 """
 
 from trnport.analyzers.hazards import mask_constants, node_location
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

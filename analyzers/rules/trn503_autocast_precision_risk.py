@@ -45,7 +45,7 @@ neuronx-cc-training-mixed-precision.rst` (precision/speed ladder).
 """
 
 from trnport.analyzers.hazards import matmul_depth, node_location
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -43,7 +43,7 @@ PyTorch autograd notes, "In-place operations with autograd"
 '''
 
 from trnport.analyzers.memory.findings import location_of
-from trnport.analyzers.report.model import Finding, Provenance
+from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trnport.analyzers.report.gate import finding_key_from_json
-from trnport.analyzers.report.model import SCHEMA_ID
+from trnport.analyzers.results import SCHEMA_ID
 from trnport.app.cli.parser import UsageError
 
 LAST = "last"

@@ -95,7 +95,7 @@ def _merged_into_model(evidence, args) -> int:
 
 
 def evidence_to_dict(evidence) -> dict:
-    from trnport.analyzers.report.json_renderer import finding_to_dict
+    from trnport.analyzers.results.codec import finding_to_dict
 
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for finding in evidence.findings:

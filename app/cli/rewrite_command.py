@@ -149,8 +149,8 @@ def _list(path: Path, model, options) -> int:
             if refusal.node in flagged:
                 print(f"  refused {refusal.node}: {refusal.reason}")
     for suggestion in report.rewrites:
-        if not suggestion.get("automated"):
-            print(f"{suggestion['id']}: by hand — {suggestion['title']}")
+        if not suggestion.automated:
+            print(f"{suggestion.id}: by hand — {suggestion.title}")
     return OK
 
 

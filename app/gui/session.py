@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
 
 Listener = Callable[[str], None]
 

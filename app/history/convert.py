@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trnport.analyzers.report.json_renderer import report_to_dict
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
+from trnport.analyzers.results.codec import report_to_dict
 from trnport.app.history.records import (
     MemorySummary,
     SessionDetail,
@@ -21,17 +21,7 @@ from trnport.app.history.records import (
     StoredFinding,
 )
 
-# Where each memory summary column comes from in the report's ``memory`` section (see
-# trnport.analyzers.memory.result); the rest of the section stays in the report JSON only.
-MEMORY_SOURCES = {
-    "param_bytes": ("parameters", "total_bytes"),
-    "activation_peak_bytes": ("activations", "peak_bytes"),
-    "kv_cache_bytes": ("kv_cache", "bytes"),
-    "training_state_bytes": ("training_state", "total_bytes"),
-    "per_core_bytes": ("per_core", "total_bytes"),
-    "usable_bytes_per_core": ("core", "usable_bytes_per_core"),
-    "smallest_tp": ("smallest_tp",),
-}
+MEMORY_COLUMNS = tuple(f.name for f in dataclasses.fields(MemorySummary))
 _SUMMARY_FIELDS = {f.name for f in dataclasses.fields(SessionSummary)}
 _FINDING_FIELDS = {f.name for f in dataclasses.fields(StoredFinding)}
 
@@ -115,32 +105,24 @@ def finding_values(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _lookup(section: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(section, dict):
-            return None
-        section = section.get(key)
-    return section
-
-
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value)
-
-
-def memory_values(report_dict: dict[str, Any]) -> dict[str, Any]:
-    """Column values of the ``memory_summaries`` row, read from the report's JSON form.
-    The section is read defensively: a missing or oddly typed figure is None."""
-    memory = report_dict.get("memory")
-    values: dict[str, Any] = {name: _whole(_lookup(memory, path))
-                              for name, path in MEMORY_SOURCES.items()}
-    utilization = _lookup(memory, ("per_core", "utilization"))
-    values["utilization"] = (float(utilization) if isinstance(utilization, int | float)
-                             and not isinstance(utilization, bool) else None)
-    fit = _lookup(memory, ("per_core", "status"))
-    values["fit"] = str(fit)[:32] if fit is not None else None
-    return values
+def memory_values(report: Report) -> dict[str, Any]:
+    """Column values of the ``memory_summaries`` row: the headline figures of the report's
+    memory section at its chosen layout (all None for a report without one)."""
+    memory = report.memory
+    if memory is None:
+        return dict.fromkeys(MEMORY_COLUMNS)
+    return {
+        "param_bytes": memory.parameters.total_bytes,
+        "activation_peak_bytes": memory.activations.peak_bytes,
+        "kv_cache_bytes": memory.kv_cache.bytes if memory.kv_cache else None,
+        "training_state_bytes": (memory.training_state.total_bytes
+                                 if memory.training_state else None),
+        "per_core_bytes": memory.per_core.total_bytes,
+        "usable_bytes_per_core": memory.core.usable_bytes_per_core,
+        "smallest_tp": memory.smallest_tp,
+        "utilization": memory.per_core.utilization,
+        "fit": memory.per_core.status,
+    }
 
 
 def make_summary(session_id: int | None, created_at: datetime | None, model_path: str,
@@ -178,6 +160,6 @@ def unsaved_detail(report: Report) -> SessionDetail:
     return SessionDetail(
         summary=make_summary(None, None, resolve_model_path(report.model.path), values),
         findings=tuple(make_finding(v) for v in finding_values(report)),
-        memory=make_memory(memory_values(report_dict)),
+        memory=make_memory(memory_values(report)),
         report=report_dict,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
 from trnport.app.history.convert import unsaved_detail
 from trnport.app.history.diff import compare
 from trnport.app.history.records import SessionDetail, SessionDiff, SessionSummary

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
 from trnport.app.history.database import (
     create_history_engine,
     database_error,

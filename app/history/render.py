@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from trnport.analyzers.results.units import human_bytes
 from trnport.app.history.records import (
     MemorySummary,
     NumberDelta,
@@ -97,15 +98,8 @@ def _target(summary: SessionSummary) -> str:
     return ", ".join(parts)
 
 
-def human_bytes(number: float | None) -> str:
-    if number is None:
-        return "?"
-    sign = "-" if number < 0 else ""
-    number = abs(number)
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if number >= size:
-            return f"{sign}{number / size:.2f} {unit}"
-    return f"{sign}{int(number)} B"
+def _bytes(number: float | None) -> str:
+    return "?" if number is None else human_bytes(number, largest="GiB")
 
 
 def render_list(sessions: list[SessionSummary]) -> str:
@@ -157,14 +151,14 @@ _MEMORY_LABELS = {
 
 
 def _memory_line(memory: MemorySummary) -> str:
-    shown = [f"{_MEMORY_LABELS[name]} {human_bytes(getattr(memory, name))}"
+    shown = [f"{_MEMORY_LABELS[name]} {_bytes(getattr(memory, name))}"
              for name in ("param_bytes", "activation_peak_bytes", "kv_cache_bytes",
                           "training_state_bytes")
              if getattr(memory, name) is not None]
     if memory.per_core_bytes is not None:
-        core = f"per core {human_bytes(memory.per_core_bytes)}"
+        core = f"per core {_bytes(memory.per_core_bytes)}"
         if memory.usable_bytes_per_core:
-            core += f" of {human_bytes(memory.usable_bytes_per_core)}"
+            core += f" of {_bytes(memory.usable_bytes_per_core)}"
         if memory.utilization is not None:
             core += f" ({memory.utilization:.0%})"
         shown.append(core)
@@ -188,8 +182,8 @@ def _memory_delta_line(delta: NumberDelta) -> str:
         return f"{label}{delta.before} -> {delta.after}"
     change = ""
     if delta.delta is not None:
-        change = f" ({'+' if delta.delta > 0 else ''}{human_bytes(delta.delta)})"
-    return f"{label}{human_bytes(delta.before)} -> {human_bytes(delta.after)}{change}"
+        change = f" ({'+' if delta.delta > 0 else ''}{_bytes(delta.delta)})"
+    return f"{label}{_bytes(delta.before)} -> {_bytes(delta.after)}{change}"
 
 
 def render_detail(detail: SessionDetail) -> str:

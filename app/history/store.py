@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.report.json_renderer import report_to_dict
-from trnport.analyzers.report.model import Report
+from trnport.analyzers.results import Report
+from trnport.analyzers.results.codec import report_to_dict
 from trnport.app.history.convert import (
     as_utc,
     finding_values,
@@ -80,7 +80,7 @@ class Store:
             row = SessionRow(model_id=self._model_id(db, model_path, now), created_at=now,
                              **values)
             row.findings = [FindingRow(**v) for v in finding_values(report)]
-            row.memory = MemorySummaryRow(**memory_values(report_dict))
+            row.memory = MemorySummaryRow(**memory_values(report))
             db.add(row)
             db.flush()
             return make_summary(row.id, row.created_at, model_path, values)

@@ -7,18 +7,22 @@ A change of any verdict, message or layout shows in review as a diff of
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.helpers import REPO, run_cli
+from trnport.analyzers.results.codec import report_from_dict, report_to_dict
 
 HERE = Path(__file__).resolve().parent
 REPORTS = HERE / "reports"
 FORMATS = "json,text,markdown,sarif,junit,html"
 UPDATE = os.environ.get("TRNPORT_UPDATE_GOLDEN") == "1"
+SCHEMA = json.loads((REPO / "resources" / "schemas" / "report.schema.json").read_text())
 
 # case name → model path (relative to the repository, so reports name the same path on every
 # machine) and the options it is checked with
@@ -56,6 +60,11 @@ def _render(case: str, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reports_match_their_golden_files(case, tmp_path):
     rendered = _render(case, tmp_path)
+    # the JSON report is valid and reads back into the same report
+    (json_file,) = rendered.glob("*.json")
+    data = json.loads(json_file.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert report_to_dict(report_from_dict(data)) == data
     expected = REPORTS / case
     if UPDATE:
         shutil.rmtree(expected, ignore_errors=True)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trnport.analyzers.report.model import SEVERITIES, Finding, Report
+from trnport.analyzers.results import SEVERITIES, Finding, Report, RewriteSuggestion
 from trnport.app.gui.palette import SEVERITY_COLORS
 
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -88,18 +88,19 @@ def _pre(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def rewrite_html(finding: Finding, entries: dict[str, dict]) -> str:
+def rewrite_html(finding: Finding, suggestions: dict[str, RewriteSuggestion]) -> str:
     """The rewrite a finding points to: its title, and the code before and after when the
-    report's rewrite entry has them (the rule page below shows the rule's general example)."""
+    report's suggestion has them (the rule page below shows the rule's general example)."""
     if not finding.rewrite:
         return ""
-    entry = entries.get(finding.rewrite, {})
-    title = entry.get("title") or _kb_rewrite_title(finding.rewrite)
+    suggestion = suggestions.get(finding.rewrite)
+    title = (suggestion.title if suggestion else "") or _kb_rewrite_title(finding.rewrite)
     parts = [f"<p><b>Rewrite:</b> {html.escape(finding.rewrite)}"
              f"{' — ' + html.escape(title) if title else ''}</p>"]
-    for key, label in (("before", "Before"), ("after", "After")):
-        if entry.get(key):
-            parts.append(f"<p><b>{label}</b></p>{_pre(str(entry[key]))}")
+    if suggestion is not None:
+        for code, label in ((suggestion.before, "Before"), (suggestion.after, "After")):
+            if code:
+                parts.append(f"<p><b>{label}</b></p>{_pre(code)}")
     return "".join(parts)
 
 
@@ -269,7 +270,7 @@ class FindingsView(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.resizeSection(2, 220)
-        self._rewrite_entries: dict[str, dict] = {}
+        self._rewrite_entries: dict[str, RewriteSuggestion] = {}
         self.severity = QComboBox()
         self.category = QComboBox()
         self.code = QComboBox()
@@ -319,7 +320,7 @@ class FindingsView(QWidget):
             combo.blockSignals(False)
 
     def show_report(self, report: Report) -> None:
-        self._rewrite_entries = {r.get("id"): r for r in report.rewrites if isinstance(r, dict)}
+        self._rewrite_entries = {r.id: r for r in report.rewrites}
         self._fill_filter_combos(list(report.findings))
         self.model.set_findings(report.findings)
         self.tree.expandAll()

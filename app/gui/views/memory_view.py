@@ -14,33 +14,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trnport.analyzers.results.memory import FitGrid, PerCoreUsage
+from trnport.analyzers.results.units import compact_bytes
 from trnport.app.gui.palette import FIT_COLORS
 
-GIB = 2**30
 MAX_GRID_HEIGHT = 460  # taller grids scroll
 STRETCH_COLUMNS = 10  # up to this many grid columns share the width; more keep their size
 COMPONENT_COLORS = ("#3b82c4", "#7a5cc4", "#2e9d57", "#c9a227", "#e07b24", "#d64541",
                     "#8a8f98", "#4fb0b0")
 
 
-def _gib(value) -> str:
-    """Bytes in GiB, or in MiB / KiB for small models (0.00 GiB would read as nothing)."""
-    if not isinstance(value, (int, float)):
-        return "—"
-    for unit, size in (("GiB", GIB), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= size / 10 or unit == "KiB":
-            return f"{value / size:.2f} {unit}"
-    return "—"
-
-
-def utilization_text(cell: dict) -> str:
+def utilization_text(total_bytes: int, usable_bytes: int, utilization: float | None) -> str:
     """The share of usable HBM a grid cell takes; a used share below 1% still reads as
     used (the report rounds tiny shares to 0)."""
-    total, usable = cell.get("total_bytes"), cell.get("usable_bytes")
-    utilization = cell.get("utilization")
-    if isinstance(total, (int, float)) and isinstance(usable, (int, float)) and usable > 0:
-        utilization = total / usable
-    if not isinstance(utilization, (int, float)):
+    if usable_bytes > 0:
+        utilization = total_bytes / usable_bytes
+    if utilization is None:
         return "?"
     if utilization >= 10:
         return f"{utilization:.0f}×"  # 1234% reads worse than 12× and widens the grid
@@ -85,13 +74,13 @@ class ComponentBars(QWidget):
             painter.setPen(QPen(QColor("#d64541"), 2, Qt.PenStyle.DashLine))
             painter.drawLine(int(line_x), 4, int(line_x), int(y + height + 6))
             painter.setPen(text_color)
-            label = f"usable HBM {_gib(self.usable)}"
+            label = f"usable HBM {compact_bytes(self.usable)}"
             label_width = painter.fontMetrics().horizontalAdvance(label)
             # keep the label inside the widget: left of the line when it is near the edge
             label_x = line_x + 4 if line_x + 4 + label_width < self.width() else (
                 line_x - 4 - label_width)
             painter.drawText(int(label_x), int(y + height + 18), label)
-        total_label = f"total {_gib(total)}"
+        total_label = f"total {compact_bytes(total)}"
         painter.setPen(text_color)
         total_width = painter.fontMetrics().horizontalAdvance(total_label)
         if bar_end + 6 + total_width < self.width():
@@ -103,7 +92,7 @@ class ComponentBars(QWidget):
         for index, (name, value) in enumerate(self.components.items()):
             painter.fillRect(QRectF(legend_x, legend_y - 10, 10, 10),
                              QColor(COMPONENT_COLORS[index % len(COMPONENT_COLORS)]))
-            label = f"{name.replace('_', ' ')} {_gib(value)}"
+            label = f"{name.replace('_', ' ')} {compact_bytes(value)}"
             painter.setPen(text_color)
             painter.drawText(int(legend_x + 14), int(legend_y), label)
             legend_x += 24 + painter.fontMetrics().horizontalAdvance(label)
@@ -132,31 +121,28 @@ class MemoryView(QWidget):
         layout.addStretch(1)
 
     def show_report(self, report) -> None:
-        memory = report.memory or {}
-        if not memory:
+        memory = report.memory
+        if memory is None:
             self.headline.setText("No memory analysis in this report.")
             self.grid.clear()
             self.grid.setRowCount(0)
             self.bars.set_data({}, 0)
             return
-        per_core = memory.get("per_core", {})
-        core = memory.get("core", {})
+        per_core, core = memory.per_core, memory.core
         self.headline.setText(
-            f"At TP {per_core.get('tp', '?')}, PP {per_core.get('pp', '?')}, batch "
-            f"{per_core.get('batch', '?')}: {_gib(per_core.get('total_bytes'))} of "
-            f"{_gib(per_core.get('usable_bytes'))} usable per core — "
-            f"<b>{str(per_core.get('status', '?')).replace('_', ' ')}</b>. "
-            f"Smallest TP that fits: {memory.get('smallest_tp') or 'none'} "
-            f"({core.get('family', '')} {core.get('instance') or ''}).")
-        self._fill_grid(memory.get("fit_grid", {}), per_core.get("pp"),
-                        per_core.get("usable_bytes"), per_core)
-        self.bars.set_data(per_core.get("components", {}), per_core.get("usable_bytes", 0))
-        self.notes.setText("<br>".join(f"• {a}" for a in memory.get("assumptions", [])[:6]))
+            f"At TP {per_core.tp}, PP {per_core.pp}, batch {per_core.batch}: "
+            f"{compact_bytes(per_core.total_bytes)} of {compact_bytes(per_core.usable_bytes)} "
+            f"usable per core — <b>{per_core.status.replace('_', ' ')}</b>. "
+            f"Smallest TP that fits: {memory.smallest_tp or 'none'} "
+            f"({core.family} {core.instance or ''}).")
+        self._fill_grid(memory.fit_grid, per_core)
+        self.bars.set_data(per_core.components, per_core.usable_bytes)
+        self.notes.setText("<br>".join(f"• {a}" for a in memory.assumptions[:6]))
 
-    def _fill_grid(self, fit_grid: dict, chosen_pp, usable=None, chosen=None) -> None:
-        cells = [c for c in fit_grid.get("cells", []) if c.get("pp", chosen_pp) == chosen_pp]
-        tps = sorted({c["tp"] for c in cells})
-        columns = sorted({(c["batch"], c.get("seq_len") or 0) for c in cells})
+    def _fill_grid(self, fit_grid: FitGrid, chosen: PerCoreUsage) -> None:
+        cells = [c for c in fit_grid.cells if c.pp == chosen.pp]
+        tps = sorted({c.tp for c in cells})
+        columns = sorted({(c.batch, c.seq_len or 0) for c in cells})
         self.grid.clear()
         self.grid.setRowCount(len(tps))
         self.grid.setColumnCount(len(columns))
@@ -167,20 +153,20 @@ class MemoryView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch
                                     if len(columns) <= STRETCH_COLUMNS
                                     else QHeaderView.ResizeMode.ResizeToContents)
-        chosen = chosen or {}
-        chosen_key = (chosen.get("tp"), chosen.get("batch"), chosen.get("seq_len") or 0)
+        chosen_key = (chosen.tp, chosen.batch, chosen.seq_len or 0)
         for cell in cells:
-            row = tps.index(cell["tp"])
-            column = columns.index((cell["batch"], cell.get("seq_len") or 0))
-            item = QTableWidgetItem(utilization_text({"usable_bytes": usable, **cell}))
+            row = tps.index(cell.tp)
+            column = columns.index((cell.batch, cell.seq_len or 0))
+            item = QTableWidgetItem(utilization_text(cell.total_bytes, chosen.usable_bytes,
+                                                     cell.utilization))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-            item.setBackground(QColor(FIT_COLORS.get(cell.get("status"), "#8a8f98")))
+            item.setBackground(QColor(FIT_COLORS.get(cell.status, "#8a8f98")))
             item.setForeground(QColor("white"))
-            status = str(cell.get("status", "?")).replace("_", " ")
-            tip = (f"TP {cell['tp']}, batch {cell['batch']}"
-                   + (f", sequence {cell['seq_len']}" if cell.get("seq_len") else "")
-                   + f": {_gib(cell.get('total_bytes'))} per core — {status}")
-            if (cell["tp"], cell["batch"], cell.get("seq_len") or 0) == chosen_key:
+            tip = (f"TP {cell.tp}, batch {cell.batch}"
+                   + (f", sequence {cell.seq_len}" if cell.seq_len else "")
+                   + f": {compact_bytes(cell.total_bytes)} per core — "
+                   f"{cell.status.replace('_', ' ')}")
+            if (cell.tp, cell.batch, cell.seq_len or 0) == chosen_key:
                 font = QFont(item.font())
                 font.setBold(True)
                 font.setUnderline(True)

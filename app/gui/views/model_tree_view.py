@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from trnport.analyzers.report.model import STATUSES, Report
+from trnport.analyzers.results import STATUSES, Report
 from trnport.app.gui.palette import STATUS_COLORS
 
 COLUMNS = ("Module", "Nodes", "Supported", "Conditional", "Host fallback", "Unsupported",

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trnport.analyzers.report.model import STATUSES, OperatorRow
+from trnport.analyzers.results import STATUSES, OperatorRow
 from trnport.app.gui.palette import STATUS_COLORS
 
 COLUMNS = ("Operator", "Count", "Status", "Reason", "Written as", "Confidence")

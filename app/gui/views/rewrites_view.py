@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trnport.analyzers.results import RewriteSuggestion
+
 
 class RewriteWorker(QObject):
     """Runs apply + verify + re-analysis off the GUI thread. Signals ``finished(outcome)``
@@ -99,14 +101,14 @@ class RewritesView(QWidget):
         self.tolerance = 1e-5
         self.worker: RewriteWorker | None = None
         self._report = None
-        self._suggestions: list[dict] = []
+        self._suggestions: tuple[RewriteSuggestion, ...] = ()
         self._output: Path | None = None
         self.list.currentRowChanged.connect(self._show_suggestion)
         self.apply_button.clicked.connect(self.apply_selected)
 
     def show_report(self, report) -> None:
         self._report = report
-        self._suggestions = [r for r in report.rewrites if isinstance(r, dict)]
+        self._suggestions = report.rewrites
         self.list.clear()
         self.result_label.setText("")
         if not self._suggestions:
@@ -114,10 +116,10 @@ class RewritesView(QWidget):
             self.apply_button.setEnabled(False)
             return
         for entry in self._suggestions:
-            auto = " [can apply]" if entry.get("automated") else ""
-            self.list.addItem(f"{entry.get('rank', '')}. {entry['id']}{auto} — "
-                              f"{entry.get('nodes_on_device', 0)} node(s) onto the device, "
-                              f"{entry.get('findings_cleared', 0)} finding(s)")
+            auto = " [can apply]" if entry.automated else ""
+            self.list.addItem(f"{entry.rank}. {entry.id}{auto} — "
+                              f"{entry.nodes_on_device} node(s) onto the device, "
+                              f"{entry.findings_cleared} finding(s)")
         self.list.setCurrentRow(0)
 
     def _show_suggestion(self, row: int) -> None:
@@ -125,21 +127,20 @@ class RewritesView(QWidget):
             self.apply_button.setEnabled(False)
             return
         entry = self._suggestions[row]
-        parts = [f"<h3>{html.escape(entry['id'])}</h3>",
-                 f"<p>{html.escape(str(entry.get('title', '')))}</p>",
-                 "<p>Gain: {} node(s) and {} FLOPs onto the device, {} host round trip(s) "
-                 "removed, {} finding(s) ({})</p>".format(
-                     entry.get("nodes_on_device", 0), entry.get("flops_on_device", 0),
-                     entry.get("host_round_trips_removed", 0), entry.get("findings_cleared", 0),
-                     html.escape(str(entry.get("codes", ""))))]
-        for key, label in (("before", "Before"), ("after", "After")):
-            if entry.get(key):
-                parts.append(f"<p><b>{label}</b></p><pre>{html.escape(entry[key])}</pre>")
-        if entry.get("diff"):
+        parts = [f"<h3>{html.escape(entry.id)}</h3>",
+                 f"<p>{html.escape(entry.title)}</p>",
+                 f"<p>Gain: {entry.nodes_on_device} node(s) and {entry.flops_on_device} FLOPs "
+                 f"onto the device, {entry.host_round_trips_removed} host round trip(s) "
+                 f"removed, {entry.findings_cleared} finding(s) "
+                 f"({html.escape(entry.codes)})</p>"]
+        for code, label in ((entry.before, "Before"), (entry.after, "After")):
+            if code:
+                parts.append(f"<p><b>{label}</b></p><pre>{html.escape(code)}</pre>")
+        if entry.diff:
             parts.append("<p><b>Suggested edit (not verified)</b></p>"
-                         f"<pre>{html.escape(entry['diff'])}</pre>")
+                         f"<pre>{html.escape(entry.diff)}</pre>")
         self.browser.setHtml("".join(parts))
-        self.apply_button.setEnabled(bool(entry.get("automated")) and self.worker is None)
+        self.apply_button.setEnabled(entry.automated and self.worker is None)
 
     def apply_selected(self) -> None:
         """Ask where to save, then rewrite, verify and re-analyse in a worker."""
@@ -165,9 +166,9 @@ class RewritesView(QWidget):
         if source.suffix.lower() == ".pt2" and not self._confirm_pt2(source):
             return
         self.apply_button.setEnabled(False)
-        self.result_label.setText(f"Applying {entry['id']} and verifying…")
+        self.result_label.setText(f"Applying {entry.id} and verifying…")
         # a Python model's report exists only once running its code was allowed
-        self.worker = RewriteWorker(source, entry["id"], output, self.tolerance,
+        self.worker = RewriteWorker(source, entry.id, output, self.tolerance,
                                     trust_code=torch_model)
         self._output = output
         self.worker.finished.connect(self._done)

@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from trnport.analyzers.report.model import SEVERITIES, STATUSES, Finding, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
+from trnport.analyzers.results.units import compact_bytes
 from trnport.app.gui.palette import SEVERITY_COLORS, STATUS_COLORS, VERDICT_COLORS
 
 VERDICT_TEXT = {
@@ -76,7 +77,7 @@ def _stage_state(report: Report, key: str) -> tuple[str, str]:
     if key == "rewrites":
         with_rewrite = sum(1 for f in report.findings if f.rewrite)
         return ("warn" if with_rewrite else "ok"), f"{with_rewrite} findings with a rewrite"
-    if key == "memory" and not report.memory:
+    if key == "memory" and report.memory is None:
         return "skip", "not analysed"
     related = [f for f in report.findings if f.category in _STAGE_CATEGORIES[key]]
     if any(f.severity == "error" for f in related):
@@ -88,7 +89,6 @@ def _stage_state(report: Report, key: str) -> tuple[str, str]:
 
 TOP_FINDINGS = 10
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
-_GIB = 2**30
 
 
 def top_findings(report: Report, limit: int = TOP_FINDINGS) -> list[tuple[Finding, int]]:
@@ -104,26 +104,20 @@ def top_findings(report: Report, limit: int = TOP_FINDINGS) -> list[tuple[Findin
     return [(max(group, key=lambda f: f.count), len(group)) for group in ordered[:limit]]
 
 
-def _size(value) -> str:
-    if not isinstance(value, (int, float)):
-        return "?"
-    if value >= _GIB / 10:
-        return f"{value / _GIB:.1f} GiB"
-    return f"{value / 2**20:.1f} MiB" if value >= 2**17 else f"{value / 2**10:.1f} KiB"
+def _size(value: int) -> str:
+    return compact_bytes(value, digits=1, mib_from=2**17)
 
 
 def memory_line(report: Report) -> str:
     """One line on memory fit at the chosen layout, and the smallest TP that fits."""
-    memory = report.memory or {}
-    per_core = memory.get("per_core") or {}
-    if not per_core:
+    memory = report.memory
+    if memory is None:
         return "Memory: not analysed for this model."
-    status = str(per_core.get("status", "?")).replace("_", " ")
-    line = (f"Memory: {_size(per_core.get('total_bytes'))} of "
-            f"{_size(per_core.get('usable_bytes'))} usable per core at TP "
-            f"{per_core.get('tp', '?')} — {status}")
-    smallest = memory.get("smallest_tp")
-    if per_core.get("status") != "fits":
+    per_core = memory.per_core
+    line = (f"Memory: {_size(per_core.total_bytes)} of {_size(per_core.usable_bytes)} usable "
+            f"per core at TP {per_core.tp} — {per_core.status.replace('_', ' ')}")
+    smallest = memory.smallest_tp
+    if per_core.status != "fits":
         line += (f"; smallest TP that fits: {smallest}" if smallest
                  else "; no TP in the grid fits")
     return line + "."

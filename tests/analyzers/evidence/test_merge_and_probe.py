@@ -15,7 +15,7 @@ from trnport.analyzers.evidence.model import PROBE
 from trnport.analyzers.evidence.probe import UNAVAILABLE
 from trnport.analyzers.kb import load_kb
 from trnport.analyzers.options import AnalysisOptions
-from trnport.analyzers.report.model import Finding, Location, OperatorRow, Provenance
+from trnport.analyzers.results import Finding, Location, OperatorRow, Provenance
 
 
 @pytest.fixture(scope="module")

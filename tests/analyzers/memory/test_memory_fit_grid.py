@@ -20,7 +20,9 @@ from trnport.analyzers.memory.hardware import (
     MICROCODE_BYTES_PER_PHYSICAL_CORE,
     SCRATCHPAD_PAGE_BYTES,
 )
+from trnport.analyzers.memory.section import memory_section
 from trnport.analyzers.options import AnalysisOptions
+from trnport.analyzers.report.memory_text import render_memory
 
 
 def test_usable_hbm_subtracts_microcode_per_physical_core_and_a_scratchpad_page():
@@ -111,26 +113,25 @@ def test_training_adds_gradients_optimizer_state_and_master_weights():
     assert sharded.chosen.components["optimizer"] == -(-8 * params // 32)
 
 
-def test_json_form_has_the_grid_and_the_recommendation():
+def test_report_section_has_the_grid_and_the_recommendation():
     result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="fp32"),
                              TRN1_CORE, other_budgets=[TRN2_CORE])
-    data = result.to_dict()
-    assert data["smallest_tp"] == 2
-    assert data["per_core"]["status"] == DOES_NOT_FIT
-    assert data["fit_grid"]["tight_threshold"] == TIGHT_FRACTION
-    assert {c["status"] for c in data["fit_grid"]["cells"]} <= {FITS, TIGHT, DOES_NOT_FIT}
-    assert [t["family"] for t in data["targets"]] == ["trn1", "trn2"]
-    assert data["targets"][1]["smallest_tp"] == 2  # 25.1 GiB > 24 GiB per trn2 core
-    assert data["parameters"]["parameters"] == 6_738_415_616
-    import json
-
-    assert json.loads(json.dumps(data)) == data  # JSON-ready: plain types only
+    section = memory_section(result)
+    assert section.smallest_tp == 2
+    assert section.per_core.status == DOES_NOT_FIT
+    assert section.fit_grid.tight_threshold == TIGHT_FRACTION
+    assert {c.status for c in section.fit_grid.cells} <= {FITS, TIGHT, DOES_NOT_FIT}
+    assert len(section.fit_grid.cells) == len(result.grid)
+    assert [t.family for t in section.targets] == ["trn1", "trn2"]
+    assert section.targets[1].smallest_tp == 2  # 25.1 GiB > 24 GiB per trn2 core
+    assert section.parameters.parameters == 6_738_415_616
+    assert section.largest_batch_per_tp == dict(result.largest_batch)
 
 
 def test_text_grid_marks_fit_tight_and_overflow():
     result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="fp32"),
                              TRN1_CORE)
-    text = result.text_grid()
+    text = "\n".join(render_memory(memory_section(result)))
     assert "smallest TP that fits: 2" in text
     assert "DOES NOT FIT" in text
     header = next(line for line in text.splitlines() if "tp 32" in line)

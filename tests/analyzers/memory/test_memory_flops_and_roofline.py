@@ -14,6 +14,7 @@ from trnport.analyzers.memory.ops import (
     op_packet,
 )
 from trnport.analyzers.memory.roofline import Workload, forward_workload, roofline
+from trnport.analyzers.results.memory import ModuleFlops
 
 _EXACT = MATMUL_PACKETS | CONV_PACKETS | ATTENTION_PACKETS
 
@@ -110,9 +111,10 @@ def test_module_totals_roll_up_to_every_prefix():
     assert compute.modules["layers"].flops == 2 * one
     assert compute.modules["layers.0"].flops == compute.modules["layers.0.fc"].flops == one
     top = compute.top_modules(2)
-    assert top[0] == {"module": "layers", "flops": 2 * one, "share": 1.0,
-                      "bytes_moved": compute.modules["layers"].bytes_moved,
-                      "intensity": round(2 * one / compute.modules["layers"].bytes_moved, 2)}
+    assert top[0] == ModuleFlops(module="layers", flops=2 * one, share=1.0,
+                                 bytes_moved=compute.modules["layers"].bytes_moved,
+                                 intensity=round(2 * one / compute.modules["layers"].bytes_moved,
+                                                 2))
 
 
 def test_roofline_takes_the_slower_of_compute_and_memory():

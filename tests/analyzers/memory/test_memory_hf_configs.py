@@ -10,6 +10,7 @@ import pytest
 from tests.analyzers.memory.memory_fixtures import GIB, LLAMA2_7B, TRN1_CORE, TRN2_CORE
 from tests.helpers import SAMPLES
 from trnport.analyzers.memory.assessment import estimate_memory
+from trnport.analyzers.memory.section import memory_section
 from trnport.analyzers.options import AnalysisOptions
 
 LLAMA2_7B_CONFIG = {"model_type": "llama", "architectures": ["LlamaForCausalLM"],
@@ -46,9 +47,9 @@ def test_llama7b_config_gives_the_published_count_and_fits_trn1_only_in_bf16(lla
     # the eager graph's peak is one layer's attention (fp32 scores of 32 heads); decoders are
     # costed with a fused attention kernel, which never stores them
     scores = 32 * 2048 * 2048 * 4
-    activations = fp32.to_dict()["activations"]
-    assert activations["fused_attention"]
-    assert scores <= activations["eager_attention_peak_bytes"] <= 4 * scores
+    activations = memory_section(fp32).activations
+    assert activations.fused_attention
+    assert scores <= activations.eager_attention_peak_bytes <= 4 * scores
     assert fp32.chosen.components["activations"] < scores
 
 

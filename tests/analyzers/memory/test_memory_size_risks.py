@@ -48,8 +48,8 @@ def test_risk_is_per_core_after_tp_and_tripled_for_training():
     assert not estimate_instructions(graph, {}, tp=4).at_risk
     training = estimate_instructions(graph, {}, tp=4, training=True)
     assert training.per_core == 3 * 3_000_000 // 4
-    assert training.to_dict()["limit"] == INSTRUCTION_LIMIT == 5_000_000
-    assert training.to_dict()["confidence"] == "low"
+    assert training.limit == INSTRUCTION_LIMIT == 5_000_000
+    assert training.confidence == "low"
 
 
 def _llama_like(**config):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 
-from trnport.analyzers.report.model import (
+from trnport.analyzers.results import (
     Finding,
     KbInfo,
     Location,
@@ -15,9 +15,28 @@ from trnport.analyzers.report.model import (
     OperatorRow,
     Provenance,
     Report,
+    RewriteSuggestion,
     Summary,
     TargetInfo,
     ToolInfo,
+)
+from trnport.analyzers.results.memory import (
+    ActivationSizes,
+    ComputeEstimate,
+    CoreSpec,
+    FitAxes,
+    FitCell,
+    FitGrid,
+    InstructionCount,
+    KvCacheSize,
+    LayoutChoice,
+    MemorySection,
+    ModuleFlops,
+    ParameterSizes,
+    PerCoreUsage,
+    RooflineRow,
+    ShardingRow,
+    TargetFitRow,
 )
 
 # Each payload would change document.title if it ever ran as script.
@@ -31,80 +50,94 @@ GIB = 2**30
 USABLE = 23 * GIB  # per logical core after the runtime's reservations
 
 
-def _cell(tp: int, pp: int, batch: int, seq_len: int) -> dict:
+def _cell(tp: int, pp: int, batch: int, seq_len: int) -> FitCell:
     total = int(15 * GIB / (tp * pp) + batch * seq_len / 2048 * 0.9 * GIB)
     used = total / USABLE
     status = "does_not_fit" if used > 1 else ("tight" if used > 0.85 else "fits")
-    return {"tp": tp, "pp": pp, "batch": batch, "seq_len": seq_len, "total_bytes": total,
-            "utilization": round(used, 4), "status": status}
+    return FitCell(tp=tp, pp=pp, batch=batch, seq_len=seq_len, total_bytes=total,
+                   utilization=round(used, 4), status=status)
 
 
-# The shape of the memory analysis's ``to_dict()`` (issue 4), at a Llama-8B-like size.
-SAMPLE_MEMORY = {
-    "mode": "inference", "dtype": "bf16", "compute_dtype": "bf16",
-    "core": {"family": "trn2", "instance": "trn2.48xlarge", "lnc": 2,
-             "hbm_bytes_per_core": 24 * GIB, "reserved_bytes": GIB,
-             "usable_bytes_per_core": USABLE, "max_cores": 64,
-             "tflops_per_core": {"bf16": 166.75, "fp32": 45.25}},
-    "parameters": {"parameters": 8_030_261_248, "parameter_bytes": 16_060_522_496,
-                   "bytes_by_dtype": {"bfloat16": 16_060_522_496},
-                   "largest": "model.embed_tokens.weight"},
-    "activations": {"peak_bytes": 542_130_176, "peak_node": SCRIPT_NODE,
-                    "fused_attention": True},
-    "kv_cache": {"layers": 32, "kv_heads": 8, "head_dim": 128, "batch": 1, "seq_len": 2048,
-                 "bytes": 268_435_456},
-    "training_state": None,
-    "layout": {"tp": 1, "pp": 1, "batch": 1, "seq_len": 2048, "dp": 1},
-    "per_core": {"tp": 1, "pp": 1, "batch": 1, "seq_len": 2048,
-                 "components": {"weights": 16_060_522_496, "buffers": 512,
-                                "activations": 542_130_176, "kv_cache": 268_435_456,
-                                "runtime_overhead": 1_200_000_000},
-                 "total_bytes": 18_071_088_640, "usable_bytes": USABLE,
-                 "utilization": 0.7317, "status": "fits"},
-    "fit_grid": {
-        "tight_threshold": 0.85,
-        "axes": {"tp": [1, 2, 4, 8], "pp": [1, 2], "batch": [1, 4, 16],
-                 "seq_len": [1024, 2048]},
-        "cells": [_cell(tp, pp, batch, seq) for tp in (1, 2, 4, 8) for pp in (1, 2)
-                  for batch in (1, 4, 16) for seq in (1024, 2048)],
-    },
-    "smallest_tp": 1,
-    "largest_batch_per_tp": {"1": 4, "2": 16, "4": 64, "8": 128},
-    "targets": [
-        {"family": "trn2", "instance": "trn2.48xlarge", "usable_bytes_per_core": USABLE,
-         "max_cores": 64, "status": "fits", "utilization": 0.7317, "smallest_tp": 1},
-        {"family": "trn1", "instance": "trn1.32xlarge", "usable_bytes_per_core": 15 * GIB,
-         "max_cores": 32, "status": "does_not_fit", "utilization": 1.12, "smallest_tp": 2},
-    ],
-    "compute": {
-        "flops": 32_974_898_079_744, "arithmetic_intensity": 706.59,
-        "by_module": [
-            {"module": "model.layers", "flops": 30_823_067_942_912, "share": 0.9347},
-            {"module": "lm_head", "flops": 2_151_778_615_296, "share": 0.0653},
-            {"module": "model.layers.0", "flops": 963_220_873_216, "share": 0.0292},
-            {"module": SVG_MODULE, "flops": 400_000_000_000, "share": 0.012},
-            {"module": "model.embed_tokens", "flops": 1_000_000, "share": 0.0},
-        ],
-        "roofline": [{"family": "trn2", "dtype": "bf16", "tp": 1, "compute_s": 0.1977,
-                      "memory_s": 0.0644, "time_s": 0.1977, "bound": "compute"}],
-    },
-    "instructions": {"total": 2_522_154, "limit": 5_000_000, "at_risk": True},
-    "sharding": [{"dimension": "MLP kernel intermediate", "size": 14336, "tp": 1,
-                  "message": "MLP intermediate size 14336 exceeds the NKI kernel's 4096",
-                  "severity": "info"}],
-    "assumptions": ["weights are split evenly by TP and PP",
-                    f"activations rescaled from the exported shapes {SCRIPT_NODE}"],
-}
+# What the memory analysis finds for a Llama-8B-like model, with hostile names.
+SAMPLE_MEMORY = MemorySection(
+    mode="inference", dtype="bf16", compute_dtype="bf16",
+    core=CoreSpec(family="trn2", instance="trn2.48xlarge", lnc=2,
+                  hbm_bytes_per_core=24 * GIB, reserved_bytes=GIB,
+                  usable_bytes_per_core=USABLE, max_cores=64, bandwidth_bytes_per_s=7.25e11,
+                  tflops_per_core={"bf16": 166.75, "fp32": 45.25}),
+    parameters=ParameterSizes(parameters=8_030_261_248, buffers=64,
+                              parameter_bytes=16_060_522_496, buffer_bytes=512,
+                              total_bytes=16_060_523_008, stored_bytes=16_060_523_008,
+                              bytes_by_dtype={"bfloat16": 16_060_523_008},
+                              largest="model.embed_tokens.weight"),
+    activations=ActivationSizes(peak_bytes=542_130_176, peak_node=SCRIPT_NODE,
+                                saved_bytes=None, fused_attention=True,
+                                eager_attention_peak_bytes=1_610_612_736, export_batch=1,
+                                export_seq_len=128, unsized_values=0),
+    kv_cache=KvCacheSize(layers=32, kv_heads=8, head_dim=128, batch=1, seq_len=2048,
+                         bytes=268_435_456),
+    training_state=None,
+    layout=LayoutChoice(tp=1, pp=1, batch=1, seq_len=2048, dp=1),
+    per_core=PerCoreUsage(tp=1, pp=1, batch=1, seq_len=2048,
+                          components={"weights": 16_060_522_496, "buffers": 512,
+                                      "activations": 542_130_176, "kv_cache": 268_435_456,
+                                      "runtime_overhead": 1_200_000_000},
+                          total_bytes=18_071_088_640, usable_bytes=USABLE,
+                          utilization=0.7317, status="fits"),
+    fit_grid=FitGrid(
+        tight_threshold=0.85,
+        axes=FitAxes(tp=(1, 2, 4, 8), pp=(1, 2), batch=(1, 4, 16), seq_len=(1024, 2048)),
+        cells=tuple(_cell(tp, pp, batch, seq) for tp in (1, 2, 4, 8) for pp in (1, 2)
+                    for batch in (1, 4, 16) for seq in (1024, 2048)),
+    ),
+    smallest_tp=1,
+    largest_batch_per_tp={1: 4, 2: 16, 4: 64, 8: 128},
+    batch_search_limit=4096,
+    targets=(
+        TargetFitRow(family="trn2", instance="trn2.48xlarge", usable_bytes_per_core=USABLE,
+                     max_cores=64, status="fits", utilization=0.7317, smallest_tp=1),
+        TargetFitRow(family="trn1", instance="trn1.32xlarge", usable_bytes_per_core=15 * GIB,
+                     max_cores=32, status="does_not_fit", utilization=1.12, smallest_tp=2),
+    ),
+    compute=ComputeEstimate(
+        flops=32_974_898_079_744, flops_per_token=16_101_024_453,
+        bytes_moved_unfused=46_668_000_000, step_flops=32_974_898_079_744,
+        step_bytes=46_668_000_000, arithmetic_intensity=706.59,
+        by_module=(
+            ModuleFlops(module="model.layers", flops=30_823_067_942_912, share=0.9347,
+                        bytes_moved=40_000_000_000, intensity=770.58),
+            ModuleFlops(module="lm_head", flops=2_151_778_615_296, share=0.0653,
+                        bytes_moved=1_050_000_000, intensity=2049.31),
+            ModuleFlops(module="model.layers.0", flops=963_220_873_216, share=0.0292,
+                        bytes_moved=1_250_000_000, intensity=770.58),
+            ModuleFlops(module=SVG_MODULE, flops=400_000_000_000, share=0.012,
+                        bytes_moved=500_000_000, intensity=800.0),
+            ModuleFlops(module="model.embed_tokens", flops=1_000_000, share=0.0,
+                        bytes_moved=1_050_000_000, intensity=0.0),
+        ),
+        roofline=(RooflineRow(family="trn2", dtype="bf16", tp=1, compute_s=0.1977,
+                              memory_s=0.0644, time_s=0.1977, bound="compute"),),
+        flops_by_status=None,
+    ),
+    instructions=InstructionCount(total=2_522_154, per_core=2_522_154, limit=5_000_000,
+                                  risk_threshold=2_500_000, at_risk=True,
+                                  heaviest_node="mm_14", confidence="low"),
+    sharding=(ShardingRow(dimension="MLP kernel intermediate", size=14336, tp=1,
+                          message="MLP intermediate size 14336 exceeds the NKI kernel's 4096",
+                          severity="info", node=None),),
+    assumptions=("weights are split evenly by TP and PP",
+                 f"activations rescaled from the exported shapes {SCRIPT_NODE}"),
+)
 
 SAMPLE_REWRITES = (
-    {
-        "id": "RW101",
-        "title": "sort -> topk at the graph edge",
-        "before": "values, idx = torch.sort(scores, descending=True)\n# </script><b>x</b>",
-        "after": "values, idx = torch.topk(scores, k=scores.shape[-1])",
-        "source": "aws-neuron-sdk torch-neuronx analyze: aten::sort unsupported",
-        "verified": True,
-    },
+    RewriteSuggestion(
+        id="RW101", title="sort -> topk at the graph edge",
+        source="aws-neuron-sdk torch-neuronx analyze: aten::sort unsupported",
+        automated=False, findings_cleared=1, codes="TRN101", nodes=(SCRIPT_NODE, "sort_1"),
+        nodes_on_device=0, flops_on_device=0, host_round_trips_removed=0,
+        before="values, idx = torch.sort(scores, descending=True)\n# </script><b>x</b>",
+        after="values, idx = torch.topk(scores, k=scores.shape[-1])", rank=1,
+    ),
 )
 
 
@@ -165,7 +198,7 @@ def hostile_report() -> Report:
                         findings_by_severity={"error": 2, "warning": 2, "info": 0}),
         findings=findings,
         operators=operators,
-        memory=dict(SAMPLE_MEMORY),
+        memory=SAMPLE_MEMORY,
         rewrites=SAMPLE_REWRITES,
         diagnostics=(f"node {SCRIPT_NODE} has no shape",),
         modules=(
@@ -191,7 +224,7 @@ def clean_report() -> Report:
                         nodes_by_status={"supported": 24, "conditional": 0, "cpu_fallback": 0,
                                          "unsupported": 0, "unknown": 0},
                         findings_by_severity={"error": 0, "warning": 0, "info": 0}),
-        findings=(), operators=report.operators[:2], memory={}, rewrites=(), diagnostics=(),
+        findings=(), operators=report.operators[:2], memory=None, rewrites=(), diagnostics=(),
         modules=(),
     )
 
@@ -205,18 +238,20 @@ HOSTILE_DIFF = (
     "+    y = torch.topk(x, k=x.shape[-1])\n"
 )
 RANKED_REWRITES = (
-    {"id": "RW-int64-to-int32", "title": "Use int32 for indices", "source": "FACTS.md dtypes",
-     "automated": False, "findings_cleared": 3, "codes": "TRN202", "nodes": ["arange"],
-     "nodes_on_device": 0, "flops_on_device": 0, "host_round_trips_removed": 0, "rank": 2},
-    {"id": "RW101", "title": "sort -> topk at the graph edge",
-     "source": "aws-neuron-sdk torch-neuronx analyze: aten::sort unsupported",
-     "automated": True, "findings_cleared": 1, "codes": "TRN101, TRN102",
-     "nodes": [SCRIPT_NODE, "sort_1"], "nodes_on_device": 2, "flops_on_device": 3_500_000_000,
-     "host_round_trips_removed": 1,
-     "before": "values, idx = torch.sort(scores, descending=True)\n# </script><b>x</b>",
-     "after": "values, idx = torch.topk(scores, k=scores.shape[-1])",
-     "diff": HOSTILE_DIFF, "diff_label": "suggestion (not verified)",
-     "apply": f"trnport rewrite '{QUOTED_PATH}' --apply RW101", "rank": 1},
+    RewriteSuggestion(
+        id="RW-int64-to-int32", title="Use int32 for indices", source="FACTS.md dtypes",
+        automated=False, findings_cleared=3, codes="TRN202", nodes=("arange",),
+        nodes_on_device=0, flops_on_device=0, host_round_trips_removed=0, rank=2),
+    RewriteSuggestion(
+        id="RW101", title="sort -> topk at the graph edge",
+        source="aws-neuron-sdk torch-neuronx analyze: aten::sort unsupported",
+        automated=True, findings_cleared=1, codes="TRN101, TRN102",
+        nodes=(SCRIPT_NODE, "sort_1"), nodes_on_device=2, flops_on_device=3_500_000_000,
+        host_round_trips_removed=1,
+        apply=f"trnport rewrite '{QUOTED_PATH}' --apply RW101",
+        before="values, idx = torch.sort(scores, descending=True)\n# </script><b>x</b>",
+        after="values, idx = torch.topk(scores, k=scores.shape[-1])",
+        diff=HOSTILE_DIFF, diff_label="suggestion (not verified)", rank=1),
 )
 
 
@@ -257,10 +292,8 @@ def full_report() -> Report:
                                                   source="neuronx-cc log build/compile.log")),
     )
     findings = (*report.findings, *hazards, *evidence)
-    memory = dict(report.memory)
-    memory["compute"] = {**memory["compute"],
-                         "flops_by_status": {"supported": 30_000_000_000_000,
-                                             "unsupported": 2_974_898_079_744}}
+    memory = with_flops_by_status(report.memory, {"supported": 30_000_000_000_000,
+                                                  "unsupported": 2_974_898_079_744})
     severities = Counter(f.severity for f in findings)
     return dataclasses.replace(
         report, findings=findings, rewrites=RANKED_REWRITES, memory=memory,
@@ -268,3 +301,14 @@ def full_report() -> Report:
             report.summary, flops_coverage_pct=90.98,
             findings_by_severity={s: severities.get(s, 0) for s in ("error", "warning",
                                                                      "info")}))
+
+
+def with_flops_by_status(memory: MemorySection, by_status: dict[str, int]) -> MemorySection:
+    """``memory`` with FLOPs per coverage status."""
+    return dataclasses.replace(
+        memory, compute=dataclasses.replace(memory.compute, flops_by_status=by_status))
+
+
+def with_per_core(memory: MemorySection, **changes) -> MemorySection:
+    """``memory`` with the chosen layout's usage changed."""
+    return dataclasses.replace(memory, per_core=dataclasses.replace(memory.per_core, **changes))

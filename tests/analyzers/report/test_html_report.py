@@ -20,6 +20,7 @@ from tests.analyzers.report.report_samples import (
     clean_report,
     full_report,
     hostile_report,
+    with_per_core,
 )
 from trnport.analyzers.report.gate import evaluate_gate, finding_key
 from trnport.analyzers.report.html_renderer import markdown_to_html, render_html
@@ -112,7 +113,7 @@ def test_sections_of_the_staged_report_are_present():
 @pytest.mark.parametrize(("status", "state"), [("tight", "warn"), ("does_not_fit", "fail")])
 def test_memory_stage_follows_the_fit_of_the_chosen_layout(status, state):
     report = hostile_report()
-    memory = {**report.memory, "per_core": {**report.memory["per_core"], "status": status}}
+    memory = with_per_core(report.memory, status=status)
     html = render_html(dataclasses.replace(report, memory=memory))
     assert re.findall(r'class="stage state-(\w+)"', html)[3] == state
 
@@ -143,9 +144,9 @@ def test_operator_table_has_one_row_per_operator_with_status_for_filtering():
 def test_memory_heatmap_has_a_cell_per_grid_entry_in_its_fit_state():
     report = hostile_report()
     html = render_html(report)
-    grid = [c for c in report.memory["fit_grid"]["cells"] if c["pp"] == 1]
+    grid = [c for c in report.memory.fit_grid.cells if c.pp == 1]
     cells = re.findall(r'<td class="fit-([a-z-]+)', html)
-    assert Counter(cells) == Counter(fit_state(cell["status"]) for cell in grid)
+    assert Counter(cells) == Counter(fit_state(cell.status) for cell in grid)
     assert html.count(" chosen\"") == 1
     # one small table per sequence length, each with a row per TP degree
     captions = re.findall(r"<caption>seq (\d+)</caption>", html)
@@ -153,12 +154,11 @@ def test_memory_heatmap_has_a_cell_per_grid_entry_in_its_fit_state():
     rows = re.findall(r'<th scope="row">TP (\d+)</th>', html)
     assert rows == ["1", "2", "4", "8"] * len(captions)
     # component bars: one rect per component, and the usable-HBM line
-    components = report.memory["per_core"]["components"]
+    components = report.memory.per_core.components
     assert len(re.findall(r'<rect class="c\d"', html)) == len(components)
     assert '<line class="hbm"' in html
     # FLOPs by module: one bar per module
-    assert len(re.findall(r'<span class="bar"', html)) == len(report.memory["compute"]
-                                                              ["by_module"])
+    assert len(re.findall(r'<span class="bar"', html)) == len(report.memory.compute.by_module)
 
 
 def test_rewrites_show_before_and_after_code_escaped():
@@ -310,9 +310,8 @@ def test_component_bars_against_hbm_and_a_breakdown_when_the_model_is_small():
     assert '<rect class="hbm-room"' in memory and '<line class="hbm"' in memory
     assert "73% of usable HBM per core" in memory
     assert "breakdown" not in memory
-    tiny = dict(report.memory)
-    tiny["per_core"] = {**tiny["per_core"], "components": {"weights": 3000, "activations": 1000},
-                        "total_bytes": 4000, "utilization": 0.0}
+    tiny = with_per_core(report.memory, components={"weights": 3000, "activations": 1000},
+                         total_bytes=4000, utilization=0.0)
     small = _section(render_html(dataclasses.replace(report, memory=tiny)), "memory")
     assert "breakdown" in small
     assert len(re.findall(r'<rect class="c\d"', small)) == 4  # against HBM + breakdown

@@ -177,6 +177,7 @@ def test_markdown_has_flops_coverage_a_row_per_code_and_ranked_rewrites(monkeypa
 def test_markdown_fences_outgrow_backticks_in_a_diff():
     report = full_report()
     rewrites = list(report.rewrites)
-    rewrites[1] = {**rewrites[1], "diff": "--- a\n+++ b\n@@ -1 +1 @@\n-x = '```'\n+y = 1\n"}
+    rewrites[1] = dataclasses.replace(rewrites[1],
+                                      diff="--- a\n+++ b\n@@ -1 +1 @@\n-x = '```'\n+y = 1\n")
     md = render_markdown(dataclasses.replace(report, rewrites=tuple(rewrites)))
     assert "````diff\n--- a" in md and "-x = '```'\n+y = 1\n````" in md

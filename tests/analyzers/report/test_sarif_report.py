@@ -14,9 +14,9 @@ import pytest
 
 from tests.analyzers.report.report_samples import QUOTED_PATH, clean_report, hostile_report
 from trnport.analyzers.report.gate import evaluate_gate, finding_key, fingerprint
-from trnport.analyzers.report.model import Location
 from trnport.analyzers.report.rule_docs import load_rule_docs
 from trnport.analyzers.report.sarif_renderer import render_sarif, render_sarif_many
+from trnport.analyzers.results import Location
 
 
 def sarif_schema() -> dict:

@@ -230,8 +230,8 @@ def test_rewrite_clears_trn101_on_reanalysis(tmp_path):
     assert [s.status for s in outcome.steps] == ["verified"]
     assert ("TRN101", ("mean",)) in {(f.code, f.nodes) for f in outcome.cleared}
     assert not [f for f in outcome.report_after.findings if f.code == "TRN101"]
-    suggestion = next(s for s in outcome.report_before.rewrites if s["id"] == RW)
-    assert suggestion["automated"] and suggestion["apply"].endswith(f"--apply {RW}")
+    suggestion = next(s for s in outcome.report_before.rewrites if s.id == RW)
+    assert suggestion.automated and suggestion.apply.endswith(f"--apply {RW}")
 
 
 def test_cli_all_safe_downgrades_and_lists_cleared_findings(tmp_path, capsys):

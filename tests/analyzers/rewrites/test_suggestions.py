@@ -7,12 +7,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import onnx
 
 from tests.analyzers.rewrites import models
 from trnport.analyzers.api import analyze
+from trnport.analyzers.results import Finding, Location, Provenance
 from trnport.analyzers.rewrites.source_diff import source_diff
 from trnport.analyzers.rewrites.suggest import suggest_rewrites
 
@@ -28,22 +28,24 @@ def test_onnx_report_ranks_automated_rewrite_first_and_validates(tmp_path):
     onnx.save(models.one_hot(), str(path))
     report = analyze(path)
     first = report.rewrites[0]
-    assert first["id"] == "RW-one-hot-compare-arange" and first["automated"]
-    assert first["nodes_on_device"] == 1 and first["rank"] == 1
-    assert first["apply"].endswith("--apply RW-one-hot-compare-arange")
+    assert first.id == "RW-one-hot-compare-arange" and first.automated
+    assert first.nodes_on_device == 1 and first.rank == 1
+    assert first.apply.endswith("--apply RW-one-hot-compare-arange")
     jsonschema.validate(json.loads(render_json(report)), json.loads(SCHEMA.read_text()))
 
 
 def test_gain_orders_fallbacks_before_hints():
     def finding(rewrite, node):
-        return SimpleNamespace(rewrite=rewrite, nodes=(node,), ops=("aten.x",), code="TRN1",
-                               location=SimpleNamespace(file=None, line=None))
+        return Finding(code="TRN101", symbol="unsupported-op", severity="error",
+                       category="unsupported_op", message="m", fix="f", ops=("aten.x",),
+                       nodes=(node,), location=Location(),
+                       provenance=Provenance(kind="rule", source="s"), rewrite=rewrite)
 
     statuses = {"a": ("supported", None), "b": ("cpu_fallback", "RW-b")}
     found = suggest_rewrites([finding("RW-a", "a"), finding("RW-b", "b")], statuses,
                              {"b": 100}, None, "pt2")
-    assert [(s["id"], s["flops_on_device"], s["host_round_trips_removed"]) for s in found] == [
-        ("RW-b", 100, 1), ("RW-a", 0, 0)]
+    assert [(s.id, s.flops_on_device, s.host_round_trips_removed, s.rank) for s in found] == [
+        ("RW-b", 100, 1, 1), ("RW-a", 0, 0, 2)]
 
 
 def test_python_source_gets_a_unified_diff_suggestion(tmp_path):

@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from tests.helpers import REPO
-from trnport.analyzers.report.model import CATEGORIES, SEVERITIES
+from trnport.analyzers.results import CATEGORIES, SEVERITIES
 from trnport.analyzers.rules.base import DOC_HEADINGS
 from trnport.analyzers.rules.docs import doc_sections, example_code, rule_markdown
 from trnport.analyzers.rules.registry import RULE_MODULES, all_rules

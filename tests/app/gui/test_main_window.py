@@ -54,7 +54,7 @@ def test_operator_filters_keep_only_matching_rows(qtbot, window):
 
 
 def test_operator_table_holds_fifty_thousand_rows(qtbot, window):
-    from trnport.analyzers.report.model import OperatorRow
+    from trnport.analyzers.results import OperatorRow
 
     rows = [OperatorRow(op=f"aten.op_{i}.default", count=i % 97 + 1,
                         status=("supported", "unknown")[i % 2], reason="r")

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from tests.analyzers.rewrites import models
 from trnport.analyzers.api import analyze
+from trnport.analyzers.results import RewriteSuggestion
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_rewrites_view_applies_a_python_model_rewrite(qtbot, tmp_path, save_as):
     view = RewritesView()
     qtbot.addWidget(view)
     view.show_report(analyze(path, AnalysisOptions(trust_code=True)))
-    row = next(i for i, s in enumerate(view._suggestions) if s["id"] == "RW-topk-int-to-float")
+    row = next(i for i, s in enumerate(view._suggestions) if s.id == "RW-topk-int-to-float")
     view.list.setCurrentRow(row)
     assert view.apply_button.isEnabled()
     save_as["path"] = tmp_path / "fixed.pt2"
@@ -126,7 +127,10 @@ def test_rewrites_view_applies_a_python_model_rewrite(qtbot, tmp_path, save_as):
 
 def test_rewrites_view_shows_refusal_and_writes_nothing(qtbot, tmp_path, save_as):
     view, _ = _view(qtbot, tmp_path, models.masked_softmax())
-    view._suggestions = [{"id": "RW-finite-mask-fill", "title": "t", "automated": True}]
+    view._suggestions = (RewriteSuggestion(
+        id="RW-finite-mask-fill", title="t", source="", automated=True, findings_cleared=1,
+        codes="TRN501", nodes=(), nodes_on_device=0, flops_on_device=0,
+        host_round_trips_removed=0, rank=1),)
     view.list.clear()
     view.list.addItem("RW-finite-mask-fill")
     view.list.setCurrentRow(0)

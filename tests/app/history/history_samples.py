@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
-from trnport.analyzers.report.model import (
+from tests.analyzers.report.report_samples import SAMPLE_MEMORY
+from trnport.analyzers.results import (
     Finding,
     KbInfo,
     Location,
@@ -17,6 +19,7 @@ from trnport.analyzers.report.model import (
     ToolInfo,
     verdict_for,
 )
+from trnport.analyzers.results.memory import MemorySection
 
 PROFILES = {"2.31": ("2.26", "2.9"), "2.32": ("2.27", "2.9")}
 
@@ -35,7 +38,7 @@ def finding(code: str, op: str, *, severity: str = "error", line: int | None = 1
 
 def report(model_path: str | Path, findings: tuple[Finding, ...] = (), *,
            profile: str = "2.31", coverage: float = 90.0, content: bytes | None = None,
-           memory: dict | None = None, tool_version: str = "0.1.0",
+           memory: MemorySection | None = None, tool_version: str = "0.1.0",
            instance: str | None = "trn2.48xlarge") -> Report:
     """A report on ``model_path``; its sha256 is that of ``content`` (or of the path)."""
     by_severity = dict.fromkeys(("error", "warning", "info"), 0)
@@ -57,7 +60,7 @@ def report(model_path: str | Path, findings: tuple[Finding, ...] = (), *,
                         findings_by_severity=by_severity),
         findings=findings,
         operators=(),
-        memory=memory if memory is not None else {},
+        memory=memory,
     )
 
 
@@ -70,18 +73,18 @@ def many_findings(count: int) -> tuple[Finding, ...]:
 
 def memory_section(per_core: int, *, usable: int = 16 * 2**30, params: int = 2000,
                    activations: int = 4096, status: str = "fits",
-                   smallest_tp: int | None = 1, kv_cache: int | None = None) -> dict:
-    """The parts of a ``memory`` report section (trnport.analyzers.memory.result) that the
-    history summarises, in that section's shape."""
-    return {
-        "mode": "inference", "dtype": "bf16",
-        "core": {"family": "trn2", "usable_bytes_per_core": usable},
-        "parameters": {"total_bytes": params},
-        "activations": {"peak_bytes": activations},
-        "kv_cache": None if kv_cache is None else {"bytes": kv_cache},
-        "training_state": None,
-        "per_core": {"total_bytes": per_core, "usable_bytes": usable,
-                     "utilization": round(per_core / usable, 4), "status": status},
-        "smallest_tp": smallest_tp,
-        "fit_grid": {"cells": []},
-    }
+                   smallest_tp: int | None = 1, kv_cache: int | None = None) -> MemorySection:
+    """A memory section whose figures that the history summarises are the ones given."""
+    base = SAMPLE_MEMORY
+    return dataclasses.replace(
+        base,
+        core=dataclasses.replace(base.core, usable_bytes_per_core=usable),
+        parameters=dataclasses.replace(base.parameters, total_bytes=params),
+        activations=dataclasses.replace(base.activations, peak_bytes=activations),
+        kv_cache=None if kv_cache is None else dataclasses.replace(base.kv_cache,
+                                                                   bytes=kv_cache),
+        training_state=None,
+        per_core=dataclasses.replace(base.per_core, total_bytes=per_core, usable_bytes=usable,
+                                     utilization=round(per_core / usable, 4), status=status),
+        smallest_tp=smallest_tp,
+    )

@@ -11,7 +11,7 @@ import pytest
 
 from tests.app.history.history_samples import finding, memory_section, report
 from tests.helpers import REPO, CliResult, assert_one_line_error
-from trnport.analyzers.report.json_renderer import report_to_dict
+from trnport.analyzers.results.codec import report_to_dict
 from trnport.app.history import open_store
 
 # Runs the real ``trnport`` entry point, registering the history command if main.py does

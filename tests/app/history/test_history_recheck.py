@@ -10,7 +10,7 @@ import pytest
 from tests.app.history.history_samples import finding, report
 from tests.helpers import SAMPLES
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.report.model import TargetInfo
+from trnport.analyzers.results import TargetInfo
 from trnport.app.history import open_store
 from trnport.app.history.recheck import recheck, recheck_options
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 
 from tests.app.history.history_samples import finding, memory_section, report
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.report.json_renderer import report_to_dict
+from trnport.analyzers.results.codec import report_to_dict
 from trnport.app.history import SessionNotFound, open_store, record_report
 from trnport.app.history.database import resolve_url
 

@@ -1,21 +1,17 @@
 """The report: one plain object that every renderer, the GUI and the history store read.
 
-Field names follow the ``trnport.report/1`` JSON schema (``resources/schemas/``), so
-rendering JSON is a direct walk over these dataclasses.
+Its sections are the ``trnport.report/1`` JSON schema's (``resources/schemas/``); the JSON
+form is written and read by :mod:`.codec` alone.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-SCHEMA_ID = "trnport.report/1"
-STATUSES = ("supported", "conditional", "cpu_fallback", "unsupported", "unknown")
-SEVERITIES = ("error", "warning", "info")
-CATEGORIES = (
-    "unsupported_op", "cpu_fallback", "dtype", "dynamic_shape", "control_flow", "numerical",
-    "memory", "compile_limit", "recompilation", "performance", "porting",
-)
+from trnport.analyzers.results.findings import Finding
+from trnport.analyzers.results.memory import MemorySection
+from trnport.analyzers.results.rewrites import RewriteSuggestion
+from trnport.analyzers.results.vocabulary import SCHEMA_ID
 
 
 @dataclass(frozen=True)
@@ -56,42 +52,6 @@ class ModelInfo:
 
 
 @dataclass(frozen=True)
-class Location:
-    file: str | None = None
-    line: int | None = None
-    module: str | None = None
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a verdict came from: a static ``rule`` (with its source), a ``compiler-probe``
-    or an ``imported`` analyze()/log result."""
-
-    kind: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    symbol: str
-    severity: str
-    category: str
-    message: str
-    fix: str
-    ops: tuple[str, ...]
-    nodes: tuple[str, ...]
-    location: Location
-    provenance: Provenance
-    rewrite: str | None = None
-    confidence: str | None = None
-
-    @property
-    def count(self) -> int:
-        return len(self.nodes)
-
-
-@dataclass(frozen=True)
 class OperatorRow:
     """Nodes of one op that share one status (an op can appear under two statuses when a
     condition applies to only some of its nodes, e.g. integer and float TopK)."""
@@ -128,8 +88,12 @@ class Summary:
     flops_coverage_pct: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Report:
+    """One model's analysis for one target. ``memory`` is None when the report has no
+    memory analysis; ``rewrites`` are ranked (``rank`` 1 first)."""
+
+    schema: str = SCHEMA_ID
     tool: ToolInfo
     kb: KbInfo
     target: TargetInfo
@@ -137,17 +101,7 @@ class Report:
     summary: Summary
     findings: tuple[Finding, ...]
     operators: tuple[OperatorRow, ...]
-    memory: dict[str, Any] = field(default_factory=dict)
-    rewrites: tuple[dict[str, Any], ...] = ()
+    memory: MemorySection | None = None
+    rewrites: tuple[RewriteSuggestion, ...] = ()
     diagnostics: tuple[str, ...] = ()
     modules: tuple[ModuleRow, ...] = ()
-    schema: str = SCHEMA_ID
-
-
-def verdict_for(findings_by_severity: dict[str, int]) -> str:
-    """``blocked`` on any error, ``needs-work`` on warnings, else ``ready``."""
-    if findings_by_severity.get("error"):
-        return "blocked"
-    if findings_by_severity.get("warning"):
-        return "needs-work"
-    return "ready"
