@@ -6,7 +6,7 @@ re-analyse.
 Loading: a Python model file runs its code (it needs ``trust_code`` like every analysis of
 one). A ``.pt2`` needs ``torch.export.load`` here, because a rewrite must run the real
 weights; that load can unpickle and run code stored in the archive (see
-``analyzers/loaders/pt2_loader.py``), so it too needs ``trust_code``. The re-exported program
+``analyzers/loaders/torch/pt2.py``), so it too needs ``trust_code``. The re-exported program
 is static: dynamic dims of the original are pinned to the sizes used for verification.
 
 Plain functions for the CLI and the GUI's worker; nothing here prints.
@@ -100,14 +100,14 @@ def _load_pt2(path: Path) -> TorchModel:
 
 
 def _load_python(path: Path, mode: str) -> TorchModel:
-    from trnport.analyzers.loaders import python_loader
-    from trnport.analyzers.loaders.torch_graph import export_program
+    from trnport.analyzers.loaders.torch import python_file
+    from trnport.analyzers.loaders.torch.fx_graph import export_program
 
     path = path.resolve()
-    with python_loader._file_folder_importable(path):
-        namespace = python_loader._run_file(path)
-        model = python_loader._model_from(path, namespace)
-        inputs = python_loader._example_inputs_from(path, namespace)[0]
+    with python_file._file_folder_importable(path):
+        namespace = python_file._run_file(path)
+        model = python_file._model_from(path, namespace)
+        inputs = python_file._example_inputs_from(path, namespace)[0]
         model.train() if mode == "training" else model.eval()
         program = export_program(model, inputs, dynamic_shapes=namespace.get("dynamic_shapes"))
     return TorchModel(program, tuple(inputs), path)
@@ -222,7 +222,7 @@ def rewrite_program(model: TorchModel, rewrite_ids: list[str],
                     tolerance: float = DEFAULT_TOLERANCE, seed: int = 0) -> RewriteOutcome:
     """Apply ``rewrite_ids`` in order; each is re-exported and verified against the original
     program, and dropped (status ``refused``) when it does not export or the outputs differ."""
-    from trnport.analyzers.loaders.torch_graph import export_program
+    from trnport.analyzers.loaders.torch.fx_graph import export_program
 
     check_rewrite_ids(rewrite_ids)
     feeds = input_sets(model, seed)

@@ -63,7 +63,7 @@ def load_onnx(path: Path) -> Any:
     """The model at ``path`` with its external data, or an InputError."""
     import onnx
 
-    from trnport.analyzers.loaders.onnx_loader import read_model
+    from trnport.analyzers.loaders.onnx.loader import read_model
 
     path = Path(path)
     if path.suffix.lower() != ".onnx":
