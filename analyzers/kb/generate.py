@@ -136,6 +136,11 @@ def _all_rules(files: dict[str, Any]):
 def _check_references(files: dict[str, Any]) -> None:
     """Every rewrite id and finding code used must exist; non-supported verdicts need a code."""
     rewrites = set(files["rewrites.yaml"]["rewrites"])
+    for rewrite_id, entry in files["rewrites.yaml"]["rewrites"].items():
+        for answered in entry.get("automated", {}).get("answers", ()):
+            if answered not in rewrites:
+                raise GenerationError(f"rewrites.yaml:{rewrite_id}: answers {answered}, which "
+                                      "is not in rewrites.yaml")
     profile_ids = {p["id"] for p in files["profiles.yaml"]["profiles"]}
     for where, item in _all_rules(files):
         rewrite = item.get("rewrite")

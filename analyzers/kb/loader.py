@@ -20,7 +20,15 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.knowledge_base import KnowledgeBase
-from trnport.analyzers.kb.model import DtypeIssueSpec, OpEntry, Profile, Rewrite, Rule
+from trnport.analyzers.kb.model import (
+    DtypeIssueSpec,
+    OpEntry,
+    Profile,
+    Rewrite,
+    RewriteAutomation,
+    Rule,
+    SourceEdit,
+)
 from trnport.analyzers.kb.schema import SchemaValidator, SchemaViolation
 
 META_FILE = "kb.yaml"
@@ -208,6 +216,18 @@ def _profile(data: dict) -> Profile:
     )
 
 
+def _rewrite(rewrite_id: str, data: dict) -> Rewrite:
+    auto = data.get("automated")
+    automation = None if auto is None else RewriteAutomation(
+        id=rewrite_id, answers=tuple(auto["answers"]),
+        matches=MappingProxyType({engine: tuple(ops) for engine, ops in auto["matches"].items()}),
+        before=auto["before"], after=auto["after"], safe=auto["safe"],
+        notes=tuple(auto.get("notes", ())),
+    )
+    edits = tuple(SourceEdit(e["pattern"], e["replacement"]) for e in data.get("edits", ()))
+    return Rewrite(rewrite_id, data["title"], data["source"], automation, edits)
+
+
 def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
     """Freeze validated file data into a :class:`KnowledgeBase`."""
     by_kind: dict[str, list[Any]] = {}
@@ -227,10 +247,7 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         )
         for i in dtypes["issues"]
     )
-    rewrites = {
-        rid: Rewrite(rid, r["title"], r["source"])
-        for rid, r in by_kind["rewrites"][0]["rewrites"].items()
-    }
+    rewrites = {rid: _rewrite(rid, r) for rid, r in by_kind["rewrites"][0]["rewrites"].items()}
     return KnowledgeBase(
         generated=meta["generated"],
         inputs=MappingProxyType(meta.get("inputs", {})),

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from trnport.analyzers.errors import InputError, TrustRequiredError
-from trnport.analyzers.rewrites.torch_rewrites import TORCH_REWRITES, apply_to_graph, torch_rewrite
+from trnport.analyzers.rewrites.fx.engine import apply_to_graph, fx_rewrite, fx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, compare
 from trnport.analyzers.rewrites.workflow import RewriteOutcome, Step, with_reports
 
@@ -48,14 +48,14 @@ def is_torch_model(path: Path) -> bool:
 
 
 def check_rewrite_ids(ids: list[str]) -> None:
-    unknown = [rid for rid in ids if torch_rewrite(rid) is None]
+    unknown = [rid for rid in ids if fx_rewrite(rid) is None]
     if unknown:
-        known = ", ".join(r.INFO.id for r in TORCH_REWRITES)
+        known = ", ".join(r.INFO.id for r in fx_rewrites())
         raise InputError(f"no automated PyTorch rewrite {unknown[0]!r} (known: {known})")
 
 
 def safe_rewrite_ids() -> tuple[str, ...]:
-    return tuple(r.INFO.id for r in TORCH_REWRITES if r.INFO.safe)
+    return tuple(r.INFO.id for r in fx_rewrites() if r.INFO.safe)
 
 
 def load_program(path: Path, trust_code: bool, mode: str = "inference") -> TorchModel:
@@ -251,7 +251,7 @@ def rewrite_program(model: TorchModel, rewrite_ids: list[str],
 def preview(model: TorchModel) -> list[tuple[Any, tuple, tuple]]:
     """Per rewrite: (rewrite, what it would change, its refusals) — nothing is verified."""
     rows = []
-    for rewrite in TORCH_REWRITES:
+    for rewrite in fx_rewrites():
         work = _copy(model.program)
         applied, refusals = apply_to_graph(work.graph_module, [rewrite.INFO.id])
         rows.append((rewrite, applied, refusals))

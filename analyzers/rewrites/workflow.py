@@ -13,7 +13,7 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.rewrites.base import Applied, Refusal
-from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites, onnx_rewrite
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites, onnx_rewrite, onnx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, verify
 
 
@@ -49,13 +49,13 @@ class RewriteOutcome:
 
 
 def safe_rewrite_ids() -> tuple[str, ...]:
-    return tuple(r.INFO.id for r in ONNX_REWRITES if r.INFO.safe)
+    return tuple(r.INFO.id for r in onnx_rewrites() if r.INFO.safe)
 
 
 def check_rewrite_ids(ids: list[str]) -> None:
     unknown = [rid for rid in ids if onnx_rewrite(rid) is None]
     if unknown:
-        known = ", ".join(r.INFO.id for r in ONNX_REWRITES)
+        known = ", ".join(r.INFO.id for r in onnx_rewrites())
         raise InputError(f"no automated ONNX rewrite {unknown[0]!r} (known: {known})")
 
 

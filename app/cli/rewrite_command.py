@@ -135,11 +135,11 @@ def _print_step(step, show_refusals: bool) -> None:
 
 def _list(path: Path, model, options) -> int:
     from trnport.analyzers.api import analyze
-    from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites
+    from trnport.analyzers.rewrites.onnx.engine import apply_rewrites, onnx_rewrites
 
     report = analyze(path, options)
     flagged = {node for f in report.findings for node in f.nodes}
-    for rewrite in ONNX_REWRITES:
+    for rewrite in onnx_rewrites():
         result = apply_rewrites(model, [rewrite.INFO.id])
         print(f"{rewrite.INFO.id}: {rewrite.INFO.title}")
         for applied in result.applied:

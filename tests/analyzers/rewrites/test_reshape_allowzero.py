@@ -9,7 +9,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from tests.analyzers.rewrites.models import const, model, tensor
-from trnport.analyzers.rewrites.engine import apply_rewrites
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites
 from trnport.analyzers.rewrites.verify import verify
 from trnport.analyzers.rewrites.workflow import reanalyse, rewrite_model
 
