@@ -1,6 +1,6 @@
-"""The Neuron knowledge base: SDK profiles, targets, operator verdicts, dtype issues and
-rewrites, loaded from ``resources/neuron/`` and validated against
-``resources/schemas/kb.schema.json``.
+"""The Neuron knowledge base: SDK profiles, targets, operator verdicts, dtype issues and dtype
+storage, rewrites, compiler and hardware limits and the sources of analysis findings, loaded
+from ``resources/neuron/`` and validated against ``resources/schemas/kb.schema.json``.
 
 ``load_kb()`` is cached and imports neither torch nor onnx.
 """
@@ -14,6 +14,7 @@ from trnport.analyzers.kb.loader import default_kb_dir, load_kb_from
 from trnport.analyzers.kb.model import (
     DtypeIssueSpec,
     InstanceInfo,
+    Limit,
     OpEntry,
     Profile,
     Rewrite,
@@ -35,6 +36,7 @@ __all__ = [
     "DtypeIssueSpec",
     "InstanceInfo",
     "KnowledgeBase",
+    "Limit",
     "OpEntry",
     "Profile",
     "Rewrite",

@@ -76,6 +76,8 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
     torch_ops = _load_curated(curated_dir, "torch.yaml")
     dtypes = _load_curated(curated_dir, "dtypes.yaml")
     rewrites = _load_curated(curated_dir, "rewrites.yaml")
+    limits = _load_curated(curated_dir, "limits.yaml")
+    citations = _load_curated(curated_dir, "citations.yaml")
     profiles = build_profiles(reference, _load_curated(curated_dir, "profiles.yaml"))
     targets = build_targets(reference, _load_curated(curated_dir, "targets.yaml"))
 
@@ -87,8 +89,11 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
         "dtypes.yaml": {
             "kind": "dtypes",
             "families": dtypes["families"],
+            "storage": dtypes["storage"],
             "issues": dtypes["issues"],
         },
+        "limits.yaml": {"kind": "limits", "limits": limits["limits"]},
+        "citations.yaml": {"kind": "citations", "citations": citations["citations"]},
         "rewrites.yaml": {
             "kind": "rewrites",
             "rewrites": dict(sorted(rewrites["rewrites"].items())),

@@ -107,6 +107,17 @@ class Rewrite:
     edits: tuple[SourceEdit, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A Neuron limit or hardware figure (limits.yaml): ``value`` counts what ``meaning`` says."""
+
+    name: str
+    value: int | float
+    meaning: str
+    source: str
+    confidence: str
+
+
 @dataclass(frozen=True)
 class Profile:
     """One Neuron SDK release line and the versions and compiler defaults it stands for."""

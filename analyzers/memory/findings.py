@@ -9,10 +9,6 @@ from trnport.analyzers.memory.result import MemoryResult
 from trnport.analyzers.memory.text import human_bytes
 from trnport.analyzers.report.model import Location
 
-HBM_SOURCE = ("FACTS.md §6 (HBM per core, runtime overheads: aws-neuron-sdk "
-              "neuron-runtime/explore/device-memory.rst); out-of-memory errors NCC_EOOM001/"
-              "EOOM002/EVRF009/EXSP001 (compiler/error-codes/*.rst)")
-
 
 def describe_layout(usage: CoreUsage) -> str:
     layout = usage.layout
