@@ -27,7 +27,7 @@ import numpy as np
 from trnport.analyzers.errors import InputError, TrustRequiredError
 from trnport.analyzers.rewrites.fx.engine import apply_to_graph, fx_rewrite, fx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, compare
-from trnport.analyzers.rewrites.workflow import RewriteOutcome, Step, with_reports
+from trnport.analyzers.rewriting.outcome import RewriteOutcome, Step, with_reports
 
 TORCH_SUFFIXES = (".pt2", ".py")
 _SYMBOLIC_DIM = 3

@@ -64,7 +64,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from trnport.analyzers.rewrites import workflow
+    from trnport.analyzers.rewriting import onnx as workflow
 
     if not (args.apply or args.all_safe or args.list):
         raise UsageError("rewrite needs --apply RW-..., --all-safe or --list")
@@ -78,7 +78,7 @@ def run(args) -> int:
     if torch_model and args.output is not None and args.output.suffix.lower() != ".pt2":
         raise UsageError("-o must name a .pt2 file for a PyTorch model")
     if torch_model:
-        from trnport.analyzers.rewrites import torch_workflow as flow
+        from trnport.analyzers.rewriting import torch as flow
     else:
         flow = workflow
     ids = ([i.strip() for i in args.apply.split(",") if i.strip()] if args.apply
