@@ -286,7 +286,7 @@ def require_engine() -> None:
     import importlib
 
     try:
-        for module in ("api", "coverage", "kb", "loaders.onnx_loader", "loaders.python_loader"):
+        for module in ("api", "coverage", "kb", "loaders.onnx.loader", "loaders.torch.python_file"):
             importlib.import_module(f"trnport.analyzers.{module}")
     except ImportError as error:
         print(f"could not run: the engine does not import yet ({error})")

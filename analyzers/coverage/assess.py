@@ -34,9 +34,6 @@ from trnport.analyzers.graph import Graph, Node
 KB_NAMESPACES = ("aten", "onnx", "ai.onnx", "higher_order", "_c10d_functional", "prim")
 # Python-level glue that can survive export (scalar arithmetic); never custom kernels
 _GLUE_NAMESPACES = ("_operator", "operator", "builtins", "math", "torch", "prims")
-UNKNOWN_SOURCE = (
-    "trnport knowledge base (no entry); FACTS.md §11 (no complete operator list exists)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +112,7 @@ class _Pass:
         found = self.ops.get(op)
         if found is None:
             entry = self.kb.op(op)
-            found = _CompiledEntry(entry, self.families) if entry else _missing(op)
+            found = _CompiledEntry(entry, self.families) if entry else _missing(op, self.kb)
             self.ops[op] = found
         return found
 
@@ -254,7 +251,7 @@ class _Pass:
         return tuple(found)
 
 
-def _missing(op: str) -> _Outcome:
+def _missing(op: str, kb) -> _Outcome:
     """The outcome for an op without a knowledge-base entry."""
     namespace = op.split("::", 1)[0] if "::" in op else op.split(".", 1)[0]
     if "::" in op and namespace not in ("onnx", "ai.onnx"):
@@ -264,7 +261,7 @@ def _missing(op: str) -> _Outcome:
             "converts only the default domain and neuronx-cc accepts only known custom calls",
             "TRN106",
             "RW-custom-op-to-nki",
-            "aws-neuron-sdk about-neuron/faq/onnx-faq.rst; compiler/error-codes/EHCA005.rst",
+            kb.citation("custom_onnx_domain"),
             "medium",
             "custom-namespace",
             None,
@@ -276,7 +273,7 @@ def _missing(op: str) -> _Outcome:
             "lowering unless ported (NKI kernel or Neuron custom C++ operator)",
             "TRN106",
             "RW-custom-op-to-nki",
-            "aws-neuron-sdk compiler/error-codes/EHCA005.rst; nki/guides/framework_custom_op.rst",
+            kb.citation("custom_op_namespace"),
             "medium",
             "custom-namespace",
             None,
@@ -286,7 +283,7 @@ def _missing(op: str) -> _Outcome:
         "not in the knowledge base; trnport does not assume it works",
         "TRN105",
         None,
-        UNKNOWN_SOURCE,
+        kb.citation("unknown_op"),
         "low",
         "no-entry",
         None,

@@ -67,7 +67,7 @@ def run_probe(path: Path, options: AnalysisOptions, report_format: str = "python
 
 
 def _model_and_inputs(path: Path, options: AnalysisOptions) -> tuple[Any, tuple]:
-    from trnport.analyzers.loaders import python_loader as loader
+    from trnport.analyzers.loaders.torch import python_file as loader
 
     if not options.trust_code:
         raise InputError(f"{path}: the compiler probe runs the model file; pass --trust-code")

@@ -1,6 +1,6 @@
-"""The Neuron knowledge base: SDK profiles, targets, operator verdicts, dtype issues and
-rewrites, loaded from ``resources/neuron/`` and validated against
-``resources/schemas/kb.schema.json``.
+"""The Neuron knowledge base: SDK profiles, targets, operator verdicts, dtype issues and dtype
+storage, rewrites, compiler and hardware limits and the sources of analysis findings, loaded
+from ``resources/neuron/`` and validated against ``resources/schemas/kb.schema.json``.
 
 ``load_kb()`` is cached and imports neither torch nor onnx.
 """
@@ -14,10 +14,13 @@ from trnport.analyzers.kb.loader import default_kb_dir, load_kb_from
 from trnport.analyzers.kb.model import (
     DtypeIssueSpec,
     InstanceInfo,
+    Limit,
     OpEntry,
     Profile,
     Rewrite,
+    RewriteAutomation,
     Rule,
+    SourceEdit,
     Target,
     TargetFamily,
 )
@@ -33,10 +36,13 @@ __all__ = [
     "DtypeIssueSpec",
     "InstanceInfo",
     "KnowledgeBase",
+    "Limit",
     "OpEntry",
     "Profile",
     "Rewrite",
+    "RewriteAutomation",
     "Rule",
+    "SourceEdit",
     "Target",
     "TargetFamily",
     "load_kb",

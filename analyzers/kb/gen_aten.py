@@ -12,20 +12,6 @@ from typing import Any
 
 from trnport.analyzers.kb.gen_reference import GenerationError, read_csv
 
-XLA_SOURCE = (
-    "pytorch/xla v2.9.0 codegen/xla_native_functions.yaml; torch_xla/csrc/aten_xla_type.cpp"
-)
-OFFICIAL_SOURCE = (
-    "aws-neuron-sdk frameworks/torch/torch-neuronx/pytorch-neuron-supported-operators.rst"
-)
-FALLBACK_SOURCE = (
-    "aten_op_notes.csv (any aten op missing from the torch-xla table and not decomposed); "
-    "aws-neuron-sdk archive/nxd-training/pytorch-neuron-debug.rst"
-)
-DISPATCHER_SOURCE = (
-    "torch {version} dispatcher ({key} kernel); "
-    "FACTS.md §3 (decomposition test is trnport's, not AWS's)"
-)
 STATUS_ORDER = ("supported", "conditional", "cpu_fallback", "unsupported")
 _ATEN_NAME = re.compile(r"aten::([A-Za-z_][A-Za-z0-9_]*)(\*)?")
 
@@ -131,8 +117,10 @@ def _lowering_of(packet: str, xla: dict[str, dict[str, str]]) -> tuple[str, dict
     return None
 
 
-def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version) -> dict[str, Any]:
-    """The entry the evidence alone supports, before curated overrides."""
+def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version,
+                 sources: dict[str, str]) -> dict[str, Any]:
+    """The entry the evidence alone supports, before curated overrides; ``sources`` are the
+    curated file's ``x-sources`` (what each kind of evidence cites)."""
     lowering = _lowering_of(packet, xla)
     is_official = packet in official or f"{packet}_" in official
     hlo = hlo_map.get(f"aten.{packet}", [])
@@ -146,11 +134,11 @@ def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version)
     if hlo:
         evidence.append("HLO " + ", ".join(f"{op} ({hlo_status.get(op, 'unknown')})" for op in hlo))
     if lowering or is_official:
-        sources = [XLA_SOURCE] if lowering else []
+        cited = [sources["xla"]] if lowering else []
         if is_official:
-            sources.append(OFFICIAL_SOURCE)
+            cited.append(sources["official"])
         if hlo_documented:
-            sources.append("xla_ops_supported.csv; hlo_opcode_status.csv")
+            cited.append(sources["hlo_tables"])
         high = is_official or hlo_documented
         reason = (
             "torch-xla lowers it to HLO"
@@ -164,7 +152,7 @@ def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version)
         if not high:
             reason += "; no Neuron-specific statement about this op"
         return _entry(
-            "supported", None, reason, "; ".join(sources), "high" if high else "medium", evidence
+            "supported", None, reason, "; ".join(cited), "high" if high else "medium", evidence
         )
     key = decomposition_key(packet)
     if key is not None:
@@ -175,14 +163,14 @@ def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version)
             "ops before torch-xla sees them, so the verdict rests on those ops (trnport's "
             "inference from the torch dispatcher, not an AWS statement)"
         )
-        source = DISPATCHER_SOURCE.format(version=torch_version, key=key)
+        source = sources["dispatcher"].format(version=torch_version, key=key)
         return _entry("supported", None, reason, source, confidence, evidence)
     reason = (
         "no torch-xla 2.9 lowering and no PyTorch decomposition found: torch-xla runs such ops "
         "on the host CPU (graph break) and torch_neuronx.trace fails on them; no Neuron "
         "statement names this op"
     )
-    entry = _entry("cpu_fallback", "TRN102", reason, FALLBACK_SOURCE, "low", evidence)
+    entry = _entry("cpu_fallback", "TRN102", reason, sources["fallback"], "low", evidence)
     entry["rewrite"] = "RW-partition-to-cpu"
     return entry
 
@@ -218,6 +206,7 @@ def build_aten(reference: Path, curated: dict, extra_packets: set[str]) -> dict[
     official, named = read_op_notes(reference)
     hlo_status = read_hlo_status(reference)
     hlo_map = curated.get("hlo", {})
+    sources = curated["x-sources"]
     entries_cur: dict[str, dict] = curated.get("entries", {})
     packets = core_packets() | set(xla) | official | named | extra_packets
     packets |= set(curated.get("extra_ops", []))
@@ -228,13 +217,13 @@ def build_aten(reference: Path, curated: dict, extra_packets: set[str]) -> dict[
 
     out: dict[str, Any] = {}
     for packet in sorted(packets):
-        derived = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version)
+        derived = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version, sources)
         cur = curated_for(f"aten.{packet}", packet)
         _check_fallback_covered(packet, xla, cur, entries_cur)
         out[f"aten.{packet}"] = _merge(derived, cur)
     for key in sorted(k for k in entries_cur if k.count(".") == 2):
         packet = key.split(".")[1]
-        base = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version)
+        base = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version, sources)
         out[key] = _merge(base, entries_cur[key])
     return dict(sorted(out.items()))
 

@@ -14,7 +14,6 @@ from typing import Any
 from trnport.analyzers.kb.gen_aten import STATUS_ORDER
 from trnport.analyzers.kb.gen_reference import GenerationError
 
-ONNX_FAQ = "aws-neuron-sdk about-neuron/faq/onnx-faq.rst"
 CONFIDENCE_ORDER = ("low", "medium", "high")
 # Rule conditions that do not read the node, so an ATen rule using only these applies to
 # the ONNX node that becomes that ATen op.
@@ -39,7 +38,8 @@ def max_opset() -> int:
 
 
 def _opset_rules(
-    op: str, since: list[int], converted: list[int], top: int, prefix: str, converter_file: str
+    op: str, since: list[int], converted: list[int], top: int, prefix: str, converter_file: str,
+    faq: str,
 ) -> list[dict[str, Any]]:
     """Rules marking the opset ranges whose schema version onnx2torch has no converter for."""
     rules = []
@@ -66,7 +66,7 @@ def _opset_rules(
                     "so the ONNX -> PyTorch -> torch-neuronx path cannot convert it"
                 ),
                 "rewrite": "RW-onnx-opset-downgrade",
-                "source": f"{prefix} {converter_file}, node_converters/registry.py; {ONNX_FAQ}",
+                "source": f"{prefix} {converter_file}, node_converters/registry.py; {faq}",
                 "confidence": "high",
             }
         )
@@ -90,7 +90,8 @@ def _worst(aten_ops: list[str], entries: list[dict]) -> tuple[str, dict]:
     return ranked[0]
 
 
-def _converted_entry(op: str, conv: dict, aten: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _converted_entry(op: str, conv: dict, aten: dict[str, Any], prefix: str,
+                     faq: str) -> dict[str, Any]:
     aten_ops = list(conv["aten"])
     missing = [a for a in aten_ops if a not in aten]
     if missing:
@@ -99,7 +100,7 @@ def _converted_entry(op: str, conv: dict, aten: dict[str, Any], prefix: str) -> 
         return {
             "status": "supported",
             "reason": "onnx2torch converts it without an ATen operator",
-            "source": f"{prefix} {conv['file']}; {ONNX_FAQ}",
+            "source": f"{prefix} {conv['file']}; {faq}",
             "confidence": "medium",
             "aten": [],
         }
@@ -115,18 +116,18 @@ def _converted_entry(op: str, conv: dict, aten: dict[str, Any], prefix: str) -> 
     entry["reason"] = reason
     if worst.get("rewrite"):
         entry["rewrite"] = worst["rewrite"]
-    entry["source"] = f"{prefix} {conv['file']}; {ONNX_FAQ}; {worst_op}: {worst['source']}"
+    entry["source"] = f"{prefix} {conv['file']}; {faq}; {worst_op}: {worst['source']}"
     entry["confidence"] = confidence
     entry["aten"] = aten_ops
     return entry
 
 
-def _unconverted_entry(op: str, prefix: str, extra: dict | None) -> dict[str, Any]:
+def _unconverted_entry(op: str, prefix: str, extra: dict | None, faq: str) -> dict[str, Any]:
     reason = (
         f"onnx2torch {prefix.split()[1]} has no converter for {op}, so the documented "
         "ONNX -> PyTorch -> torch-neuronx path cannot take it"
     )
-    source = f"{prefix} onnx2torch/node_converters (no converter); {ONNX_FAQ}"
+    source = f"{prefix} onnx2torch/node_converters (no converter); {faq}"
     if extra:
         reason = f"{reason}; {extra['reason']}"
         source = f"{source}; {extra['source']}"
@@ -143,6 +144,7 @@ def _unconverted_entry(op: str, prefix: str, extra: dict | None) -> dict[str, An
 def build_onnx(o2t: dict, curated: dict, aten: dict[str, Any]) -> dict[str, Any]:
     """Every ONNX default-domain op of the installed onnx, keyed by op type, sorted."""
     prefix = o2t["source_prefix"]
+    faq = curated["x-sources"]["neuron_onnx_path"]
     converters = o2t["converters"]
     curated_entries = curated.get("entries", {})
     unconverted = curated.get("unconverted", {})
@@ -151,16 +153,16 @@ def build_onnx(o2t: dict, curated: dict, aten: dict[str, Any]) -> dict[str, Any]
     for op, since in default_domain_ops().items():
         conv = converters.get(op)
         if conv is None:
-            out[op] = _unconverted_entry(op, prefix, unconverted.get(op))
+            out[op] = _unconverted_entry(op, prefix, unconverted.get(op), faq)
             continue
-        entry = _converted_entry(op, conv, aten, prefix)
+        entry = _converted_entry(op, conv, aten, prefix, faq)
         cur = curated_entries.get(op, {})
         for field in ("status", "code", "reason", "rewrite", "source", "confidence"):
             if field in cur:
                 entry[field] = cur[field]
         if entry["status"] == "supported" and "code" not in cur:
             entry.pop("code", None)
-        rules = _opset_rules(op, since, conv["versions"], top, prefix, conv["file"])
+        rules = _opset_rules(op, since, conv["versions"], top, prefix, conv["file"], faq)
         rules += [_clean_rule(r) for r in cur.get("rules", [])]
         rules += _inherited_rules([aten[a] for a in conv["aten"]])
         if rules:

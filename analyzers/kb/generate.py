@@ -76,6 +76,8 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
     torch_ops = _load_curated(curated_dir, "torch.yaml")
     dtypes = _load_curated(curated_dir, "dtypes.yaml")
     rewrites = _load_curated(curated_dir, "rewrites.yaml")
+    limits = _load_curated(curated_dir, "limits.yaml")
+    citations = _load_curated(curated_dir, "citations.yaml")
     profiles = build_profiles(reference, _load_curated(curated_dir, "profiles.yaml"))
     targets = build_targets(reference, _load_curated(curated_dir, "targets.yaml"))
 
@@ -87,8 +89,11 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
         "dtypes.yaml": {
             "kind": "dtypes",
             "families": dtypes["families"],
+            "storage": dtypes["storage"],
             "issues": dtypes["issues"],
         },
+        "limits.yaml": {"kind": "limits", "limits": limits["limits"]},
+        "citations.yaml": {"kind": "citations", "citations": citations["citations"]},
         "rewrites.yaml": {
             "kind": "rewrites",
             "rewrites": dict(sorted(rewrites["rewrites"].items())),
@@ -136,6 +141,11 @@ def _all_rules(files: dict[str, Any]):
 def _check_references(files: dict[str, Any]) -> None:
     """Every rewrite id and finding code used must exist; non-supported verdicts need a code."""
     rewrites = set(files["rewrites.yaml"]["rewrites"])
+    for rewrite_id, entry in files["rewrites.yaml"]["rewrites"].items():
+        for answered in entry.get("automated", {}).get("answers", ()):
+            if answered not in rewrites:
+                raise GenerationError(f"rewrites.yaml:{rewrite_id}: answers {answered}, which "
+                                      "is not in rewrites.yaml")
     profile_ids = {p["id"] for p in files["profiles.yaml"]["profiles"]}
     for where, item in _all_rules(files):
         rewrite = item.get("rewrite")

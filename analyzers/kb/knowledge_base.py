@@ -11,6 +11,7 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.model import (
     DtypeIssueSpec,
     InstanceInfo,
+    Limit,
     OpEntry,
     Profile,
     Rewrite,
@@ -25,6 +26,10 @@ TORCH_NAMESPACES = ("higher_order", "_c10d_functional", "prim")
 @dataclass(frozen=True)
 class KnowledgeBase:
     """Everything in ``resources/neuron/``, validated and frozen.
+
+    ``dtype_storage`` maps a dtype the Neuron toolchain does not keep as declared to the one
+    it stores (``int64`` → ``int32``); ``limits`` are compiler and hardware limits;
+    ``citations`` the sources of findings made from analyses rather than operator entries.
 
     ``generated`` identifies the data (a digest of the generated files); ``inputs`` names
     what it was generated from (reference snapshot, torch, onnx, onnx2torch versions).
@@ -44,6 +49,9 @@ class KnowledgeBase:
     dtype_families: Mapping[str, frozenset[str]]
     dtype_issues: tuple[DtypeIssueSpec, ...]
     rewrites: Mapping[str, Rewrite]
+    dtype_storage: Mapping[str, str]
+    limits: Mapping[str, Limit]
+    citations: Mapping[str, str]
 
     # ---- profiles -----------------------------------------------------------------------
     def profile(self, profile_id: str | None = None) -> Profile:
@@ -162,6 +170,15 @@ class KnowledgeBase:
 
     def rewrite(self, rewrite_id: str | None) -> Rewrite | None:
         return self.rewrites.get(rewrite_id) if rewrite_id else None
+
+    def limit(self, name: str) -> Limit:
+        """The limit ``name`` of limits.yaml (``instruction_count``...); a name the data lacks
+        raises KeyError, since code asks only for limits it was written against."""
+        return self.limits[name]
+
+    def citation(self, name: str) -> str:
+        """The public source behind the findings of analysis ``name`` (citations.yaml)."""
+        return self.citations[name]
 
     def dtype_family(self, name: str) -> frozenset[str]:
         """The dtypes a family name stands for (a plain dtype stands for itself)."""

@@ -20,7 +20,16 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.knowledge_base import KnowledgeBase
-from trnport.analyzers.kb.model import DtypeIssueSpec, OpEntry, Profile, Rewrite, Rule
+from trnport.analyzers.kb.model import (
+    DtypeIssueSpec,
+    Limit,
+    OpEntry,
+    Profile,
+    Rewrite,
+    RewriteAutomation,
+    Rule,
+    SourceEdit,
+)
 from trnport.analyzers.kb.schema import SchemaValidator, SchemaViolation
 
 META_FILE = "kb.yaml"
@@ -31,6 +40,8 @@ _KIND_DEFINITIONS = {
     "targets": "targets_file",
     "dtypes": "dtypes_file",
     "rewrites": "rewrites_file",
+    "limits": "limits_file",
+    "citations": "citations_file",
     "ops": "ops_file",
 }
 
@@ -208,6 +219,18 @@ def _profile(data: dict) -> Profile:
     )
 
 
+def _rewrite(rewrite_id: str, data: dict) -> Rewrite:
+    auto = data.get("automated")
+    automation = None if auto is None else RewriteAutomation(
+        id=rewrite_id, answers=tuple(auto["answers"]),
+        matches=MappingProxyType({engine: tuple(ops) for engine, ops in auto["matches"].items()}),
+        before=auto["before"], after=auto["after"], safe=auto["safe"],
+        notes=tuple(auto.get("notes", ())),
+    )
+    edits = tuple(SourceEdit(e["pattern"], e["replacement"]) for e in data.get("edits", ()))
+    return Rewrite(rewrite_id, data["title"], data["source"], automation, edits)
+
+
 def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
     """Freeze validated file data into a :class:`KnowledgeBase`."""
     by_kind: dict[str, list[Any]] = {}
@@ -227,10 +250,9 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         )
         for i in dtypes["issues"]
     )
-    rewrites = {
-        rid: Rewrite(rid, r["title"], r["source"])
-        for rid, r in by_kind["rewrites"][0]["rewrites"].items()
-    }
+    rewrites = {rid: _rewrite(rid, r) for rid, r in by_kind["rewrites"][0]["rewrites"].items()}
+    limits = {name: Limit(name, item["value"], item["meaning"], item["source"], item["confidence"])
+              for name, item in by_kind["limits"][0]["limits"].items()}
     return KnowledgeBase(
         generated=meta["generated"],
         inputs=MappingProxyType(meta.get("inputs", {})),
@@ -246,6 +268,9 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         dtype_families=MappingProxyType(families),
         dtype_issues=issues,
         rewrites=MappingProxyType(rewrites),
+        dtype_storage=MappingProxyType(dict(dtypes["storage"]["stored_as"])),
+        limits=MappingProxyType(limits),
+        citations=MappingProxyType(dict(by_kind["citations"][0]["citations"])),
     )
 
 
@@ -254,7 +279,8 @@ def load_kb_from(kb_dir: Path, schema_path: Path | None = None) -> KnowledgeBase
     parsed = parse_files(kb_dir)
     validate_files(kb_dir, parsed, schema_path or default_schema_path())
     kinds = {data["kind"] for data in parsed.values()}
-    missing = {"meta", "profiles", "targets", "dtypes", "rewrites", "ops"} - kinds
+    missing = {"meta", "profiles", "targets", "dtypes", "rewrites", "limits", "citations",
+               "ops"} - kinds
     if missing:
         raise InputError(
             f"{kb_dir}: knowledge base lacks file kind(s): {', '.join(sorted(missing))}"

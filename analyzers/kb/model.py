@@ -65,10 +65,57 @@ class DtypeIssueSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceEdit:
+    """One textual edit of a rewrite on a user's source line: a regular expression and its
+    replacement (``re.sub`` syntax). A rewrite's edits are alternative spellings of the same
+    call; the first that matches a line is the edit."""
+
+    pattern: str
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class RewriteAutomation:
+    """What an automated rewrite matches and proves (``automated`` in rewrites.yaml).
+
+    ``matches`` maps an engine (``onnx``: ONNX op types, ``*`` for every op; ``fx``: ATen
+    overloads of a torch.export graph) to the ops it rewrites; each engine named has an
+    implementation ``rewrites/<engine>/<name>.py``. ``answers`` are the catalogue rewrite
+    ids a finding may carry that this rewrite resolves (a finding on OneHot names the
+    generic "convert by hand" rewrite, which the one-hot rewrite does for the user).
+    ``safe`` rewrites keep the outputs up to float rounding and run under ``--all-safe``.
+    """
+
+    id: str
+    answers: tuple[str, ...]
+    matches: Mapping[str, tuple[str, ...]]
+    before: str
+    after: str
+    safe: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Rewrite:
+    """A catalogue rewrite: its one-line title and source, and for the automated ones what
+    they match and the before/after code; ``edits`` are its suggested source-line edits."""
+
     id: str
     title: str
     source: str
+    automation: RewriteAutomation | None = None
+    edits: tuple[SourceEdit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """A Neuron limit or hardware figure (limits.yaml): ``value`` counts what ``meaning`` says."""
+
+    name: str
+    value: int | float
+    meaning: str
+    source: str
+    confidence: str
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ class _PlainDumper(_BaseDumper):  # type: ignore[misc, valid-type]
 
 
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    # long prose reads better folded; short strings stay plain
-    style = ">" if len(value) > 100 and "\n" not in value else None
+    # long prose reads better folded, code (a rewrite's before/after) as a literal block;
+    # short strings stay plain
+    style = "|" if "\n" in value else ">" if len(value) > 100 else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -2,6 +2,5 @@
 syntax tree without running the code."""
 
 from trnport.analyzers.lint.engine import LintIssue, lint_file, lint_source
-from trnport.analyzers.lint.findings import lint_findings
 
-__all__ = ["LintIssue", "lint_file", "lint_findings", "lint_source"]
+__all__ = ["LintIssue", "lint_file", "lint_source"]

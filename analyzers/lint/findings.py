@@ -1,5 +1,6 @@
-"""Lint issues as report findings, for ``trnport lint-script`` and for Python model files
-analysed by ``trnport check``."""
+"""Lint issues as report findings, for ``trnport lint-script`` (through
+:mod:`trnport.analyzers.rules.lint_script`) and for Python model files analysed by
+``trnport check``."""
 
 from __future__ import annotations
 
@@ -54,18 +55,3 @@ def model_file_findings(context, info, checks: tuple[str, ...]) -> Iterator[Find
     found = model_file_issues(context)
     if found is not None:
         yield from findings_for_checks(found[0], found[1], info, checks)
-
-
-def lint_rules() -> list:
-    """Rule modules that read lint issues (those declaring ``LINT_CHECKS``)."""
-    from trnport.analyzers.rules.registry import all_rules
-
-    return [m for m in all_rules() if getattr(m, "LINT_CHECKS", None)]
-
-
-def lint_findings(path: str | Path) -> list[Finding]:
-    """Every porting-code finding for the script at ``path`` (InputError when unreadable)."""
-    issues = lint_file(path)
-    found = [f for rule in lint_rules()
-             for f in findings_for_checks(str(path), issues, rule.INFO, rule.LINT_CHECKS)]
-    return sorted(found, key=lambda f: (f.location.line or 0, f.code))

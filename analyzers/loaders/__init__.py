@@ -1,6 +1,9 @@
 """Pick a loader by what the path is, and return the model as a :class:`Graph`.
 
-Each loader module imports its framework inside ``load`` so that reading an ONNX file
+One sub-package per format family: ``onnx/`` (protobuf, shape inference, external data),
+``torch/`` (``.pt2``, TorchScript, Python model files, the shared FX → IR conversion, layer
+replication, ``--input-shape`` pins) and ``hf/`` (Hugging Face configs, built on the meta
+device). Each loader module imports its framework inside ``load`` so that reading an ONNX file
 never imports torch, and nothing here imports Qt.
 """
 
@@ -16,12 +19,14 @@ from trnport.analyzers.options import AnalysisOptions
 
 # format → module (inside this package) whose ``load(path, options)`` reads it
 _LOADER_MODULES = {
-    "onnx": "onnx_loader",
-    "pt2": "pt2_loader",
-    "torchscript": "torchscript_loader",
-    "python": "python_loader",
-    "hf-config": "hf_loader",
+    "onnx": "onnx.loader",
+    "pt2": "torch.pt2",
+    "torchscript": "torch.torchscript",
+    "python": "torch.python_file",
+    "hf-config": "hf.loader",
 }
+# PyTorch archives, whose content decides between the .pt2 and the TorchScript reader
+_ARCHIVE_FORMATS = frozenset({"pt2", "torchscript"})
 # formats whose example inputs are not the user's to pin, and what to use instead (a .pt
 # TorchScript file may turn out to be a torch.export archive: its loader checks for itself)
 _NO_INPUT_PINS = {
@@ -72,6 +77,10 @@ def load_model(
         raise InputError(f"{path}: --input-shape does not apply to {_NO_INPUT_PINS[fmt]}")
     if progress:
         progress(f"loading {fmt} model")
+    if fmt in _ARCHIVE_FORMATS:
+        from trnport.analyzers.loaders.torch.archive import reader_format
+
+        fmt = reader_format(path, fmt)
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
     return module.load(path, options)
 

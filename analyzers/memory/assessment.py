@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from trnport.analyzers.graph.ir import Graph
+from trnport.analyzers.kb import load_kb
 from trnport.analyzers.memory.activations import profile_activations
 from trnport.analyzers.memory.dtypes import WEIGHT_BYTES, DtypePolicy
 from trnport.analyzers.memory.fit import (
@@ -30,14 +31,23 @@ from trnport.analyzers.memory.sharding import sharding_issues
 from trnport.analyzers.memory.training_state import training_state
 from trnport.analyzers.options import AnalysisOptions
 
-COMMON_ASSUMPTIONS = (
-    "weights, KV heads and layers are split evenly by TP and PP; norms are counted as split",
-    "activations at other batches and lengths are rescaled from the exported shapes",
-    "usable HBM = HBM per logical core - microcode (96 MB per physical core) - one 512 MB "
-    "scratchpad page; DMA rings and collectives buffers are not subtracted",
-    "roofline: weights read once, elementwise ops fused into matmuls/convolutions/attention, "
-    "work split evenly over TP ranks; collectives not costed",
-)
+
+def common_assumptions() -> tuple[str, ...]:
+    """What every estimate assumes; the reservations as the knowledge base gives them."""
+    overheads = load_kb().runtime_overheads
+    microcode = overheads["microcode_mb_per_physical_core"]
+    scratchpad = overheads["scratchpad_page_mb_noncontiguous"]
+    return (
+        "weights, KV heads and layers are split evenly by TP and PP; norms are counted as split",
+        "activations at other batches and lengths are rescaled from the exported shapes",
+        f"usable HBM = HBM per logical core - microcode ({microcode:g} MB per physical core) - "
+        f"one {scratchpad:g} MB scratchpad page; DMA rings and collectives buffers are not "
+        "subtracted",
+        "roofline: weights read once, elementwise ops fused into matmuls/convolutions/"
+        "attention, work split evenly over TP ranks; collectives not costed",
+    )
+
+
 INFERENCE_ASSUMPTIONS = (
     "activation peak: eager live bytes over the topological order (views share storage, no "
     "fusion); activations whose last dimension is the hidden size are replicated across TP",
@@ -126,7 +136,7 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
         sharding=tuple(sharding_issues(graph, effective_tp, context.symbols)),
         flops_by_status=(flops_by_status(compute, coverage_verdicts)
                          if coverage_verdicts is not None else None),
-        assumptions=COMMON_ASSUMPTIONS
+        assumptions=common_assumptions()
         + (TRAINING_ASSUMPTIONS if training else INFERENCE_ASSUMPTIONS)
         + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ()),
     )

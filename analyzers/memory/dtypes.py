@@ -10,9 +10,9 @@ dtype the user moves the model to (``model.to(torch.bfloat16)``) is what HBM hol
   upcast to float32 inside a bf16 model) and keep their own size;
 * ``fp8`` means fp8 weights (1 byte) with bf16 activations, KV cache and gradients, which is how
   Neuron runs fp8 (quantised matmul weights, bf16 compute around them);
-* float64 becomes float32 and int64/uint64 become 32-bit (torch-xla on Neuron converts F64 to
-  F32 and the compiler downcasts 64-bit integers by default; ``dtypes.csv``), int16/uint16 are
-  widened to 32 bits by torch-xla.
+* dtypes the Neuron toolchain does not keep as declared take the size of the dtype it stores
+  them as (``storage`` in ``resources/neuron/dtypes.yaml``: float64 becomes float32, 64-bit
+  integers 32-bit, int16/uint16 are widened to 32 bits).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 
 from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph
+from trnport.analyzers.kb import load_kb
 
 FLOAT_DTYPES = frozenset({
     "float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2",
@@ -31,11 +32,6 @@ WEIGHT_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1}
 ACTIVATION_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "bfloat16"}
 #: Storage name of weights under each ``--dtype`` (for "bytes by dtype" tables).
 WEIGHT_DTYPE = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "float8"}
-# Sizes the Neuron toolchain gives dtypes it does not keep as declared.
-_NEURON_BYTES = {"float64": 4, "int64": 4, "uint64": 4, "int16": 4, "uint16": 4,
-                 "complex128": 8}
-_NEURON_NAMES = {"float64": "float32", "int64": "int32", "uint64": "uint32", "int16": "int32",
-                 "uint16": "uint32", "complex128": "complex64"}
 
 
 def model_float_dtype(graph: Graph) -> str:
@@ -56,6 +52,7 @@ class DtypePolicy:
     def __init__(self, run_dtype: str, model_dtype: str) -> None:
         self.run_dtype = run_dtype
         self.model_dtype = model_dtype
+        self._stored_as = load_kb().dtype_storage
 
     @classmethod
     def for_graph(cls, graph: Graph, run_dtype: str) -> DtypePolicy:
@@ -68,12 +65,12 @@ class DtypePolicy:
         """Bytes per element of a weight or buffer stored as ``dtype`` in the graph."""
         if dtype in FLOAT_DTYPES and self._follows_run_dtype(dtype):
             return WEIGHT_BYTES[self.run_dtype]
-        return _NEURON_BYTES.get(dtype, DTYPE_BYTES.get(dtype, 0))
+        return self._stored_bytes(dtype)
 
     def weight_storage_name(self, dtype: str) -> str:
         if dtype in FLOAT_DTYPES and self._follows_run_dtype(dtype):
             return WEIGHT_DTYPE[self.run_dtype]
-        return _NEURON_NAMES.get(dtype, dtype)
+        return self._stored_as.get(dtype, dtype)
 
     def activation_element_bytes(self, dtype: str | None) -> float:
         """Bytes per element of an intermediate value of ``dtype`` (0 when unknown)."""
@@ -81,7 +78,11 @@ class DtypePolicy:
             return 0
         if dtype in FLOAT_DTYPES and self._follows_run_dtype(dtype):
             return DTYPE_BYTES[ACTIVATION_DTYPE[self.run_dtype]]
-        return _NEURON_BYTES.get(dtype, DTYPE_BYTES.get(dtype, 0))
+        return self._stored_bytes(dtype)
+
+    def _stored_bytes(self, dtype: str) -> float:
+        """Bytes per element of ``dtype`` as the Neuron toolchain stores it (0 when unknown)."""
+        return DTYPE_BYTES.get(self._stored_as.get(dtype, dtype), 0)
 
     @property
     def activation_bytes(self) -> int:

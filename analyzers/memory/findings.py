@@ -9,10 +9,6 @@ from trnport.analyzers.memory.result import MemoryResult
 from trnport.analyzers.results.findings import Location
 from trnport.analyzers.results.units import human_bytes
 
-HBM_SOURCE = ("FACTS.md §6 (HBM per core, runtime overheads: aws-neuron-sdk "
-              "neuron-runtime/explore/device-memory.rst); out-of-memory errors NCC_EOOM001/"
-              "EOOM002/EVRF009/EXSP001 (compiler/error-codes/*.rst)")
-
 
 def gib_bytes(number: float) -> str:
     """Bytes as memory findings write them: GiB at most (a finding never says TiB)."""

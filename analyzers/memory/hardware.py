@@ -1,11 +1,11 @@
 """One logical NeuronCore's budget: HBM, runtime reservations, bandwidth and peak TFLOPS.
 
 The numbers come from the knowledge base target (``resources/neuron/targets.yaml``); the
-runtime reservations subtracted before fitting a model follow
+runtime reservations subtracted before fitting a model are its ``runtime_overheads``, after
 ``neuron-runtime/explore/device-memory.rst`` (FACTS.md §6):
 
-* about 96 MB of microcode per *physical* core (a logical core at LNC=2 spans two);
-* one 512 MB scratchpad page (the default page size for non-contiguous allocation);
+* the microcode of each *physical* core (a logical core at LNC=2 spans two);
+* one scratchpad page (the default page size for non-contiguous allocation);
 * device profiling buffers (about 2 GB) only exist while profiling, so they are not reserved;
 * DMA rings and collectives buffers are real but unquantified in the docs: not reserved,
   one reason why cells above :data:`.fit.TIGHT_FRACTION` are reported as tight.
@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trnport.analyzers.kb import load_kb
 from trnport.analyzers.results.units import GIB
 
 MB = 1000**2
-MICROCODE_BYTES_PER_PHYSICAL_CORE = 96 * MB
-SCRATCHPAD_PAGE_BYTES = 512 * MB
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,16 @@ class CoreBudget:
 
 def default_overhead_bytes(lnc: int) -> int:
     """Microcode of the ``lnc`` physical cores behind one logical core plus one scratchpad
-    page (see the module docstring)."""
-    return MICROCODE_BYTES_PER_PHYSICAL_CORE * max(1, lnc) + SCRATCHPAD_PAGE_BYTES
+    page, as the shipped knowledge base's ``runtime_overheads`` give them."""
+    return overhead_bytes(load_kb().runtime_overheads, lnc)
+
+
+def overhead_bytes(overheads: Mapping, lnc: int) -> int:
+    """The reservation of one logical core at ``lnc`` under ``overheads`` (the knowledge
+    base's ``runtime_overheads``)."""
+    microcode = float(overheads["microcode_mb_per_physical_core"])
+    scratchpad = float(overheads["scratchpad_page_mb_noncontiguous"])
+    return int((microcode * max(1, lnc) + scratchpad) * MB)
 
 
 def largest_instance_cores(kb, target) -> int:
@@ -78,16 +85,15 @@ def budget_from_target(target, max_cores: int | None = None) -> CoreBudget:
     """The per-core budget of a knowledge-base :class:`~trnport.analyzers.kb.model.Target`.
 
     ``max_cores`` (the largest TP degree tried) defaults to the logical cores of the
-    target's instance. Runtime reservations use the knowledge base's ``runtime_overheads``
-    when it has them, else the figures in the module docstring.
+    target's instance. Runtime reservations use the target's ``runtime_overheads`` when it
+    has them, else the shipped knowledge base's.
     """
     overheads = getattr(target, "runtime_overheads", None) or {}
-    microcode = overheads.get("microcode_mb_per_physical_core")
-    scratchpad = overheads.get("scratchpad_page_mb_noncontiguous")
     lnc = int(target.lnc or 1)
     reserved = None
-    if microcode is not None and scratchpad is not None:
-        reserved = int((float(microcode) * lnc + float(scratchpad)) * MB)
+    if overheads.get("microcode_mb_per_physical_core") is not None and \
+            overheads.get("scratchpad_page_mb_noncontiguous") is not None:
+        reserved = overhead_bytes(overheads, lnc)
     tflops = {dtype: float(value) for dtype, value in (target.tflops_per_core or {}).items()
               if dtype in ("fp32", "bf16", "fp16", "fp8") and value}
     return CoreBudget(

@@ -2,17 +2,18 @@
 
 neuronx-cc refuses graphs whose generated instruction count passes a limit (NCC_EVRF007,
 NCC_EBVF030, NCC_EXTP004; an older message, quoted in aws-neuron-sdk issue #1003 and #987,
-put the threshold at 5,000,000). The count depends on tiling decisions no static tool sees, so
+states the threshold: ``instruction_count`` in ``resources/neuron/limits.yaml``). The count
+depends on tiling decisions no static tool sees, so
 this is a heuristic with **low confidence**, meant only to flag graphs orders of magnitude
 past the usual size:
 
 * a matrix product issues one tensor-engine instruction per tile: ``batch ×
-  ceil(M/512) × ceil(K/128) × ceil(N/128)`` (moving free size ≤ 512, stationary tile
-  128 × 128; ``nki/guides/architecture/trainium_inferentia2_arch.rst``). Many small products
+  ceil(M/F) × ceil(K/P) × ceil(N/P)`` (moving free size ≤ F = 512, stationary tile P × P
+  with P = 128 partitions; ``tensor_engine_*`` in ``limits.yaml``). Many small products
   (window attention over a large image) therefore cost far more than their FLOPs suggest;
 * convolutions count as the matching matrix product per group (``M`` = output pixels × batch,
   ``K`` = input channels per group × kernel volume, ``N`` = output channels per group);
-* every other non-view op issues one instruction per 128 × 512 elements it writes (reductions:
+* every other non-view op issues one instruction per P × F elements it writes (reductions:
   per element read);
 * a training step counts three times the forward; a ``tp``-way layout divides the count.
 
@@ -29,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.kb import load_kb
 from trnport.analyzers.memory.ops import (
     ALIAS_PACKETS,
     ATTENTION_PACKETS,
@@ -39,37 +41,54 @@ from trnport.analyzers.memory.ops import (
 )
 from trnport.analyzers.memory.scaling import numel, resolved_shapes
 
-INSTRUCTION_LIMIT = 5_000_000
+#: the share of the compiler's limit at which a graph is flagged (see the calibration above)
 RISK_FRACTION = 0.5
-MOVING_FREE = 512
-PARTITIONS = 128
-ELEMENTS_PER_INSTRUCTION = PARTITIONS * MOVING_FREE
 TRAINING_FACTOR = 3
+
+
+@dataclass(frozen=True)
+class TensorEngine:
+    """The tile sizes that decide how many instructions an op issues."""
+
+    partitions: int
+    moving_free: int
+
+    @classmethod
+    def from_kb(cls) -> TensorEngine:
+        kb = load_kb()
+        return cls(partitions=int(kb.limit("tensor_engine_partitions").value),
+                   moving_free=int(kb.limit("tensor_engine_moving_free").value))
+
+    def tiles(self, batch: int, m: int, k: int, n: int) -> int:
+        return batch * math.ceil(m / self.moving_free) * math.ceil(k / self.partitions) * \
+            math.ceil(n / self.partitions)
+
+    @property
+    def elements_per_instruction(self) -> int:
+        return self.partitions * self.moving_free
 
 
 @dataclass(frozen=True)
 class InstructionEstimate:
     """Estimated instructions of the step (``total``) and of one rank (``per_core``); the
     node contributing most and its count, against the forward pass of the whole graph
-    (``unsharded``)."""
+    (``unsharded``), and the ``limit`` it is judged against."""
 
     total: int
     per_core: int
     heaviest_node: str | None
     heaviest_count: int
     unsharded: int
+    #: the compiler's instruction limit the count is compared with
+    limit: int
 
     @property
     def at_risk(self) -> bool:
-        return self.per_core >= RISK_FRACTION * INSTRUCTION_LIMIT
-
-    @property
-    def limit(self) -> int:
-        return INSTRUCTION_LIMIT
+        return self.per_core >= RISK_FRACTION * self.limit
 
     @property
     def risk_threshold(self) -> int:
-        return int(RISK_FRACTION * INSTRUCTION_LIMIT)
+        return int(RISK_FRACTION * self.limit)
 
     @property
     def confidence(self) -> str:
@@ -77,13 +96,9 @@ class InstructionEstimate:
         return "low"
 
 
-def _tiles(batch: int, m: int, k: int, n: int) -> int:
-    return batch * math.ceil(m / MOVING_FREE) * math.ceil(k / PARTITIONS) * \
-        math.ceil(n / PARTITIONS)
-
-
-def node_instructions(node: Node, shape_of) -> int:
+def node_instructions(node: Node, shape_of, engine: TensorEngine | None = None) -> int:
     """Estimated instructions of one node; ``shape_of(name)`` gives resolved shapes."""
+    engine = engine or TensorEngine.from_kb()
     packet = op_packet(node.op)
     if packet in ALIAS_PACKETS:
         return 0
@@ -94,22 +109,22 @@ def node_instructions(node: Node, shape_of) -> int:
             len(node.inputs) > 1 else first
         if left and len(out) >= 2:
             m, n, k = out[-2], out[-1], left[-1]
-            return _tiles(max(1, numel(out) // max(1, m * n)), m, k, n)
+            return engine.tiles(max(1, numel(out) // max(1, m * n)), m, k, n)
     if packet in CONV_PACKETS and out and len(node.inputs) > 1:
         weight = shape_of(node.inputs[1])
         if weight and len(out) >= 3:
             groups = int(node.attributes.get("groups") or node.attributes.get("group") or 1)
             pixels = out[0] * numel(out[2:])
             per_group_k = numel(weight[1:])
-            return groups * _tiles(1, pixels, per_group_k, max(1, out[1] // groups))
+            return groups * engine.tiles(1, pixels, per_group_k, max(1, out[1] // groups))
     if packet in ATTENTION_PACKETS and len(node.inputs) >= 3:
         query, key, value = (shape_of(n) for n in node.inputs[:3])
         if query and key and value and len(query) >= 2:
             heads = max(1, numel(query) // max(1, query[-2] * query[-1]))
-            return _tiles(heads, query[-2], query[-1], key[-2]) + \
-                _tiles(heads, query[-2], key[-2], value[-1])
+            return engine.tiles(heads, query[-2], query[-1], key[-2]) + \
+                engine.tiles(heads, query[-2], key[-2], value[-1])
     written = first if packet in REDUCTION_PACKETS and first else out
-    return math.ceil(numel(written) / ELEMENTS_PER_INSTRUCTION) if written else 0
+    return math.ceil(numel(written) / engine.elements_per_instruction) if written else 0
 
 
 def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int = 1,
@@ -121,14 +136,16 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
     if shapes is None:
         shapes = resolved_shapes(graph, symbols)
     shape_of = shapes.get
+    engine = TensorEngine.from_kb()
 
     total, heaviest, heaviest_count = 0, None, 0
     for node in graph.nodes:
-        count = node_instructions(node, shape_of)
+        count = node_instructions(node, shape_of, engine)
         total += count
         if count > heaviest_count:
             heaviest, heaviest_count = node.name, count
     factor = TRAINING_FACTOR if training else 1
     return InstructionEstimate(total=total * factor, per_core=math.ceil(total * factor / tp),
                                heaviest_node=heaviest, heaviest_count=heaviest_count,
-                               unsharded=total)
+                               unsharded=total,
+                               limit=int(load_kb().limit("instruction_count").value))

@@ -6,8 +6,9 @@ embedding and LM head by vocabulary (``ColumnParallelLinear``, ``RowParallelLine
 does not divide a dimension forces padding (wasted memory and compute) or fails. KV heads may
 also be *replicated* when TP is a multiple of them (grouped-query attention), so only a TP that
 neither divides nor is divisible by the KV-head count is flagged. Separately, the NKI MLP
-kernel accepts at most 4096 intermediate columns per core (NCC_EBIR023), which matters when
-that kernel is enabled.
+kernel accepts a limited number of intermediate columns per core (NCC_EBIR023,
+``nki_mlp_intermediate`` in ``resources/neuron/limits.yaml``), which matters when that kernel
+is enabled.
 
 Dimensions come from the Hugging Face config when there is one; otherwise the attention head
 count is read from fused attention nodes (``[batch, heads, length, head_dim]`` queries) and
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.kb import load_kb
 from trnport.analyzers.memory.ops import (
     ATTENTION_PACKETS,
     MATMUL_PACKETS,
@@ -28,10 +30,6 @@ from trnport.analyzers.memory.ops import (
     op_packet,
 )
 from trnport.analyzers.memory.scaling import ModelDims, resolve_shape
-
-MLP_KERNEL_MAX_INTERMEDIATE = 4096
-LAYERS_SOURCE = "aws-neuron/neuronx-distributed src/neuronx_distributed/parallel_layers/layers.py"
-EBIR023_SOURCE = "aws-neuron-sdk compiler/error-codes/EBIR023.rst"
 
 
 @dataclass(frozen=True)
@@ -122,6 +120,8 @@ def _intermediate(graph: Graph, dims: ModelDims, symbols) -> _Found:
 def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[ShardingIssue]:
     """Dimensions of ``graph`` that a ``tp``-way layout cannot split evenly (none at tp 1,
     except the MLP-kernel limit, which applies to one core too)."""
+    kb = load_kb()
+    mlp_limit = kb.limit("nki_mlp_intermediate")
     dims = ModelDims.from_graph(graph)
     issues: list[ShardingIssue] = []
     heads = _attention_heads(graph, dims, symbols)
@@ -138,19 +138,19 @@ def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[S
         padded = math.ceil(found.size / tp) * tp
         issues.append(ShardingIssue(
             dimension=label, size=found.size, tp=tp, severity="warning", node=found.node,
-            source=LAYERS_SOURCE,
+            source=kb.citation("tp_sharding"),
             message=(f"{label} ({found.size}) cannot be split evenly over TP {tp}: each "
                      f"rank would hold {padded // tp} (padded to {padded}), or the sharding "
                      "fails"),
         ))
     intermediate = _intermediate(graph, dims, symbols)
-    if intermediate.size and math.ceil(intermediate.size / tp) > MLP_KERNEL_MAX_INTERMEDIATE:
+    if intermediate.size and math.ceil(intermediate.size / tp) > mlp_limit.value:
         per_core = math.ceil(intermediate.size / tp)
         issues.append(ShardingIssue(
             dimension="MLP kernel intermediate", size=intermediate.size, tp=tp, severity="info",
-            node=intermediate.node, source=EBIR023_SOURCE,
+            node=intermediate.node, source=mlp_limit.source,
             message=(f"MLP intermediate size {intermediate.size} at TP {tp} leaves {per_core} "
-                     f"columns per core, above the {MLP_KERNEL_MAX_INTERMEDIATE} the NKI MLP "
+                     f"columns per core, above the {mlp_limit.value} the NKI MLP "
                      "kernel accepts (NCC_EBIR023) if that kernel is enabled"),
         ))
     return issues

@@ -1,23 +1,10 @@
-"""What an ONNX rewrite is: the ops it matches, a ``check`` that explains a refusal in one
-line, and a ``replace`` that returns the nodes and constants standing in for the match."""
+"""What every rewrite engine reports, and the facts of one rewrite as an engine sees them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
 
-from trnport.analyzers.rewrites.catalog import automation
-from trnport.analyzers.rewrites.context import GraphContext
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """Nodes removed (by name) and the nodes and initializers that replace them; the new
-    nodes take the removed ones' place in topological order."""
-
-    remove: tuple[str, ...]
-    nodes: tuple[Any, ...]
-    initializers: tuple[Any, ...] = ()
+from trnport.analyzers.kb import load_kb
 
 
 @dataclass(frozen=True)
@@ -37,12 +24,11 @@ class Applied:
 
 @dataclass(frozen=True)
 class RewriteInfo:
-    """Catalogue facts of one automated rewrite.
+    """One automated rewrite for one engine, from its knowledge-base entry.
 
-    ``answers`` are the catalogue rewrite ids a finding may carry that this rewrite resolves
-    for ``ops`` (a finding on OneHot names the generic "convert by hand" rewrite, which the
-    one-hot rewrite does for the user). ``safe`` rewrites keep the outputs bit-for-bit up to
-    float rounding and run under ``--all-safe``.
+    ``ops`` are what this engine matches (ONNX op types, ``*`` for every op, or ATen
+    overloads); ``answers`` the catalogue rewrite ids a finding may carry that it resolves;
+    ``safe`` rewrites keep the outputs up to float rounding and run under ``--all-safe``.
     """
 
     id: str
@@ -51,22 +37,16 @@ class RewriteInfo:
     answers: tuple[str, ...]
     before: str
     after: str
-    safe: bool = True
-    notes: tuple[str, ...] = field(default=())
+    safe: bool
+    notes: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, rewrite_id: str, title: str, notes: tuple[str, ...] = ()) -> RewriteInfo:
-        """The info of ``rewrite_id`` with its ops and before/after code from the catalogue."""
-        entry = automation(rewrite_id)
-        return cls(id=rewrite_id, title=title, ops=entry.ops, answers=entry.answers,
-                   before=entry.before, after=entry.after, notes=notes)
-
-
-class OnnxRewrite(Protocol):
-    INFO: RewriteInfo
-
-    def check(self, context: GraphContext, node: Any) -> str | None:
-        """None when ``node`` can be rewritten, else the one-line reason it cannot."""
-
-    def replace(self, context: GraphContext, node: Any) -> Replacement:
-        """The replacement for a node that passed ``check``."""
+    def of(cls, rewrite_id: str, engine: str) -> RewriteInfo:
+        """The facts of ``rewrite_id`` for ``engine`` (``"onnx"`` or ``"fx"``)."""
+        entry = load_kb().rewrite(rewrite_id)
+        automation = entry.automation if entry is not None else None
+        if automation is None or engine not in automation.matches:
+            raise LookupError(f"the knowledge base has no {engine} automation for {rewrite_id}")
+        return cls(id=rewrite_id, title=entry.title, ops=automation.matches[engine],
+                   answers=automation.answers, before=automation.before,
+                   after=automation.after, safe=automation.safe, notes=automation.notes)

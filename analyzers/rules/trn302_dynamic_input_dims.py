@@ -60,10 +60,6 @@ INFO = RuleInfo(
     fix="Pin the size with --input-shape and pad inputs to a few fixed bucket sizes",
 )
 BATCH_FIX = "Pin the size with --input-shape and use dynamic batching on the batch axis"
-SOURCE = (
-    "aws-neuron-sdk compiler/error-codes/EMOD025.rst; api-torch-neuronx-trace.rst; "
-    "archive/nxd-training/bert.rst; about-neuron/arch/neuron-features/neuron-caching.rst"
-)
 
 
 def check(context):
@@ -102,7 +98,8 @@ def check(context):
             fix=f"{BATCH_FIX if batch.issuperset(symbols) else INFO.fix} "
                 f"(e.g. --input-shape {found.name}={example})",
             ops=(), nodes=(user.name,) if user is not None else (), location=location,
-            provenance=Provenance(kind="rule", source=SOURCE), confidence="high",
+            provenance=Provenance(kind="rule", source=context.kb.citation("dynamic_input_dims")),
+            confidence="high",
         )
 
 

@@ -43,10 +43,6 @@ INFO = RuleInfo(
     title="A tensor value is read on the host",
     fix="Keep the value on the device as a 0-d tensor instead of calling .item()",
 )
-SOURCE = (
-    "aws-neuron-sdk archive/nxd-training/pytorch-neuron-programming-guide.rst; "
-    "api-torch-neuronx-trace.rst; pytorch/xla v2.9.0 torch_xla/csrc/aten_xla_type.cpp"
-)
 
 
 def check(context):
@@ -67,6 +63,7 @@ def check(context):
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
             message=f"{node.op}: a tensor value is read into Python on the host; {effect}",
             fix=INFO.fix, ops=(node.op,), nodes=tuple(n.name for n in members),
-            location=node_location(node), provenance=Provenance(kind="rule", source=SOURCE),
+            location=node_location(node),
+            provenance=Provenance(kind="rule", source=context.kb.citation("host_sync")),
             rewrite="RW-keep-scalar-on-device", confidence="high",
         )

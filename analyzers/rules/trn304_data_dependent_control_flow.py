@@ -47,11 +47,6 @@ INFO = RuleInfo(
     title="Branch or loop decided by tensor values",
     fix="Compute both branches and select with torch.where; give loops a fixed trip count",
 )
-SOURCE = (
-    "hlo_opcode_status.csv (conditional, while); aws-neuron-sdk "
-    "frameworks/jax/setup/jax-neuronx-known-issues.rst; api-torch-neuronx-trace.rst; "
-    "about-neuron/faq/onnx-faq.rst"
-)
 _MESSAGES = {
     "cond": "torch.cond picks a branch from a tensor value: it becomes an HLO conditional, "
             "which neuronx-cc does not support, and tracing would freeze one branch",
@@ -81,7 +76,9 @@ def check(context):
         yield Finding(
             code=INFO.code, symbol=INFO.symbol, severity=severity, category=INFO.category,
             message=message, fix=INFO.fix, ops=(node.op,), nodes=(node.name,),
-            location=node_location(node), provenance=Provenance(kind="rule", source=SOURCE),
+            location=node_location(node),
+            provenance=Provenance(kind="rule",
+                                  source=context.kb.citation("data_dependent_control_flow")),
             rewrite="RW-mask-with-where", confidence="high" if branch.kind != "onnx-loop"
             else "medium",
         )

@@ -44,8 +44,6 @@ INFO = RuleInfo(
     title="Several input shapes compile several graphs",
     fix="Pad inputs to the proposed bucket edges and compile one graph per bucket",
 )
-SOURCE = ("gpu_to_neuron_migration.csv row 18; aws-neuron-sdk torch-neuronx "
-          "autobucketing-dev-guide.rst and neuron-caching.rst")
 
 
 def estimates(context):
@@ -76,7 +74,7 @@ def check(context):
                      f"{estimate.graphs} graphs; bucketed to at most {estimate.max_graphs}: "
                      f"{estimate.bucketed_graphs} graphs — {dims}"),
             fix=INFO.fix, ops=(), nodes=(), location=location,
-            provenance=Provenance(kind="rule", source=SOURCE),
+            provenance=Provenance(kind="rule", source=context.kb.citation("recompilation")),
         )
 
 

@@ -52,7 +52,6 @@ HBM per core and runtime reservations: FACTS.md §6 (`about-neuron/arch/neuron-h
 """
 
 from trnport.analyzers.memory.findings import (
-    HBM_SOURCE,
     culprit_node,
     describe_layout,
     describe_usage,
@@ -92,5 +91,6 @@ def check(context):
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
         message=f"At {describe_layout(usage)}, {describe_usage(usage, family)}; {remedy}",
         fix=fix, ops=(node.op,) if node else (), nodes=(node.name,) if node else (),
-        location=location_of(node), provenance=Provenance(kind="rule", source=HBM_SOURCE),
+        location=location_of(node),
+        provenance=Provenance(kind="rule", source=context.kb.citation("hbm_fit")),
     )

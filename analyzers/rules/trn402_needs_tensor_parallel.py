@@ -50,7 +50,6 @@ TP/PP as the fix (`compiler/error-codes/EOOM001.rst`, `EOOM002.rst`); parallel l
 """
 
 from trnport.analyzers.memory.findings import (
-    HBM_SOURCE,
     culprit_node,
     describe_usage,
     gib_bytes,
@@ -86,5 +85,6 @@ def check(context):
                  f"({sharded.utilization:.0%})"),
         fix=f"Shard with tensor parallelism of {degree} or more (--tp {degree})",
         ops=(node.op,) if node else (), nodes=(node.name,) if node else (),
-        location=location_of(node), provenance=Provenance(kind="rule", source=HBM_SOURCE),
+        location=location_of(node),
+        provenance=Provenance(kind="rule", source=context.kb.citation("hbm_fit")),
     )

@@ -55,7 +55,6 @@ the 5,000,000 threshold: github.com/aws-neuron/aws-neuron-sdk/issues/1003 and #9
 """
 
 from trnport.analyzers.memory.findings import location_of
-from trnport.analyzers.memory.instructions import INSTRUCTION_LIMIT
 from trnport.analyzers.memory.locate import first_located, node_named
 from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
@@ -66,8 +65,6 @@ INFO = RuleInfo(
     title="Graph may exceed the compiler's instruction limit",
     fix="Shard the model or lower batch, resolution or sequence length per compiled graph",
 )
-SOURCE = ("heuristic (low confidence); limit from aws-neuron-sdk issues #1003/#987 and "
-          "compiler/error-codes/EXTP004.rst, EBVF030.rst, EVRF007.rst")
 
 
 def check(context):
@@ -82,8 +79,12 @@ def check(context):
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
         message=(f"About {estimate.per_core:,} instructions per NeuronCore estimated at TP "
                  f"{memory.effective_tp} (heuristic, low confidence); neuronx-cc refuses "
-                 f"graphs above {INSTRUCTION_LIMIT:,}{heaviest}"),
+                 f"graphs above {estimate.limit:,}{heaviest}"),
         fix=INFO.fix, ops=(node.op,) if node else (), nodes=(node.name,) if node else (),
-        location=location_of(node), provenance=Provenance(kind="rule", source=SOURCE),
+        location=location_of(node), provenance=Provenance(kind="rule", source=_source(context)),
         confidence="low",
     )
+
+
+def _source(context) -> str:
+    return f"heuristic (low confidence); limit from {context.kb.limit('instruction_count').source}"

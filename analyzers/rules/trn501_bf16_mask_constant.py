@@ -49,10 +49,6 @@ INFO = RuleInfo(
     title="Mask constant overflows or yields NaN under bf16",
     fix="Fill masks with a representable value such as -1e4 and select with torch.where",
 )
-SOURCE = (
-    "compiler_flags_and_env.csv (--enable-saturate-infinity); dtypes.csv; aws-neuron-sdk "
-    "about-neuron/arch/neuron-features/data-types.rst; PyTorch torch.finfo"
-)
 _REDUCED_DTYPES = ("bf16", "fp16", "fp8")
 _REDUCED_VALUES = ("bfloat16", "float16")
 _WHY = {
@@ -78,7 +74,8 @@ def check(context):
         yield Finding(
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
             message=message, fix=INFO.fix, ops=(node.op,), nodes=(node.name,),
-            location=node_location(node), provenance=Provenance(kind="rule", source=SOURCE),
+            location=node_location(node),
+            provenance=Provenance(kind="rule", source=context.kb.citation("bf16_mask_constant")),
             confidence="high" if found.kind != "-inf" else "medium",
         )
 

@@ -53,11 +53,6 @@ INFO = RuleInfo(
     title="Deep float32 matmul stack is auto-cast to lower precision",
     fix="Compile with --auto-cast=none (or tf32) and compare against the float32 reference",
 )
-SOURCE = (
-    "compiler_flags_and_env.csv (--auto-cast, --auto-cast-type, mixed-precision "
-    "accumulation); aws-neuron-sdk release-notes/components/compiler.rst 2.22.12471.0; "
-    "archive/appnotes/neuronx-cc/neuronx-cc-training-mixed-precision.rst"
-)
 #: chains at least this deep are "deep" (a trnport heuristic, not a Neuron threshold)
 MIN_DEPTH = 8
 
@@ -84,5 +79,6 @@ def check(context):
                  f"{cast_type}{accumulation}; the error compounds through the stack"),
         fix=INFO.fix, ops=tuple(dict.fromkeys(n.op for n in chain)),
         nodes=tuple(n.name for n in chain), location=node_location(first),
-        provenance=Provenance(kind="rule", source=SOURCE), confidence="medium",
+        provenance=Provenance(kind="rule", source=context.kb.citation("autocast_precision")),
+        confidence="medium",
     )

@@ -56,8 +56,6 @@ INPLACE_DROPOUT = frozenset({
     "aten.dropout_.default", "aten.alpha_dropout_.default", "aten.feature_dropout_.default",
     "aten.feature_alpha_dropout_.default",
 })
-SOURCE = ("pytorch.org/docs/stable/notes/autograd.html (in-place operations); aws-neuron-sdk "
-          "frameworks/torch/pytorch-native-overview.rst")
 
 
 def check(context):
@@ -75,5 +73,6 @@ def check(context):
             message=(f"{op} overwrites its input during training; the tensor is often saved "
                      "for backward, so eager training fails and traced training copies it"),
             fix=INFO.fix, ops=(op,), nodes=tuple(n.name for n in nodes),
-            location=location_of(first), provenance=Provenance(kind="rule", source=SOURCE),
+            location=location_of(first),
+            provenance=Provenance(kind="rule", source=context.kb.citation("inplace_dropout")),
         )

@@ -51,7 +51,7 @@ def joint_graph(program: Any, forward: Graph) -> Graph:
     import torch
     from torch.export.experimental import _export_forward_backward
 
-    from trnport.analyzers.loaders.torch_graph import graph_from_exported_program
+    from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

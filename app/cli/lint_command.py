@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from trnport.analyzers.lint import lint_findings
+    from trnport.analyzers.rules.lint_script import lint_findings
 
     findings = [f for script in args.scripts for f in lint_findings(script)]
     if args.format == "json":

@@ -64,7 +64,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from trnport.analyzers.rewrites import workflow
+    from trnport.analyzers.rewriting import onnx as workflow
 
     if not (args.apply or args.all_safe or args.list):
         raise UsageError("rewrite needs --apply RW-..., --all-safe or --list")
@@ -78,7 +78,7 @@ def run(args) -> int:
     if torch_model and args.output is not None and args.output.suffix.lower() != ".pt2":
         raise UsageError("-o must name a .pt2 file for a PyTorch model")
     if torch_model:
-        from trnport.analyzers.rewrites import torch_workflow as flow
+        from trnport.analyzers.rewriting import torch as flow
     else:
         flow = workflow
     ids = ([i.strip() for i in args.apply.split(",") if i.strip()] if args.apply
@@ -135,11 +135,11 @@ def _print_step(step, show_refusals: bool) -> None:
 
 def _list(path: Path, model, options) -> int:
     from trnport.analyzers.api import analyze
-    from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites
+    from trnport.analyzers.rewrites.onnx.engine import apply_rewrites, onnx_rewrites
 
     report = analyze(path, options)
     flagged = {node for f in report.findings for node in f.nodes}
-    for rewrite in ONNX_REWRITES:
+    for rewrite in onnx_rewrites():
         result = apply_rewrites(model, [rewrite.INFO.id])
         print(f"{rewrite.INFO.id}: {rewrite.INFO.title}")
         for applied in result.applied:

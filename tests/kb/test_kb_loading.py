@@ -30,6 +30,8 @@ KINDS = {
     "targets": "targets_file",
     "dtypes": "dtypes_file",
     "rewrites": "rewrites_file",
+    "limits": "limits_file",
+    "citations": "citations_file",
     "ops": "ops_file",
 }
 
@@ -90,6 +92,21 @@ CORRUPTIONS = {
         "rewrites.yaml",
         lambda d: d["rewrites"].update({"rw_bad": {"title": "x", "source": "abc"}}),
     ),
+    "automated rewrite without matches": (
+        "rewrites.yaml",
+        lambda d: d["rewrites"]["RW-topk-int-to-float"]["automated"].pop("matches"),
+    ),
+    "fx match that is no ATen overload": (
+        "rewrites.yaml",
+        lambda d: d["rewrites"]["RW-topk-int-to-float"]["automated"]["matches"].update(
+            fx=["topk"]),
+    ),
+    "limit without source": ("limits.yaml",
+                             lambda d: d["limits"]["instruction_count"].pop("source")),
+    "negative limit": ("limits.yaml",
+                       lambda d: d["limits"]["nki_mlp_intermediate"].update(value=-1)),
+    "storage without source": ("dtypes.yaml", lambda d: d["storage"].pop("source")),
+    "empty citation": ("citations.yaml", lambda d: d["citations"].update(hbm_fit="")),
 }
 
 

@@ -31,6 +31,8 @@ PACKAGE_DATA = (
     "resources/neuron/profiles.yaml",
     "resources/neuron/dtypes.yaml",
     "resources/neuron/rewrites.yaml",
+    "resources/neuron/limits.yaml",
+    "resources/neuron/citations.yaml",
     "resources/templates/report.html.j2",
     "resources/templates/report.css",
     "resources/schemas/report.schema.json",

@@ -47,7 +47,7 @@ class RewriteWorker(QObject):
 
     @Slot()
     def _run(self) -> None:
-        from trnport.analyzers.rewrites import workflow
+        from trnport.analyzers.rewriting import onnx as workflow
 
         model_path, rewrite_id, output, tolerance = self._args
         try:
@@ -66,7 +66,7 @@ class RewriteWorker(QObject):
             self.thread.quit()
 
     def _run_torch(self):
-        from trnport.analyzers.rewrites import torch_workflow as flow
+        from trnport.analyzers.rewriting import torch as flow
 
         model_path, rewrite_id, output, tolerance = self._args
         model = flow.load_program(model_path, self._trust_code)

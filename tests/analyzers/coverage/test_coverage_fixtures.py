@@ -11,7 +11,7 @@ import pytest
 
 from trnport.analyzers.coverage import assess_coverage
 from trnport.analyzers.kb import load_kb
-from trnport.analyzers.loaders import python_loader
+from trnport.analyzers.loaders.torch import python_file
 from trnport.analyzers.options import AnalysisOptions
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,7 +35,7 @@ def _codes_by_line(path: Path, header: dict[str, str]) -> dict[int, set[str]]:
     options = AnalysisOptions(
         target=header.get("target", "trn2"), sdk=header.get("sdk"), trust_code=True
     )
-    loaded = python_loader.load(path, options)
+    loaded = python_file.load(path, options)
     kb = load_kb()
     result = assess_coverage(
         loaded.graph, kb, kb.profile(options.sdk), kb.target(options.target), options

@@ -15,8 +15,8 @@ from onnx import TensorProto, helper, numpy_helper
 from trnport.analyzers.coverage import NODE_STATUSES, assess_coverage
 from trnport.analyzers.graph import Graph, Node, Value
 from trnport.analyzers.kb import load_kb
-from trnport.analyzers.loaders import onnx_loader
-from trnport.analyzers.loaders.torch_graph import graph_from_exported_program
+from trnport.analyzers.loaders.onnx import loader as onnx_loader
+from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 from trnport.analyzers.options import AnalysisOptions
 
 

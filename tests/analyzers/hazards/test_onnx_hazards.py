@@ -138,7 +138,7 @@ def test_cli_input_shape_unknown_input_is_a_clear_error(tmp_path):
 
 
 def test_input_shape_dtype_sets_the_onnx_input_type(tmp_path):
-    from trnport.analyzers.loaders.onnx_loader import load
+    from trnport.analyzers.loaders.onnx.loader import load
 
     path = onnx_models.dynamic_input(tmp_path / "d.onnx")
     graph = load(path, AnalysisOptions(input_shapes={"x": (1, 128, 8)},

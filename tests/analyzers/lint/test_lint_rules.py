@@ -7,7 +7,8 @@ import pytest
 
 from tests.helpers import REPO
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.lint import lint_findings, lint_source
+from trnport.analyzers.lint import lint_source
+from trnport.analyzers.rules.lint_script import lint_findings
 
 FIXTURES = REPO / "tests" / "fixtures" / "lint"
 MARK = re.compile(r"#\s*(expect|ok):\s*(TRN\d{3})")

@@ -18,13 +18,13 @@ import pytest
 from tests.analyzers.loaders.hf_configs import TINY_CONFIGS, tiny_config, write_config
 from trnport.analyzers.errors import InputError, UnsafeInputError
 from trnport.analyzers.loaders import load_model
-from trnport.analyzers.loaders.hf_loader import CONFIG_SUMMARY_KEYS
+from trnport.analyzers.loaders.hf.loader import CONFIG_SUMMARY_KEYS
 from trnport.analyzers.options import AnalysisOptions
 
 REPO = Path(__file__).resolve().parents[3]
 LLAMA3_SAMPLE = REPO / "resources" / "samples" / "llama3-8b"
 
-# What torch_graph documents as bookkeeping and leaves out of the IR.
+# What loaders.torch.fx_graph documents as bookkeeping and leaves out of the IR.
 BOOKKEEPING = {
     "_operator.getitem", "aten._assert_tensor_metadata.default", "aten._assert_scalar.default",
     "aten.sym_constrain_range.default", "aten.sym_constrain_range_for_size.default",

@@ -14,7 +14,7 @@ import pytest
 
 from tests.analyzers.loaders.hf_configs import tiny_config, write_config
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
-from trnport.analyzers.loaders.layer_replication import (
+from trnport.analyzers.loaders.torch.layer_replication import (
     ReplicationPlan,
     ReplicationRefused,
     choose_export_depth,
@@ -98,7 +98,7 @@ def structure(graph: Graph) -> list[tuple]:
 
 def assert_well_formed(graph: Graph) -> None:
     """Topological order, unique names, every input defined before use and described;
-    parameter placeholders (torch_graph's ``param_inputs``) name known parameters."""
+    parameter placeholders (fx_graph's ``param_inputs``) name known parameters."""
     param_inputs = graph.metadata.get("param_inputs", {})
     params = {p.name for p in graph.params} | set(graph.metadata.get("tied_parameters", {}))
     assert all(target in params for target in param_inputs.values())
@@ -183,7 +183,8 @@ def _load_both(tmp_path, config: dict) -> tuple:
     """The loader's graph (replicated) and the same config exported with every layer."""
     from unittest import mock
 
-    from trnport.analyzers.loaders import layer_replication, load_model
+    from trnport.analyzers.loaders import load_model
+    from trnport.analyzers.loaders.torch import layer_replication
     from trnport.analyzers.options import AnalysisOptions
 
     path = write_config(tmp_path, config)
@@ -247,7 +248,8 @@ def test_replicated_export_equals_the_full_export(tmp_path, config, exported, pe
 
 
 def test_loader_exports_every_layer_when_replication_is_refused(tmp_path, monkeypatch):
-    from trnport.analyzers.loaders import layer_replication, load_model
+    from trnport.analyzers.loaders import load_model
+    from trnport.analyzers.loaders.torch import layer_replication
     from trnport.analyzers.options import AnalysisOptions
 
     def refuse(graph, plan):

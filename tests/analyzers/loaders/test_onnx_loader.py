@@ -27,7 +27,7 @@ from tests.helpers import REPO, SAMPLES
 from trnport.analyzers.errors import InputError, UnsafeInputError
 from trnport.analyzers.graph import Graph
 from trnport.analyzers.loaders import load_model
-from trnport.analyzers.loaders.onnx_loader import load
+from trnport.analyzers.loaders.onnx.loader import load
 from trnport.analyzers.options import AnalysisOptions
 
 OPTIONS = AnalysisOptions()
@@ -94,7 +94,7 @@ def test_onnx_loader_keeps_the_constants_shape_inference_reads(tmp_path, monkeyp
     Reshape target, float Resize scales) keep theirs, so the shapes they decide are known."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from trnport.analyzers.loaders import onnx_forked
+    from trnport.analyzers.loaders.onnx import forked as onnx_forked
 
     monkeypatch.setattr(onnx_forked, "MIN_NODES", 0 if forked else 10**9)
     weight = np.ones((16, 16), np.float32)  # 256 floats: bytes dropped
@@ -280,7 +280,7 @@ def test_onnx_loader_imports_no_torch(tmp_path):
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        import trnport.analyzers.loaders.onnx_loader as onnx_loader
+        import trnport.analyzers.loaders.onnx.loader as onnx_loader
         from trnport.analyzers.options import AnalysisOptions
         for model in ({str(path)!r}, {str(SAMPLES / "tiny_cnn.onnx")!r}):
             graph = onnx_loader.load(Path(model), AnalysisOptions()).graph
@@ -437,7 +437,7 @@ def test_onnx_loader_never_reads_external_data(tmp_path):
         opened = []
         sys.addaudithook(lambda event, args: opened.append(str(args[0]))
                          if event == "open" and args else None)
-        from trnport.analyzers.loaders.onnx_loader import load
+        from trnport.analyzers.loaders.onnx.loader import load
         from trnport.analyzers.options import AnalysisOptions
         graph = load(Path({str(path)!r}), AnalysisOptions()).graph
         print(json.dumps({{"opened": opened, "params": len(graph.params)}}))
@@ -520,7 +520,7 @@ def test_onnx_loader_reads_a_huge_external_data_model_in_little_memory(tmp_path)
     code = textwrap.dedent(f"""
         import json, re
         from pathlib import Path
-        from trnport.analyzers.loaders.onnx_loader import load
+        from trnport.analyzers.loaders.onnx.loader import load
         from trnport.analyzers.options import AnalysisOptions
         graph = load(Path({str(path)!r}), AnalysisOptions()).graph
         status = Path("/proc/self/status").read_text()

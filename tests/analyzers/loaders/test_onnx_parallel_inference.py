@@ -12,7 +12,8 @@ import pytest
 
 from tests.analyzers.loaders import onnx_fixtures as fx
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.loaders import onnx_forked, onnx_loader
+from trnport.analyzers.loaders.onnx import forked as onnx_forked
+from trnport.analyzers.loaders.onnx import loader as onnx_loader
 from trnport.analyzers.options import AnalysisOptions
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is Linux-only")

@@ -1,4 +1,4 @@
-"""pt2_loader: real torch.export.save archives, read without unpickling or loading weights."""
+"""The .pt2 loader: real torch.export.save archives, read without unpickling or loading weights."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""python_loader: model files written to disk, run only with trust, exported and converted."""
+"""The Python-file loader: model files on disk, run only with trust, exported and converted."""
 
 from __future__ import annotations
 

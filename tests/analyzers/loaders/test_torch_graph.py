@@ -1,4 +1,4 @@
-"""torch_graph: ExportedProgram → Graph, checked against torch's own FX graphs."""
+"""The FX graph conversion: ExportedProgram → Graph, checked against torch's own FX graphs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from torch.export import Dim
 
 from tests.analyzers.loaders import torch_fixtures as fx
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.loaders.torch_graph import export_program, graph_from_exported_program
+from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
 FIXTURE_FILE = str(Path(fx.__file__).resolve())
 

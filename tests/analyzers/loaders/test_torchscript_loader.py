@@ -1,4 +1,4 @@
-"""torchscript_loader: real torch.jit archives; torch.save pickles scanned, never unpickled."""
+"""The TorchScript loader: real torch.jit archives; torch.save pickles scanned, never unpickled."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# What torch_graph documents as bookkeeping: never emitted as nodes.
+# What loaders.torch.fx_graph documents as bookkeeping: never emitted as nodes.
 EXPORT_BOOKKEEPING = frozenset({
     "aten._assert_tensor_metadata.default", "aten._assert_scalar.default",
     "aten.sym_constrain_range.default", "aten.sym_constrain_range_for_size.default",

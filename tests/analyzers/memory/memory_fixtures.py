@@ -3,10 +3,11 @@ Llama-7B-shaped parameter list, and small hand-built graphs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
+from trnport.analyzers.kb import load_kb
 from trnport.analyzers.memory.hardware import CoreBudget
 from trnport.analyzers.options import AnalysisOptions
 
@@ -108,6 +109,6 @@ class MemoryRuleContext:
     options: AnalysisOptions
     memory: Any
     coverage: Any = None
-    kb: Any = None
+    kb: Any = field(default_factory=load_kb)
     profile: Any = None
     target: Any = None

@@ -188,7 +188,7 @@ CNN_TOLERANCE = 0.10
 def test_cnn_activation_peak_matches_live_bytes_measured_on_cpu():
     import torch
 
-    from trnport.analyzers.loaders.torch_graph import (
+    from trnport.analyzers.loaders.torch.fx_graph import (
         export_program,
         graph_from_exported_program,
     )
@@ -207,7 +207,7 @@ def test_cnn_activation_peak_matches_live_bytes_measured_on_cpu():
 @pytest.mark.slow
 def test_rescaled_peak_equals_a_fresh_export_at_the_new_shape(tmp_path):
     from tests.analyzers.loaders.hf_configs import tiny_config, write_config
-    from trnport.analyzers.loaders.hf_loader import load
+    from trnport.analyzers.loaders.hf.loader import load
     from trnport.analyzers.options import AnalysisOptions
 
     # head_dim 16 = the exported length 16: shapes alone cannot tell [b,h,s,d] from scores

@@ -16,10 +16,7 @@ from trnport.analyzers.memory.fit import (
     pp_values,
     tp_values,
 )
-from trnport.analyzers.memory.hardware import (
-    MICROCODE_BYTES_PER_PHYSICAL_CORE,
-    SCRATCHPAD_PAGE_BYTES,
-)
+from trnport.analyzers.memory.hardware import MB
 from trnport.analyzers.memory.section import memory_section
 from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.report.memory_text import render_memory
@@ -28,8 +25,7 @@ from trnport.analyzers.report.memory_text import render_memory
 def test_usable_hbm_subtracts_microcode_per_physical_core_and_a_scratchpad_page():
     assert TRN1_CORE.usable_bytes == 16 * GIB - 96 * 1000**2 - 512 * 1000**2
     # a trn2 logical core at LNC=2 spans two physical cores: two microcode images
-    assert TRN2_CORE.reserved_bytes == 2 * MICROCODE_BYTES_PER_PHYSICAL_CORE + \
-        SCRATCHPAD_PAGE_BYTES
+    assert TRN2_CORE.reserved_bytes == 2 * 96 * MB + 512 * MB
 
 
 def test_llama7b_in_fp32_cannot_fit_one_16_gib_trn1_core():

@@ -78,7 +78,7 @@ def test_exact_flops_agree_with_torch_flop_counter():
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.utils.flop_counter import FlopCounterMode
 
-    from trnport.analyzers.loaders.torch_graph import (
+    from trnport.analyzers.loaders.torch.fx_graph import (
         export_program,
         graph_from_exported_program,
     )

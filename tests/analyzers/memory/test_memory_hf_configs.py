@@ -19,7 +19,7 @@ LLAMA2_7B_CONFIG = {"model_type": "llama", "architectures": ["LlamaForCausalLM"]
 
 
 def _load(config_path, **options):
-    from trnport.analyzers.loaders.hf_loader import load
+    from trnport.analyzers.loaders.hf.loader import load
 
     options = AnalysisOptions(**options)
     return load(config_path, options).graph, options

@@ -27,7 +27,7 @@ def _options(code: str) -> AnalysisOptions:
 @pytest.mark.slow
 @pytest.mark.parametrize("code", ["TRN401", "TRN402", "TRN403", "TRN404"])
 def test_documented_memory_example_triggers_its_rule(code, tmp_path):
-    from trnport.analyzers.loaders.python_loader import load
+    from trnport.analyzers.loaders.torch.python_file import load
 
     source = example_code(rule_module(code))
     model_file = tmp_path / f"example_{code.lower()}.py"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from tests.analyzers.memory.memory_fixtures import LLAMA2_7B, GraphBuilder
-from trnport.analyzers.memory.instructions import (
-    INSTRUCTION_LIMIT,
-    estimate_instructions,
-)
+from trnport.analyzers.kb import load_kb
+from trnport.analyzers.memory.instructions import estimate_instructions
 from trnport.analyzers.memory.sharding import sharding_issues
 
 
@@ -48,7 +46,7 @@ def test_risk_is_per_core_after_tp_and_tripled_for_training():
     assert not estimate_instructions(graph, {}, tp=4).at_risk
     training = estimate_instructions(graph, {}, tp=4, training=True)
     assert training.per_core == 3 * 3_000_000 // 4
-    assert training.limit == INSTRUCTION_LIMIT == 5_000_000
+    assert training.limit == load_kb().limit("instruction_count").value == 5_000_000
     assert training.confidence == "low"
 
 

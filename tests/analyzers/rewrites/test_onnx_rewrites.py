@@ -9,7 +9,7 @@ import pytest
 from onnx import TensorProto
 
 from tests.analyzers.rewrites import models
-from trnport.analyzers.rewrites.engine import apply_rewrites
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites
 from trnport.analyzers.rewrites.verify import random_inputs, verify
 
 

@@ -12,10 +12,10 @@ from onnx import TensorProto, helper
 from tests.analyzers.rewrites import models
 from tests.analyzers.rewrites.models import const, tensor
 from trnport.analyzers.rewrites.catalog import automation_for
-from trnport.analyzers.rewrites.engine import apply_rewrites
-from trnport.analyzers.rewrites.opset_downgrade import blocked, model_opset, target_opset
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites
+from trnport.analyzers.rewrites.onnx.onnx_opset_downgrade import blocked, model_opset, target_opset
 from trnport.analyzers.rewrites.verify import verify
-from trnport.analyzers.rewrites.workflow import reanalyse, rewrite_model
+from trnport.analyzers.rewriting.onnx import reanalyse, rewrite_model
 from trnport.app.cli.main import main
 
 RW = "RW-onnx-opset-downgrade"

@@ -9,9 +9,9 @@ import onnx
 from onnx import TensorProto, helper
 
 from tests.analyzers.rewrites.models import const, model, tensor
-from trnport.analyzers.rewrites.engine import apply_rewrites
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites
 from trnport.analyzers.rewrites.verify import verify
-from trnport.analyzers.rewrites.workflow import reanalyse, rewrite_model
+from trnport.analyzers.rewriting.onnx import reanalyse, rewrite_model
 
 RW = "RW-reshape-allowzero-off"
 F = TensorProto.FLOAT

@@ -11,7 +11,7 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 from trnport.analyzers.errors import InputError, TrustRequiredError  # noqa: E402
-from trnport.analyzers.rewrites import torch_workflow as flow  # noqa: E402
+from trnport.analyzers.rewriting import torch as flow  # noqa: E402
 
 
 class TopK(torch.nn.Module):

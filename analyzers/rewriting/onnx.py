@@ -7,55 +7,23 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.rewrites.base import Applied, Refusal
-from trnport.analyzers.rewrites.engine import ONNX_REWRITES, apply_rewrites, onnx_rewrite
-from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, verify
-
-
-@dataclass(frozen=True)
-class Step:
-    """One rewrite's fate: ``verified`` (kept), ``refused`` (verification failed, dropped)
-    or ``no-match`` (nothing in the model passed its check)."""
-
-    rewrite: str
-    status: str
-    applied: tuple[Applied, ...] = ()
-    refusals: tuple[Refusal, ...] = ()
-    verification: Verification | None = None
-
-
-@dataclass(frozen=True)
-class RewriteOutcome:
-    model: Any
-    steps: tuple[Step, ...]
-    cleared: tuple[Any, ...] = ()
-    introduced: tuple[Any, ...] = ()
-    report_before: Any = None
-    report_after: Any = None
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return any(step.status == "verified" for step in self.steps)
-
-    @property
-    def refused(self) -> tuple[Step, ...]:
-        return tuple(step for step in self.steps if step.status == "refused")
+from trnport.analyzers.rewrites.onnx.engine import apply_rewrites, onnx_rewrite, onnx_rewrites
+from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, verify
+from trnport.analyzers.rewriting.outcome import RewriteOutcome, Step, with_reports
 
 
 def safe_rewrite_ids() -> tuple[str, ...]:
-    return tuple(r.INFO.id for r in ONNX_REWRITES if r.INFO.safe)
+    return tuple(r.INFO.id for r in onnx_rewrites() if r.INFO.safe)
 
 
 def check_rewrite_ids(ids: list[str]) -> None:
     unknown = [rid for rid in ids if onnx_rewrite(rid) is None]
     if unknown:
-        known = ", ".join(r.INFO.id for r in ONNX_REWRITES)
+        known = ", ".join(r.INFO.id for r in onnx_rewrites())
         raise InputError(f"no automated ONNX rewrite {unknown[0]!r} (known: {known})")
 
 
@@ -63,7 +31,7 @@ def load_onnx(path: Path) -> Any:
     """The model at ``path`` with its external data, or an InputError."""
     import onnx
 
-    from trnport.analyzers.loaders.onnx_loader import read_model
+    from trnport.analyzers.loaders.onnx.loader import read_model
 
     path = Path(path)
     if path.suffix.lower() != ".onnx":
@@ -106,21 +74,6 @@ def reanalyse(source: Path, outcome: RewriteOutcome, options: Any = None) -> Rew
         save_model(outcome.model, rewritten)
         after = analyze(rewritten, options)
     return with_reports(outcome, before, after)
-
-
-def with_reports(outcome: RewriteOutcome, before: Any, after: Any) -> RewriteOutcome:
-    """``outcome`` with the reports before and after, and the findings that differ."""
-    old, new = _finding_keys(before), _finding_keys(after)
-    return RewriteOutcome(
-        outcome.model, outcome.steps,
-        cleared=tuple(f for key, f in old.items() if key not in new),
-        introduced=tuple(f for key, f in new.items() if key not in old),
-        report_before=before, report_after=after,
-    )
-
-
-def _finding_keys(report: Any) -> dict[tuple, Any]:
-    return {(f.code, f.ops, f.nodes): f for f in report.findings}
 
 
 def save_model(model: Any, path: Path) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.torch.pins import check_pinned_inputs
 from trnport.analyzers.options import AnalysisOptions
 
 #: A program JSON larger than this is refused instead of decompressed (zip-bomb guard).
@@ -40,38 +41,21 @@ _UNREGISTERED_PYTREE = re.compile(r"Deserializing ([\w.]+) in pytree is not regi
 def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     """Load ``path`` as an ExportedProgram archive and convert it to core-ATen :class:`Graph`."""
     require_nonempty_file(path)
-    if _is_torchscript_or_pickle_zip(path):
-        from trnport.analyzers.loaders import torchscript_loader
-
-        return torchscript_loader.load(path, options)  # it explains or refuses the file itself
     model_name, program_json = _read_program_json(path)
     program = _deserialize(path, program_json)
     tied = _tied_weights(path, model_name)
-    from trnport.analyzers.loaders.torch_graph import graph_from_exported_program
+    from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 
     try:
         graph = graph_from_exported_program(program, path.stem)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
-    from trnport.analyzers.loaders.torch_graph import drop_tied_weights
+    from trnport.analyzers.loaders.torch.fx_graph import drop_tied_weights
 
     drop_tied_weights(graph, tied)
     graph.metadata["pt2_model_name"] = model_name
-    from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
-
     check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
     return LoadedModel(graph=graph, format="pt2", path=path)
-
-
-def _is_torchscript_or_pickle_zip(path: Path) -> bool:
-    """A zip written by torch.jit.save or torch.save (data.pkl, no archive_format entry)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return False
-    return (any(n.endswith("data.pkl") for n in names)
-            and not any(n.endswith("archive_format") for n in names))
 
 
 def _read_program_json(path: Path) -> tuple[str, bytes]:

@@ -15,10 +15,10 @@ from typing import Any
 from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
-from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
-from trnport.analyzers.loaders.onnx_forked import ForkedInference, can_fork
-from trnport.analyzers.loaders.onnx_graph import GraphConverter
-from trnport.analyzers.loaders.onnx_types import ONNX_DTYPES, shorten
+from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx.forked import ForkedInference, can_fork
+from trnport.analyzers.loaders.onnx.graph import GraphConverter
+from trnport.analyzers.loaders.onnx.types import ONNX_DTYPES, shorten
 from trnport.analyzers.options import AnalysisOptions
 
 FORMAT = "onnx"

@@ -7,7 +7,8 @@ Nothing is downloaded and no code shipped with a model is ever run: a config tha
 custom code (``auto_map``) is refused.
 
 Deep layer stacks are exported with a few layers and replicated on the IR (see
-:mod:`.layer_replication`), which keeps a 70B-parameter config within seconds.
+:mod:`trnport.analyzers.loaders.torch.layer_replication`), which keeps a 70B-parameter config
+within seconds.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def config_summary(config: Any, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path) -> Graph:
-    from trnport.analyzers.loaders.torch_graph import export_program, graph_from_exported_program
+    from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
     try:
         program = export_program(model, (), kwargs)
@@ -234,7 +235,7 @@ def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path) ->
 def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any], name: str,
                        options: AnalysisOptions, config_path: Path) -> tuple[Graph | None, str]:
     """The graph exported with few layers and replicated, or (None, why not)."""
-    from trnport.analyzers.loaders import layer_replication as lr
+    from trnport.analyzers.loaders.torch import layer_replication as lr
 
     plan = lr.plan_replication(full, config)
     if plan is None:
@@ -251,7 +252,7 @@ def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any]
 def _drop_tied_duplicates(graph: Graph, model: Any) -> None:
     """Count a tied weight once (torch.export lists ``lm_head.weight`` and
     ``model.embed_tokens.weight`` separately even though they are one tensor)."""
-    from trnport.analyzers.loaders.torch_graph import drop_tied_weights, tied_weights
+    from trnport.analyzers.loaders.torch.fx_graph import drop_tied_weights, tied_weights
 
     drop_tied_weights(graph, tied_weights(model))
 
@@ -278,7 +279,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
 
 
 def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -> LoadedModel:
-    from trnport.analyzers.loaders import hf_inputs
+    from trnport.analyzers.loaders.hf import inputs as hf_inputs
 
     config = build_config(source)
     cls, diagnostics = model_class(config, source.config_path)

@@ -6,7 +6,7 @@ re-analyse.
 Loading: a Python model file runs its code (it needs ``trust_code`` like every analysis of
 one). A ``.pt2`` needs ``torch.export.load`` here, because a rewrite must run the real
 weights; that load can unpickle and run code stored in the archive (see
-``analyzers/loaders/pt2_loader.py``), so it too needs ``trust_code``. The re-exported program
+``analyzers/loaders/torch/pt2.py``), so it too needs ``trust_code``. The re-exported program
 is static: dynamic dims of the original are pinned to the sizes used for verification.
 
 Plain functions for the CLI and the GUI's worker; nothing here prints.
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from trnport.analyzers.errors import InputError, TrustRequiredError
-from trnport.analyzers.rewrites.torch_rewrites import TORCH_REWRITES, apply_to_graph, torch_rewrite
+from trnport.analyzers.rewrites.fx.engine import apply_to_graph, fx_rewrite, fx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, compare
-from trnport.analyzers.rewrites.workflow import RewriteOutcome, Step, with_reports
+from trnport.analyzers.rewriting.outcome import RewriteOutcome, Step, with_reports
 
 TORCH_SUFFIXES = (".pt2", ".py")
 _SYMBOLIC_DIM = 3
@@ -48,14 +48,14 @@ def is_torch_model(path: Path) -> bool:
 
 
 def check_rewrite_ids(ids: list[str]) -> None:
-    unknown = [rid for rid in ids if torch_rewrite(rid) is None]
+    unknown = [rid for rid in ids if fx_rewrite(rid) is None]
     if unknown:
-        known = ", ".join(r.INFO.id for r in TORCH_REWRITES)
+        known = ", ".join(r.INFO.id for r in fx_rewrites())
         raise InputError(f"no automated PyTorch rewrite {unknown[0]!r} (known: {known})")
 
 
 def safe_rewrite_ids() -> tuple[str, ...]:
-    return tuple(r.INFO.id for r in TORCH_REWRITES if r.INFO.safe)
+    return tuple(r.INFO.id for r in fx_rewrites() if r.INFO.safe)
 
 
 def load_program(path: Path, trust_code: bool, mode: str = "inference") -> TorchModel:
@@ -100,14 +100,14 @@ def _load_pt2(path: Path) -> TorchModel:
 
 
 def _load_python(path: Path, mode: str) -> TorchModel:
-    from trnport.analyzers.loaders import python_loader
-    from trnport.analyzers.loaders.torch_graph import export_program
+    from trnport.analyzers.loaders.torch import python_file
+    from trnport.analyzers.loaders.torch.fx_graph import export_program
 
     path = path.resolve()
-    with python_loader._file_folder_importable(path):
-        namespace = python_loader._run_file(path)
-        model = python_loader._model_from(path, namespace)
-        inputs = python_loader._example_inputs_from(path, namespace)[0]
+    with python_file._file_folder_importable(path):
+        namespace = python_file._run_file(path)
+        model = python_file._model_from(path, namespace)
+        inputs = python_file._example_inputs_from(path, namespace)[0]
         model.train() if mode == "training" else model.eval()
         program = export_program(model, inputs, dynamic_shapes=namespace.get("dynamic_shapes"))
     return TorchModel(program, tuple(inputs), path)
@@ -222,7 +222,7 @@ def rewrite_program(model: TorchModel, rewrite_ids: list[str],
                     tolerance: float = DEFAULT_TOLERANCE, seed: int = 0) -> RewriteOutcome:
     """Apply ``rewrite_ids`` in order; each is re-exported and verified against the original
     program, and dropped (status ``refused``) when it does not export or the outputs differ."""
-    from trnport.analyzers.loaders.torch_graph import export_program
+    from trnport.analyzers.loaders.torch.fx_graph import export_program
 
     check_rewrite_ids(rewrite_ids)
     feeds = input_sets(model, seed)
@@ -251,7 +251,7 @@ def rewrite_program(model: TorchModel, rewrite_ids: list[str],
 def preview(model: TorchModel) -> list[tuple[Any, tuple, tuple]]:
     """Per rewrite: (rewrite, what it would change, its refusals) — nothing is verified."""
     rows = []
-    for rewrite in TORCH_REWRITES:
+    for rewrite in fx_rewrites():
         work = _copy(model.program)
         applied, refusals = apply_to_graph(work.graph_module, [rewrite.INFO.id])
         rows.append((rewrite, applied, refusals))

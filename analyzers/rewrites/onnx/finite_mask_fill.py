@@ -11,22 +11,18 @@ from typing import Any
 import numpy as np
 from onnx import numpy_helper
 
-from trnport.analyzers.rewrites.base import Replacement, RewriteInfo
-from trnport.analyzers.rewrites.catalog import FINITE_FILL
-from trnport.analyzers.rewrites.context import GraphContext
+from trnport.analyzers.rewrites.base import RewriteInfo
+from trnport.analyzers.rewrites.catalog import FINITE_FILL, NEAR_MIN_FILL
+from trnport.analyzers.rewrites.onnx.base import Replacement
+from trnport.analyzers.rewrites.onnx.context import GraphContext
 
-# at or below this a float32 fill is a stand-in for -inf (finfo(float32).min is -3.4028e38)
-_NEAR_MIN = -1.0e30
 _PASS_THROUGH = frozenset({"Add", "Sub", "Mul", "Div", "Cast", "Reshape", "Transpose",
                            "Unsqueeze", "Squeeze", "Expand", "Where"})
 _SOFTMAX = frozenset({"Softmax", "LogSoftmax"})
 
 
 class FiniteMaskFill:
-    INFO = RewriteInfo.of(
-        "RW-finite-mask-fill",
-        "Fill attention masks with a finite large negative constant, not -inf / finfo.min",
-    )
+    INFO = RewriteInfo.of("RW-finite-mask-fill", "onnx")
 
     def check(self, context: GraphContext, node: Any) -> str | None:
         name = self._fill_input(context, node)
@@ -55,7 +51,7 @@ class FiniteMaskFill:
 
 
 def _is_fill(value: np.ndarray) -> np.ndarray:
-    return np.isneginf(value) | (value <= _NEAR_MIN)
+    return np.isneginf(value) | (value <= NEAR_MIN_FILL)
 
 
 def _softmax_problem(context: GraphContext, start: str) -> str | None:
@@ -80,3 +76,6 @@ def _softmax_problem(context: GraphContext, start: str) -> str | None:
                         "before any Softmax, so the fill value would change its result")
             pending.extend(out for out in consumer.output if out)
     return None
+
+
+REWRITE = FiniteMaskFill()

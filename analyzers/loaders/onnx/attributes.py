@@ -9,13 +9,11 @@ value, a scale) matter to the analyses, big ones are never materialised.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from trnport.analyzers.loaders.onnx_types import dtype_name
-
-if TYPE_CHECKING:
-    from trnport.analyzers.graph import Graph
-    from trnport.analyzers.loaders.onnx_graph import GraphConverter, SubgraphScope
+from trnport.analyzers.graph import Graph
+from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx.types import dtype_name
 
 MAX_LISTED_VALUES = 16
 EXTERNAL = 1  # TensorProto.EXTERNAL
@@ -42,10 +40,43 @@ def _float32(value: float) -> float:
     return float(str(numpy.float32(value)))
 
 
+class SubgraphConverter(Protocol):
+    """What decoding needs from the graph converter: the external-data guard, the dims check,
+    and the conversion of a subgraph (``GraphConverter`` in ``graph.py``)."""
+
+    guard: ExternalDataGuard
+
+    def checked_dims(self, dims: Any, name: str) -> tuple[int, ...]: ...
+
+    def convert(self, proto: Any, outer: tuple[set[str], ...] = (),
+                default_name: str = "graph") -> Graph: ...
+
+
+class SubgraphScope:
+    """The names a subgraph may read from its enclosing graphs, computed on first need:
+    everything the enclosing graph defines, and what its own enclosing graphs see."""
+
+    __slots__ = ("_available", "_names", "_outer", "_proto")
+
+    def __init__(self, proto: Any, available: set[str], outer: tuple[set[str], ...]) -> None:
+        self._proto = proto
+        self._available = available
+        self._outer = outer
+        self._names: tuple[set[str], ...] | None = None
+
+    def names(self) -> tuple[set[str], ...]:
+        if self._names is None:
+            visible = set(self._available)
+            for node in self._proto.node:
+                visible.update(node.output)
+            self._names = (visible, *self._outer)
+        return self._names
+
+
 class AttributeDecoder:
     """Decodes the attributes of one node; recurses into subgraphs through the converter."""
 
-    def __init__(self, converter: GraphConverter) -> None:
+    def __init__(self, converter: SubgraphConverter) -> None:
         self.converter = converter
 
     def decode(self, proto_node: Any, node_name: str,

@@ -12,8 +12,9 @@ from typing import Any
 
 from onnx import NodeProto
 
-from trnport.analyzers.rewrites.base import Replacement, RewriteInfo
-from trnport.analyzers.rewrites.context import GraphContext
+from trnport.analyzers.rewrites.base import RewriteInfo
+from trnport.analyzers.rewrites.onnx.base import Replacement
+from trnport.analyzers.rewrites.onnx.context import GraphContext
 
 
 def _allowzero(node: Any) -> int:
@@ -21,10 +22,7 @@ def _allowzero(node: Any) -> int:
 
 
 class ReshapeAllowZeroOff:
-    INFO = RewriteInfo.of(
-        "RW-reshape-allowzero-off",
-        "Drop allowzero=1 from a Reshape whose constant target shape has no zero",
-    )
+    INFO = RewriteInfo.of("RW-reshape-allowzero-off", "onnx")
 
     def check(self, context: GraphContext, node: Any) -> str | None:
         if _allowzero(node) != 1:
@@ -44,3 +42,6 @@ class ReshapeAllowZeroOff:
         del plain.attribute[:]
         plain.attribute.extend(kept)
         return Replacement(remove=(node.name,), nodes=(plain,))
+
+
+REWRITE = ReshapeAllowZeroOff()

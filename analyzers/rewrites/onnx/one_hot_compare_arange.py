@@ -8,15 +8,13 @@ from typing import Any
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from trnport.analyzers.rewrites.base import Replacement, RewriteInfo
-from trnport.analyzers.rewrites.context import GraphContext
+from trnport.analyzers.rewrites.base import RewriteInfo
+from trnport.analyzers.rewrites.onnx.base import Replacement
+from trnport.analyzers.rewrites.onnx.context import GraphContext
 
 
 class OneHotAsCompare:
-    INFO = RewriteInfo.of(
-        "RW-one-hot-compare-arange",
-        "Replace OneHot by Equal(indices, arange(depth)) and Where(on, off)",
-    )
+    INFO = RewriteInfo.of("RW-one-hot-compare-arange", "onnx")
 
     def check(self, context: GraphContext, node: Any) -> str | None:
         depth = context.constant(node.input[1])
@@ -77,3 +75,6 @@ def _axis(node: Any) -> int:
         if attr.name == "axis":
             return int(attr.i)
     return -1
+
+
+REWRITE = OneHotAsCompare()

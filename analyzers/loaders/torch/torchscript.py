@@ -1,5 +1,9 @@
 """Read a TorchScript archive (``torch.jit.save``) into a :class:`Graph`; refuse plain pickles.
 
+A ``torch.export`` archive named ``.pt`` never gets here: the format dispatch sends it to the
+``.pt2`` reader (:mod:`trnport.analyzers.loaders.torch.archive`), and sends here a ``.pt2`` that
+holds a pickle.
+
 ``.pt``/``.pth`` files are often not TorchScript but ``torch.save`` pickles: a state dict or
 a whole pickled module. Unpickling runs whatever the pickle names, so such files are only
 *scanned* (``pickletools``, nothing executed) to say why they cannot be analysed: a pickle that
@@ -61,10 +65,6 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     if zipfile.is_zipfile(path):
         with _open_zip(path) as archive:
             names = archive.namelist()
-            if any(n.endswith("/archive_format") for n in names):
-                from trnport.analyzers.loaders import pt2_loader
-
-                return pt2_loader.load(path, options)  # a torch.export archive named .pt
             if not any("/code/" in n or n.startswith("code/") for n in names):
                 pickle_name = next((n for n in names if n.endswith("data.pkl")), None)
                 if pickle_name is None:

@@ -7,24 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from trnport.analyzers.rewrites.base import Applied, OnnxRewrite, Refusal
-from trnport.analyzers.rewrites.context import GraphContext
-from trnport.analyzers.rewrites.float_casts import IntegerMatMulToFloat, TopKIntegerToFloat
-from trnport.analyzers.rewrites.mask_fill import FiniteMaskFill
-from trnport.analyzers.rewrites.masked_reduce import MaskedReduceAsWhere
-from trnport.analyzers.rewrites.one_hot import OneHotAsCompare
-from trnport.analyzers.rewrites.opset_downgrade import OpsetDowngrade
-from trnport.analyzers.rewrites.reshape_allowzero import ReshapeAllowZeroOff
+from trnport.analyzers.rewrites.base import Applied, Refusal
+from trnport.analyzers.rewrites.onnx.base import OnnxRewrite
+from trnport.analyzers.rewrites.onnx.context import GraphContext
+from trnport.analyzers.rewrites.registry import implementation, implementations
 
-# the opset downgrade comes last: it also adapts the nodes the other rewrites add
-ONNX_REWRITES: tuple[OnnxRewrite, ...] = (
-    TopKIntegerToFloat(), IntegerMatMulToFloat(), OneHotAsCompare(), MaskedReduceAsWhere(),
-    FiniteMaskFill(), ReshapeAllowZeroOff(), OpsetDowngrade(),
-)
+
+def onnx_rewrites() -> tuple[OnnxRewrite, ...]:
+    """Every ONNX rewrite, in the order they are applied."""
+    return implementations("onnx")
 
 
 def onnx_rewrite(rewrite_id: str) -> OnnxRewrite | None:
-    return next((r for r in ONNX_REWRITES if r.INFO.id == rewrite_id), None)
+    return implementation("onnx", rewrite_id)
 
 
 @dataclass(frozen=True)
@@ -70,7 +65,7 @@ def apply_rewrites(model: Any, rewrite_ids: Iterable[str]) -> RewriteResult:
 
 def find_opportunities(model: Any) -> tuple[tuple[Applied, ...], tuple[Refusal, ...]]:
     """What every rewrite would do to ``model`` (matches that pass and refusals)."""
-    result = apply_rewrites(model, [r.INFO.id for r in ONNX_REWRITES])
+    result = apply_rewrites(model, [r.INFO.id for r in onnx_rewrites()])
     return result.applied, result.refusals
 
 

@@ -448,7 +448,7 @@ def replicate_layers(graph: Graph, plan: ReplicationPlan) -> Graph:
         graph.inputs, plan, names.layer_of, lambda n, k: names.relayer(n, k))
     metadata = dict(graph.metadata, replicated_layers=plan.as_metadata())
     param_inputs = graph.metadata.get("param_inputs")
-    if isinstance(param_inputs, dict):  # placeholder → parameter name, as torch_graph records
+    if isinstance(param_inputs, dict):  # placeholder → parameter name, as fx_graph records
         kinds = {p.name: p.kind for p in graph.params}
         metadata["param_inputs"] = dict(expand_layer_items(
             list(param_inputs.items()), plan, lambda item: names.layer_of(item[0]),

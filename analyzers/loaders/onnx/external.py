@@ -16,7 +16,7 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError, UnsafeInputError
 from trnport.analyzers.graph import DTYPE_BYTES
-from trnport.analyzers.loaders.onnx_types import shorten
+from trnport.analyzers.loaders.onnx.types import shorten
 
 
 class ExternalDataGuard:

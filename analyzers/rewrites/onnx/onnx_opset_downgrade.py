@@ -29,7 +29,7 @@ import numpy as np
 from onnx import AttributeProto, NodeProto, TensorProto, defs, helper, numpy_helper
 
 from trnport.analyzers.rewrites.base import Applied, Refusal, RewriteInfo
-from trnport.analyzers.rewrites.context import GraphContext
+from trnport.analyzers.rewrites.onnx.context import GraphContext
 
 REWRITE_ID = "RW-onnx-opset-downgrade"
 _DEFAULT_DOMAINS = ("", "ai.onnx")
@@ -105,11 +105,7 @@ def _since_versions(op_type: str) -> tuple[int, ...]:
 
 
 class OpsetDowngrade:
-    INFO = RewriteInfo.of(
-        REWRITE_ID,
-        "Lower the opset to the highest one onnx2torch converts every op at, adapting nodes",
-        notes=("refused as a whole when one node has no equivalent at the lower opset",),
-    )
+    INFO = RewriteInfo.of(REWRITE_ID, "onnx")
 
     def rewrite_model(self, model: Any) -> tuple[list[Applied], list[Refusal]]:
         """Downgrade ``model`` in place; the applied nodes and refusals (none applied when
@@ -367,3 +363,6 @@ def _show(attribute: AttributeProto) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(str(v) for v in value) + "]"
     return str(value)
+
+
+REWRITE = OpsetDowngrade()

@@ -13,17 +13,15 @@ from typing import Any
 import numpy as np
 from onnx import helper, numpy_helper
 
-from trnport.analyzers.rewrites.base import Replacement, RewriteInfo
-from trnport.analyzers.rewrites.context import FLOAT_TYPES, GraphContext
+from trnport.analyzers.rewrites.base import RewriteInfo
+from trnport.analyzers.rewrites.onnx.base import Replacement
+from trnport.analyzers.rewrites.onnx.context import FLOAT_TYPES, GraphContext
 
 _REDUCTIONS = ("ReduceSum", "ReduceMean")
 
 
 class MaskedReduceAsWhere:
-    INFO = RewriteInfo.of(
-        "RW-mask-with-where",
-        "Reduce where(mask, x, 0) instead of the boolean-mask gather x[mask]",
-    )
+    INFO = RewriteInfo.of("RW-mask-with-where", "onnx")
 
     def check(self, context: GraphContext, node: Any) -> str | None:
         chain = _chain(context, node)
@@ -124,3 +122,6 @@ def _attr(node: Any, name: str, default: Any) -> Any:
         if attr.name == name:
             return helper.get_attribute_value(attr)
     return default
+
+
+REWRITE = MaskedReduceAsWhere()

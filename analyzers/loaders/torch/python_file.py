@@ -19,6 +19,7 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError, TrustRequiredError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.torch.pins import check_pinned_inputs
 from trnport.analyzers.options import AnalysisOptions
 
 RUN_NAME = "__trnport_model__"
@@ -33,7 +34,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         )
     require_nonempty_file(path)
     path = path.resolve()
-    from trnport.analyzers.loaders.torch_graph import (
+    from trnport.analyzers.loaders.torch.fx_graph import (
         drop_tied_weights,
         export_program,
         graph_from_exported_program,
@@ -60,8 +61,6 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     drop_tied_weights(graph, tied_weights(model))
     graph.metadata["input_shape_sets"] = [_shapes(inputs) for inputs in input_sets]
     graph.metadata["source_file"] = str(path)
-    from trnport.analyzers.hazards.dynamic_dims import check_pinned_inputs
-
     check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
     return LoadedModel(graph=graph, format="python", path=path)
 

@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.graph import UNKNOWN_LOCATION, Graph, Node, Param, Value
-from trnport.analyzers.loaders.onnx_attributes import AttributeDecoder
-from trnport.analyzers.loaders.onnx_external import ExternalDataGuard
-from trnport.analyzers.loaders.onnx_provenance import ProvenanceReader
-from trnport.analyzers.loaders.onnx_types import MAX_ELEMENTS, TypeReader, dtype_name, shorten
+from trnport.analyzers.loaders.onnx.attributes import AttributeDecoder, SubgraphScope
+from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
+from trnport.analyzers.loaders.onnx.provenance import ProvenanceReader
+from trnport.analyzers.loaders.onnx.types import MAX_ELEMENTS, TypeReader, dtype_name, shorten
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 EXTERNAL = 1  # TensorProto.EXTERNAL
@@ -288,22 +288,3 @@ class DeferredGraph(NamedTuple):
     pending: list[int]
 
 
-class SubgraphScope:
-    """The names a subgraph may read from its enclosing graphs, computed on first need:
-    everything the enclosing graph defines, and what its own enclosing graphs see."""
-
-    __slots__ = ("_available", "_names", "_outer", "_proto")
-
-    def __init__(self, proto: Any, available: set[str], outer: tuple[set[str], ...]) -> None:
-        self._proto = proto
-        self._available = available
-        self._outer = outer
-        self._names: tuple[set[str], ...] | None = None
-
-    def names(self) -> tuple[set[str], ...]:
-        if self._names is None:
-            visible = set(self._available)
-            for node in self._proto.node:
-                visible.update(node.output)
-            self._names = (visible, *self._outer)
-        return self._names
