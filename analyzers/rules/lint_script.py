@@ -7,7 +7,7 @@ from pathlib import Path
 
 from trnport.analyzers.lint.engine import lint_file
 from trnport.analyzers.lint.findings import findings_for_checks
-from trnport.analyzers.report.model import Finding
+from trnport.analyzers.results import Finding
 from trnport.analyzers.rules.registry import all_rules
 
 
