@@ -1,12 +1,14 @@
 """Every report format of a fixed set of models, compared byte for byte with committed files.
 
 A change of any verdict, message or layout shows in review as a diff of
-``tests/golden/reports/``. Regenerate after an intended change with
-``TRNPORT_UPDATE_GOLDEN=1 python -m pytest tests/golden``.
+``tests/golden/reports/`` (HTML pages are kept gzip-compressed: each inlines the same style
+sheet and scripts, which would otherwise stand in the tree once per case). Regenerate after
+an intended change with ``TRNPORT_UPDATE_GOLDEN=1 python -m pytest tests/golden``.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -47,6 +49,20 @@ def _portable(data: bytes) -> bytes:
     return data.replace(str(REPO).encode(), b"<repo>")
 
 
+def _golden_name(name: str) -> str:
+    return f"{name}.gz" if name.endswith(".html") else name
+
+
+def _golden_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def _store(path: Path, data: bytes) -> None:
+    # mtime 0: the compressed file is the same bytes whenever its content is
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
 def _render(case: str, tmp_path: Path) -> Path:
     model, args = CASES[case]
     out = tmp_path / case
@@ -70,10 +86,11 @@ def test_reports_match_their_golden_files(case, tmp_path):
         shutil.rmtree(expected, ignore_errors=True)
         expected.mkdir(parents=True)
         for file in rendered.iterdir():
-            (expected / file.name).write_bytes(_portable(file.read_bytes()))
+            _store(expected / _golden_name(file.name), _portable(file.read_bytes()))
     produced = sorted(p.name for p in rendered.iterdir())
-    assert produced == sorted(p.name for p in expected.iterdir())
+    assert sorted(map(_golden_name, produced)) == sorted(p.name for p in expected.iterdir())
     for name in produced:
-        assert _portable((rendered / name).read_bytes()) == (expected / name).read_bytes(), (
+        golden = _golden_bytes(expected / _golden_name(name))
+        assert _portable((rendered / name).read_bytes()) == golden, (
             f"{case}/{name} differs from its golden file; if the change is intended, "
             "regenerate with TRNPORT_UPDATE_GOLDEN=1")
