@@ -10,6 +10,8 @@ TARGET_FAMILIES = ("trn1", "trn1n", "inf2", "trn2", "trn3")
 MODES = ("inference", "training")
 DTYPES = ("fp32", "bf16", "fp16", "fp8")
 OPTIMIZERS = ("adamw", "adam", "sgd")
+#: the PyTorch stacks of Neuron: PyTorch/XLA (torch-neuronx 2.9) and TorchNeuron (native)
+STACKS = ("xla", "torchneuron")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class AnalysisOptions:
     ``input_dtypes`` records the dtype given with a pinned shape (name → dtype name).
     ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``optimizer``
     and ``zero1`` (optimizer state sharded over ``dp`` ranks) size training state.
+    ``stack`` is the PyTorch stack (one of :data:`STACKS`); None takes the SDK line's default
+    for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
+    imported TorchNeuron compatibility tables (``trnport kb import-torchneuron``), None for
+    none.
     """
 
     target: str = "trn2"
@@ -36,6 +42,8 @@ class AnalysisOptions:
     optimizer: str = "adamw"
     zero1: bool = False
     sdk: str | None = None
+    stack: str | None = None
+    torchneuron_tables: str | None = None
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     input_dtypes: dict[str, str] = field(default_factory=dict)
@@ -52,6 +60,8 @@ class AnalysisOptions:
             raise InputError(f"unknown mode {self.mode!r}; choose inference or training")
         if self.dtype not in DTYPES:
             raise InputError(f"unknown dtype {self.dtype!r}; choose one of {', '.join(DTYPES)}")
+        if self.stack is not None and self.stack not in STACKS:
+            raise InputError(f"unknown stack {self.stack!r}; choose one of {', '.join(STACKS)}")
         if self.optimizer not in OPTIMIZERS:
             raise InputError(
                 f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"

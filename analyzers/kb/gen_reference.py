@@ -42,8 +42,10 @@ def _plain_number(value: float) -> int | float:
 # ---- profiles -------------------------------------------------------------------------
 
 
-def build_profiles(reference: Path, curated: dict) -> dict:
-    """profiles.yaml: each curated profile filled from its releases.csv row."""
+def build_profiles(reference: Path, curated: dict, stack_ids: set[str]) -> dict:
+    """profiles.yaml: each curated profile filled from its releases.csv row. A field the
+    curated profile names wins over the CSV (whose component columns are empty for the
+    newest releases); ``stack_ids`` are the stacks stacks.yaml defines."""
     releases = {row["neuron_sdk"]: row for row in read_csv(reference, "releases.csv")}
     source_note = "releases.csv"
     profiles = []
@@ -53,28 +55,26 @@ def build_profiles(reference: Path, curated: dict) -> dict:
             raise GenerationError(
                 f"profile {spec['id']}: release {spec['release']} not in releases.csv"
             )
-        native_versions = [
-            v for v in row["torchneuron_native_libtorch_neuronx_lite"].split("|") if v
-        ]
-        native = spec.get("torchneuron_native")
-        if native is not None:
-            native = {**native, "versions": native_versions}
-        torch_neuronx = spec.get("torch_neuronx") or _first(row["torch_neuronx_versions"])
-        pytorch = spec.get("pytorch") or _newest(row["pytorch_versions_via_torch_neuronx"])
+
+        def pick(key: str, from_csv: str | None, spec: dict = spec) -> Any:
+            return spec[key] if key in spec else (from_csv or None)
+
+        torch_neuronx = pick("torch_neuronx", _first(row["torch_neuronx_versions"]))
         profiles.append(
             {
                 "id": spec["id"],
                 "sdk": spec["release"],
                 "covers": spec["covers"],
-                "date": row["release_date"].split(" ")[0],
-                "neuronx_cc": row["neuronx_cc"],
+                "date": spec.get("date") or row["release_date"].split(" ")[0],
+                "neuronx_cc": pick("neuronx_cc", row["neuronx_cc"]),
                 "torch_neuronx": torch_neuronx,
                 "torch_xla": spec.get("torch_xla"),
-                "pytorch": pytorch,
+                "pytorch": pick("pytorch", _newest(row["pytorch_versions_via_torch_neuronx"])),
                 "compiler_defaults": spec["compiler_defaults"],
                 "training_on_xla_supported": spec["training_on_xla_supported"],
-                "torchneuron_native": native,
                 "complex64_ops": spec["complex64_ops"],
+                "stacks": _stacks(spec, row, stack_ids),
+                "default_stack": spec["default_stack"],
                 "notes": spec["notes"],
                 "source": f"{spec['source']}; {source_note}",
             }
@@ -83,6 +83,30 @@ def build_profiles(reference: Path, curated: dict) -> dict:
     if curated["default"] not in ids:
         raise GenerationError(f"default profile {curated['default']} is not defined")
     return {"kind": "profiles", "default": curated["default"], "profiles": profiles}
+
+
+def _stacks(spec: dict, row: dict[str, str], stack_ids: set[str]) -> dict:
+    """A profile's stacks, with the versions the CSV lists where the curated file gives none
+    (torch-neuronx builds for PyTorch/XLA, libtorch-neuronx-lite for the TorchNeuron beta)."""
+    from_csv = {
+        "xla": [v for v in row["torch_neuronx_versions"].split("|") if _plain_version(v)],
+        "torchneuron": [v for v in row["torchneuron_native_libtorch_neuronx_lite"].split("|")
+                        if v],
+    }
+    stacks = {}
+    for stack_id, offer in spec["stacks"].items():
+        if stack_id not in stack_ids:
+            raise GenerationError(f"profile {spec['id']}: unknown stack {stack_id}")
+        stacks[stack_id] = {**offer, "versions": offer.get("versions", from_csv.get(stack_id, []))}
+    for family, stack_id in spec["default_stack"].items():
+        if family not in stacks.get(stack_id, {}).get("targets", {}):
+            raise GenerationError(f"profile {spec['id']}: default stack {stack_id} of {family} "
+                                  "does not offer that family")
+    return stacks
+
+
+def _plain_version(text: str) -> bool:
+    return bool(text) and all(part.isdigit() for part in text.split("."))
 
 
 def _first(pipe_list: str) -> str | None:

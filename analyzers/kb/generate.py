@@ -22,6 +22,7 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.gen_aten import build_aten
 from trnport.analyzers.kb.gen_onnx import build_onnx
 from trnport.analyzers.kb.gen_reference import GenerationError, build_profiles, build_targets
+from trnport.analyzers.kb.gen_stacks import build_stacks
 from trnport.analyzers.kb.loader import (
     COMPILED_FILE,
     compiled_copy,
@@ -78,13 +79,17 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
     rewrites = _load_curated(curated_dir, "rewrites.yaml")
     limits = _load_curated(curated_dir, "limits.yaml")
     citations = _load_curated(curated_dir, "citations.yaml")
-    profiles = build_profiles(reference, _load_curated(curated_dir, "profiles.yaml"))
+    stacks_cur = _load_curated(curated_dir, "stacks.yaml")
+    profiles = build_profiles(reference, _load_curated(curated_dir, "profiles.yaml"),
+                              set(stacks_cur["stacks"]))
     targets = build_targets(reference, _load_curated(curated_dir, "targets.yaml"))
 
     aten = build_aten(reference, aten_cur, _onnx2torch_packets(o2t))
     onnx_ops = build_onnx(o2t, onnx_cur, aten)
+    used_stacks = {s for p in profiles["profiles"] for s in p["stacks"]}
     files: dict[str, Any] = {
         "profiles.yaml": profiles,
+        "stacks.yaml": build_stacks(stacks_cur, aten, used_stacks),
         "targets.yaml": targets,
         "dtypes.yaml": {
             "kind": "dtypes",

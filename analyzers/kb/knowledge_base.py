@@ -15,6 +15,8 @@ from trnport.analyzers.kb.model import (
     OpEntry,
     Profile,
     Rewrite,
+    StackChoice,
+    StackSpec,
     Target,
     TargetFamily,
 )
@@ -33,6 +35,8 @@ class KnowledgeBase:
 
     ``generated`` identifies the data (a digest of the generated files); ``inputs`` names
     what it was generated from (reference snapshot, torch, onnx, onnx2torch versions).
+    ``stacks`` defines the PyTorch stacks (which line offers which is in the profiles);
+    ``int64_posture`` words the int64 default a verdict assumes when a line leaves it open.
     """
 
     generated: str
@@ -52,6 +56,8 @@ class KnowledgeBase:
     dtype_storage: Mapping[str, str]
     limits: Mapping[str, Limit]
     citations: Mapping[str, str]
+    stacks: Mapping[str, StackSpec]
+    int64_posture: Mapping[str, str]
 
     # ---- profiles -----------------------------------------------------------------------
     def profile(self, profile_id: str | None = None) -> Profile:
@@ -66,6 +72,20 @@ class KnowledgeBase:
                 return profile
         valid = ", ".join(p.id for p in self.profiles)
         raise InputError(f"unknown Neuron SDK profile {profile_id!r}; valid profiles: {valid}")
+
+    # ---- stacks -------------------------------------------------------------------------
+    def stack(self, profile: Profile, family: str, requested: str | None = None) -> StackChoice:
+        """The PyTorch stack for ``family`` on ``profile``: ``requested`` (``xla`` or
+        ``torchneuron``) or the line's default; InputError when it is not offered there."""
+        from trnport.analyzers.kb.stacks import choose
+
+        return choose(self.stacks, profile, family, requested)
+
+    def stacks_offered(self, profile: Profile, family: str) -> list[tuple[str, str]]:
+        """(stack id, status) of every stack ``profile`` offers ``family``, default first."""
+        from trnport.analyzers.kb.stacks import offered
+
+        return offered(profile, family)
 
     # ---- targets ------------------------------------------------------------------------
     @property

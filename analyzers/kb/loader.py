@@ -29,6 +29,8 @@ from trnport.analyzers.kb.model import (
     RewriteAutomation,
     Rule,
     SourceEdit,
+    StackOffer,
+    StackSpec,
 )
 from trnport.analyzers.kb.schema import SchemaValidator, SchemaViolation
 
@@ -43,6 +45,7 @@ _KIND_DEFINITIONS = {
     "limits": "limits_file",
     "citations": "citations_file",
     "ops": "ops_file",
+    "stacks": "stacks_file",
 }
 
 
@@ -200,22 +203,45 @@ def _op_entries(data: dict) -> MappingProxyType:
 
 
 def _profile(data: dict) -> Profile:
-    native = data.get("torchneuron_native")
     return Profile(
         id=data["id"],
         sdk=data["sdk"],
         covers=tuple(data["covers"]),
         date=data["date"],
-        neuronx_cc=data["neuronx_cc"],
+        neuronx_cc=data.get("neuronx_cc"),
         torch_neuronx=data.get("torch_neuronx"),
         torch_xla=data.get("torch_xla"),
         pytorch=data.get("pytorch"),
         compiler_defaults=MappingProxyType(data["compiler_defaults"]),
         training_on_xla_supported=data["training_on_xla_supported"],
-        torchneuron_native=MappingProxyType(native) if native else None,
         complex64_ops=data.get("complex64_ops", False),
         notes=tuple(data["notes"]),
         source=data["source"],
+        stacks=MappingProxyType({stack_id: _stack_offer(stack_id, offer)
+                                 for stack_id, offer in data["stacks"].items()}),
+        default_stack=MappingProxyType(dict(data["default_stack"])),
+    )
+
+
+def _stack_offer(stack_id: str, data: dict) -> StackOffer:
+    return StackOffer(
+        stack=stack_id, package=data["package"], versions=tuple(data.get("versions", ())),
+        training=data["training"], targets=MappingProxyType(dict(data["targets"])),
+        withdrawn=MappingProxyType(dict(data.get("withdrawn", {}))), note=data.get("note"),
+        source=data["source"],
+    )
+
+
+def _stack_spec(stack_id: str, data: dict) -> StackSpec:
+    return StackSpec(
+        id=stack_id, name=data["name"], summary=data["summary"], device=data["device"],
+        unavailable=data["unavailable"], source=data["source"],
+        texts=MappingProxyType(dict(data["texts"])), texts_source=data["texts_source"],
+        verdicts=MappingProxyType(dict(data.get("verdicts", {}))),
+        dtype_issues=MappingProxyType(dict(data.get("dtype_issues", {}))),
+        host_read_ops=frozenset(data.get("host_read_ops", ())),
+        no_cpu_kernel=frozenset(data.get("no_cpu_kernel", ())),
+        no_table_note=data.get("no_table_note"),
     )
 
 
@@ -228,7 +254,9 @@ def _rewrite(rewrite_id: str, data: dict) -> Rewrite:
         notes=tuple(auto.get("notes", ())),
     )
     edits = tuple(SourceEdit(e["pattern"], e["replacement"]) for e in data.get("edits", ()))
-    return Rewrite(rewrite_id, data["title"], data["source"], automation, edits)
+    titles = data.get("stack_titles")
+    return Rewrite(rewrite_id, data["title"], data["source"], automation, edits,
+                   MappingProxyType(dict(titles)) if titles else None)
 
 
 def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
@@ -251,6 +279,7 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         for i in dtypes["issues"]
     )
     rewrites = {rid: _rewrite(rid, r) for rid, r in by_kind["rewrites"][0]["rewrites"].items()}
+    stacks = by_kind["stacks"][0]
     limits = {name: Limit(name, item["value"], item["meaning"], item["source"], item["confidence"])
               for name, item in by_kind["limits"][0]["limits"].items()}
     return KnowledgeBase(
@@ -271,6 +300,9 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         dtype_storage=MappingProxyType(dict(dtypes["storage"]["stored_as"])),
         limits=MappingProxyType(limits),
         citations=MappingProxyType(dict(by_kind["citations"][0]["citations"])),
+        stacks=MappingProxyType({stack_id: _stack_spec(stack_id, spec)
+                                 for stack_id, spec in stacks["stacks"].items()}),
+        int64_posture=MappingProxyType(dict(stacks["int64_posture"])),
     )
 
 
@@ -280,7 +312,7 @@ def load_kb_from(kb_dir: Path, schema_path: Path | None = None) -> KnowledgeBase
     validate_files(kb_dir, parsed, schema_path or default_schema_path())
     kinds = {data["kind"] for data in parsed.values()}
     missing = {"meta", "profiles", "targets", "dtypes", "rewrites", "limits", "citations",
-               "ops"} - kinds
+               "ops", "stacks"} - kinds
     if missing:
         raise InputError(
             f"{kb_dir}: knowledge base lacks file kind(s): {', '.join(sorted(missing))}"

@@ -105,6 +105,12 @@ class Rewrite:
     source: str
     automation: RewriteAutomation | None = None
     edits: tuple[SourceEdit, ...] = ()
+    stack_titles: Mapping[str, str] | None = None
+
+    def title_for(self, stack: str) -> str:
+        """The title to show on ``stack`` (``xla``, ``torchneuron``): advice that names one
+        stack's API has a title of its own for the other."""
+        return (self.stack_titles or {}).get(stack, self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,27 +125,106 @@ class Limit:
 
 
 @dataclass(frozen=True)
+class StackOffer:
+    """One PyTorch stack on one SDK line: its package and versions, its training status and
+    its status per target family (``supported``, ``maintenance``, ``deprecated``,
+    ``public-beta``, ``private-beta``); ``withdrawn`` says why a family lost the stack."""
+
+    stack: str
+    package: str
+    versions: tuple[str, ...]
+    training: str
+    targets: Mapping[str, str]
+    withdrawn: Mapping[str, str]
+    note: str | None
+    source: str
+
+
+@dataclass(frozen=True)
 class Profile:
-    """One Neuron SDK release line and the versions and compiler defaults it stands for."""
+    """One Neuron SDK release line and the versions and compiler defaults it stands for.
+
+    ``neuronx_cc`` is None when the line's compiler version is not documented (2.34).
+    ``stacks`` are the PyTorch stacks the line offers, ``default_stack`` maps a target
+    family to the stack an analysis uses when none is asked for.
+    """
 
     id: str
     sdk: str
     covers: tuple[str, ...]
     date: str
-    neuronx_cc: str
+    neuronx_cc: str | None
     torch_neuronx: str | None
     torch_xla: str | None
     pytorch: str | None
     compiler_defaults: Mapping[str, Any]
     training_on_xla_supported: bool
-    torchneuron_native: Mapping[str, Any] | None
     complex64_ops: bool
     notes: tuple[str, ...]
     source: str
+    stacks: Mapping[str, StackOffer]
+    default_stack: Mapping[str, str]
 
     @property
     def version(self) -> tuple[int, ...]:
         return sdk_tuple(self.id)
+
+    @property
+    def int64_confirmed(self) -> bool:
+        """False when the line's int64 compiler default is not documented."""
+        return self.compiler_defaults.get("int64") != "not_confirmed"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """What a PyTorch stack is (stacks.yaml): its name and device, the texts the hazard rules
+    show on it, and for TorchNeuron how verdicts made from the PyTorch/XLA lowering list
+    become its own (``verdicts``, ``dtype_issues``, ``host_read_ops``, ``no_cpu_kernel``)."""
+
+    id: str
+    name: str
+    summary: str
+    device: str
+    unavailable: str
+    source: str
+    texts: Mapping[str, str]
+    texts_source: str
+    verdicts: Mapping[str, Any]
+    dtype_issues: Mapping[str, Mapping[str, Any]]
+    host_read_ops: frozenset[str]
+    no_cpu_kernel: frozenset[str]
+    no_table_note: str | None
+
+    def text(self, key: str, **values: Any) -> str:
+        """The stack's text ``key`` with its ``{placeholders}`` filled from ``values``."""
+        return self.texts[key].format(**values)
+
+
+@dataclass(frozen=True)
+class StackChoice:
+    """The stack one analysis runs on, for its target family and SDK line: the stack's
+    definition, what the line offers of it, its status there, whether it is the line's
+    default for the family, and the other stacks the family could use (id, status)."""
+
+    spec: StackSpec
+    offer: StackOffer
+    status: str
+    default: bool
+    profile: str
+    family: str
+    alternatives: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def label(self) -> str:
+        """``TorchNeuron (public beta)``, ``PyTorch/XLA (deprecated)``; no suffix when plainly
+        supported."""
+        if self.status == "supported":
+            return self.spec.name
+        return f"{self.spec.name} ({self.status.replace('-', ' ')})"
 
 
 @dataclass(frozen=True)

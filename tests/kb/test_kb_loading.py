@@ -33,6 +33,7 @@ KINDS = {
     "limits": "limits_file",
     "citations": "citations_file",
     "ops": "ops_file",
+    "stacks": "stacks_file",
 }
 
 
@@ -88,6 +89,14 @@ CORRUPTIONS = {
         lambda d: d["families"]["trn2"].update(physical_cores_per_chip=0),
     ),
     "profile without id": ("profiles.yaml", lambda d: d["profiles"][0].pop("id")),
+    "profile without stacks": ("profiles.yaml", lambda d: d["profiles"][0].pop("stacks")),
+    "unknown stack status": (
+        "profiles.yaml",
+        lambda d: d["profiles"][0]["stacks"]["torchneuron"]["targets"].update(trn2="ga-ish"),
+    ),
+    "default stack of an unknown stack": (
+        "profiles.yaml", lambda d: d["profiles"][0]["default_stack"].update(trn2="jax")),
+    "stack without texts": ("stacks.yaml", lambda d: d["stacks"]["xla"].pop("texts")),
     "bad rewrite id": (
         "rewrites.yaml",
         lambda d: d["rewrites"].update({"rw_bad": {"title": "x", "source": "abc"}}),

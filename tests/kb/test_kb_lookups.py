@@ -8,9 +8,10 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb import load_kb
 
 
-def test_default_profile_is_2_32_and_release_numbers_map_to_their_line():
+def test_default_profile_is_2_34_and_release_numbers_map_to_their_line():
     kb = load_kb()
-    assert kb.profile(None).id == "2.32"
+    assert kb.profile(None).id == "2.34"
+    assert kb.profile("2.33.1").id == "2.33"
     assert kb.profile("2.31.1").id == "2.31"
     assert kb.profile("2.28").id == "2.29"  # 2.27-2.29 share verdicts
     assert kb.profile("2.25").id == "2.26"
@@ -19,7 +20,7 @@ def test_default_profile_is_2_32_and_release_numbers_map_to_their_line():
 def test_unknown_profile_lists_valid_ids():
     with pytest.raises(InputError) as caught:
         load_kb().profile("1.0")
-    assert "2.32" in str(caught.value) and "2.26" in str(caught.value)
+    assert "2.34" in str(caught.value) and "2.26" in str(caught.value)
 
 
 def test_profiles_carry_the_version_dependent_defaults():
@@ -30,7 +31,8 @@ def test_profiles_carry_the_version_dependent_defaults():
     assert kb.profile("2.30").training_on_xla_supported is False
     assert kb.profile("2.32").compiler_defaults["native_int64_flag"] is True
     assert kb.profile("2.31").compiler_defaults["native_int64_flag"] is False
-    assert kb.profile("2.32").torchneuron_native["status"] == "beta"
+    assert kb.profile("2.32").stacks["torchneuron"].targets == {"trn2": "private-beta",
+                                                                "trn3": "private-beta"}
     assert kb.profile("2.32").neuronx_cc == "2.27.5334.0"
     notes = " ".join(kb.profile("2.32").notes)
     assert "2.27.4747.0" in notes and "2.27.5334.0" in notes
