@@ -113,6 +113,7 @@ def analyze(
     kb = load_kb()
     profile = kb.profile(options.sdk)
     target = kb.target(options.target, options.instance)
+    stack = kb.stack(profile, target.family, options.stack)  # refused before any loading
     loaded = load_model(path, options)
     digest = _BackgroundDigest(path)  # only for a model that loaded
     forward_graph = loaded.graph
@@ -132,11 +133,11 @@ def analyze(
 
         stages.enter("findings")
         findings = run_rules(loaded.graph, coverage, kb, profile, target, options,
-                             memory=memory)
+                             memory=memory, stack=stack)
 
         stages.enter("report")
         report = _build_report(loaded, options, kb, profile, target, coverage, findings,
-                               memory, digest=digest.result())
+                               memory, digest=digest.result(), stack=stack)
     stages.done()
     return report
 
@@ -189,7 +190,8 @@ def _flops_coverage(memory) -> float | None:
 
 
 def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
-                  digest: str | None = None) -> Report:
+                  digest: str | None = None, stack=None) -> Report:
+    from trnport.analyzers.coverage.stacks import torchneuron_table
     from trnport.analyzers.memory import memory_section
 
     nodes = {node.name: node for node, _ in loaded.graph.walk()}
@@ -198,15 +200,19 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     for finding in findings:
         by_severity[finding.severity] += 1
     graph = loaded.graph
+    stack = stack or kb.stack(profile, target.family, options.stack)
+    table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
     return Report(
         tool=ToolInfo(name="trnport", version=__version__),
         kb=KbInfo(
             profile=profile.id, neuronx_cc=profile.neuronx_cc,
-            torch_neuronx=profile.torch_neuronx, generated=kb.generated,
+            torch_neuronx=_stack_package(profile, stack), generated=kb.generated,
+            torchneuron_table=table.version if table is not None else None,
         ),
         target=TargetInfo(
             family=options.target, instance=target.instance, mode=options.mode,
             dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
+            stack=stack.id, stack_label=stack.label,
         ),
         model=ModelInfo(
             path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),
@@ -219,18 +225,49 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
-        diagnostics=tuple(loaded.diagnostics),
+        diagnostics=(*loaded.diagnostics, *stack_notes(profile, stack, table)),
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
-        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory),
+        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
     )
 
 
-def _rewrite_suggestions(loaded, kb, coverage, findings,
-                         memory) -> tuple[RewriteSuggestion, ...]:
+def _stack_package(profile, stack) -> str | None:
+    """The torch-neuronx the verdicts stand for: the XLA build of the line, or TorchNeuron's
+    versions (None when the line does not document them)."""
+    if stack.id == "xla":
+        return profile.torch_neuronx
+    return ", ".join(stack.offer.versions) or None
+
+
+def stack_notes(profile, stack, table) -> list[str]:
+    """What a reader must know about the stack the verdicts are for: which it is and how it
+    stands on this line, and, on TorchNeuron, where the per-op verdicts come from."""
+    spec = stack.spec
+    others = "; ".join(f"{s} is {status.replace('-', ' ')} here" for s, status in
+                       stack.alternatives)
+    notes = [f"stack: {stack.label} on {stack.family} with Neuron SDK {profile.id} "
+             f"({'the line default' if stack.default else 'chosen with --stack'}"
+             f"{'; ' + others if others else ''}): {' '.join(spec.summary.split())}"]
+    if stack.id == "torchneuron":
+        if table is None:
+            notes.append(" ".join((spec.no_table_note or "").split()))
+        else:
+            unpaired = "" if stack.offer.versions else (
+                f"; SDK {profile.id} does not document its torch-neuronx version, so the "
+                "newest imported table is used")
+            notes.append(f"TorchNeuron per-op verdicts from the imported compatibility table of "
+                         f"torch-neuronx {table.version} ({table.source_file}, sha256 "
+                         f"{table.sha256[:12]}); ops it does not list keep the lower-confidence "
+                         f"verdicts{unpaired}")
+    return [note for note in notes if note]
+
+
+def _rewrite_suggestions(loaded, kb, coverage, findings, memory,
+                         stack: str = "xla") -> tuple[RewriteSuggestion, ...]:
     """The rewrites the findings name, ranked by what each gains (analyzers.rewrites)."""
     from trnport.analyzers.rewrites.suggest import suggest_rewrites
 
     statuses = {v.node: (v.status, v.rewrite) for v in coverage.verdicts}
     return suggest_rewrites(findings, statuses, memory.node_flops, kb, loaded.format,
-                            str(loaded.path))
+                            str(loaded.path), stack)

@@ -28,6 +28,7 @@ from trnport.analyzers.coverage.result import (
     severity_for,
     worse,
 )
+from trnport.analyzers.coverage.stacks import stack_mapper
 from trnport.analyzers.coverage.static_values import static_value_names
 from trnport.analyzers.graph import Graph, Node
 
@@ -336,11 +337,16 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     ``profile`` and ``target``, and list its dtype issues. See :class:`CoverageResult` for
     what ``coverage_pct`` counts."""
     run = _Pass(graph, kb, profile, target, options)
+    stack = stack_mapper(kb, profile, target, options)  # None: the verdicts stand as they are
     verdicts: list[NodeVerdict] = []
     issues: list[DtypeIssue] = []
     counts = dict.fromkeys(NODE_STATUSES, 0)
     for node, owner in graph.walk():
         outcome, facts = run.verdict_outcome(node, owner)
+        found_issues = run.dtype_outcomes(node, owner, facts)
+        if stack is not None:
+            outcome = stack.outcome(outcome, node, owner)
+            found_issues = stack.issues(found_issues, node, owner)
         status, reason, matched = outcome.status, outcome.reason, outcome.matched
         for (
             dtype,
@@ -351,7 +357,7 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
             source,
             confidence,
             issue_id,
-        ) in run.dtype_outcomes(node, owner, facts):
+        ) in found_issues:
             issues.append(
                 DtypeIssue(
                     node=node.name,
@@ -387,7 +393,7 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
         )
     total = len(verdicts)
     covered = counts["supported"] + counts["conditional"]
-    return CoverageResult(
+    result = CoverageResult(
         verdicts=tuple(verdicts),
         dtype_issues=tuple(issues),
         counts=counts,
@@ -396,3 +402,4 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
         profile=profile.id,
         target=target.family,
     )
+    return stack.finish(result) if stack is not None else result

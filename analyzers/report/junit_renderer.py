@@ -65,6 +65,7 @@ def _suite(root: ET.Element, report: Report, gate: GateOutcome) -> None:
         "target": report.target.family, "instance": report.target.instance or "",
         "mode": report.target.mode, "dtype": report.target.dtype, "tp": report.target.tp,
         "sdk_profile": report.kb.profile, "neuronx_cc": report.kb.neuronx_cc or "",
+        "stack": report.target.stack, "stack_label": report.target.stack_text,
         "fail_on": gate.fail_on, "baseline": gate.baseline_label or "",
         "model_sha256": report.model.sha256, "trnport": report.tool.version,
     }

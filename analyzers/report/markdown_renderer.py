@@ -61,14 +61,15 @@ def _header(report: Report, gate: GateOutcome | None) -> list[str]:
         "",
         text(VERDICT_HEADLINES.get(s.verdict, s.verdict)) + ".",
         "",
-        "| Coverage | FLOPs coverage | Errors | Warnings | Hints | Nodes | SDK profile |",
-        "|---:|---:|---:|---:|---:|---:|---|",
+        "| Coverage | FLOPs coverage | Errors | Warnings | Hints | Nodes | SDK profile | Stack |",
+        "|---:|---:|---:|---:|---:|---:|---|---|",
         f"| {s.coverage_pct:.1f}% | "
         f"{'—' if s.flops_coverage_pct is None else f'{s.flops_coverage_pct:.1f}%'} "
         f"| {s.findings_by_severity.get('error', 0)} "
         f"| {s.findings_by_severity.get('warning', 0)} | {s.findings_by_severity.get('info', 0)} "
         f"| {report.model.nodes} | {text(report.kb.profile)}"
-        f"{f' (neuronx-cc {text(report.kb.neuronx_cc)})' if report.kb.neuronx_cc else ''} |",
+        f"{f' (neuronx-cc {text(report.kb.neuronx_cc)})' if report.kb.neuronx_cc else ''} "
+        f"| {text(t.stack_text)} |",
         "",
     ]
     if gate is not None:

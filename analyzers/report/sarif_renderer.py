@@ -115,6 +115,7 @@ def _model_facts(report: Report, gate: GateOutcome) -> dict[str, Any]:
         "model": report.model.path, "target": report.target.family,
         "instance": report.target.instance, "mode": report.target.mode,
         "dtype": report.target.dtype, "sdkProfile": report.kb.profile,
+        "stack": report.target.stack, "stackLabel": report.target.stack_text,
         "neuronxCc": report.kb.neuronx_cc, "verdict": report.summary.verdict,
         "coveragePct": report.summary.coverage_pct, "gateFailed": gate.failed,
     }

@@ -20,7 +20,8 @@ def render_text(report: Report) -> str:
         f"{target.mode}, {target.dtype}, batch {target.batch}"
         f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "
         f"SDK profile {report.kb.profile}"
-        f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}",
+        f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}; "
+        f"stack {target.stack_text}",
         "",
         f"verdict: {summary.verdict.upper()}   coverage {summary.coverage_pct:.1f}% of nodes"
         + (f", {summary.flops_coverage_pct:.1f}% of FLOPs"

@@ -22,16 +22,24 @@ class ToolInfo:
 
 @dataclass(frozen=True)
 class KbInfo:
-    """Which knowledge-base profile produced the verdicts, and the versions it stands for."""
+    """Which knowledge-base profile produced the verdicts, and the versions it stands for
+    (``torch_neuronx``: the package of the report's stack); ``torchneuron_table`` is the
+    torch-neuronx version of the imported TorchNeuron compatibility table the verdicts used."""
 
     profile: str
     neuronx_cc: str | None = None
     torch_neuronx: str | None = None
     generated: str | None = None
+    torchneuron_table: str | None = None
 
 
 @dataclass(frozen=True)
 class TargetInfo:
+    """What the verdicts are for. ``stack`` is the PyTorch stack (``xla`` or
+    ``torchneuron``; reports written before stacks existed were all PyTorch/XLA) and
+    ``stack_label`` how a reader sees it, with its status on the SDK line
+    (``TorchNeuron (public beta)``)."""
+
     family: str
     instance: str | None
     mode: str
@@ -39,6 +47,13 @@ class TargetInfo:
     batch: int
     seq_len: int | None
     tp: int
+    stack: str = "xla"
+    stack_label: str | None = None
+
+    @property
+    def stack_text(self) -> str:
+        """The stack as a header names it."""
+        return self.stack_label or self.stack
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ _OFF_DEVICE = frozenset({"unsupported", "cpu_fallback", "unknown"})
 def suggest_rewrites(findings: Iterable[Finding],
                      statuses: Mapping[str, tuple[str, str | None]],
                      node_flops: Mapping[str, int], kb: Any, model_format: str,
-                     model_path: str = "") -> tuple[RewriteSuggestion, ...]:
+                     model_path: str = "", stack: str = "xla") -> tuple[RewriteSuggestion, ...]:
     """Suggestions for ``findings``; ``statuses`` maps node → (coverage status, the rewrite
     its verdict names). A node counts as moved onto the device only for the rewrite that
-    answers the verdict keeping it off the device."""
+    answers the verdict keeping it off the device. Titles are those for ``stack``."""
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
         if not finding.rewrite:
@@ -34,8 +34,8 @@ def suggest_rewrites(findings: Iterable[Finding],
                          if a), None)
             rewrite_id = auto.id if auto else rewrite_id
         groups.setdefault(rewrite_id, []).append(finding)
-    suggestions = [_suggestion(rid, items, statuses, node_flops, kb, model_format, model_path)
-                   for rid, items in groups.items()]
+    suggestions = [_suggestion(rid, items, statuses, node_flops, kb, model_format, model_path,
+                               stack) for rid, items in groups.items()]
     suggestions.sort(key=lambda s: (-s.nodes_on_device, -s.flops_on_device,
                                     -s.host_round_trips_removed, -s.findings_cleared, s.id))
     return tuple(dataclasses.replace(suggestion, rank=rank)
@@ -44,7 +44,8 @@ def suggest_rewrites(findings: Iterable[Finding],
 
 def _suggestion(rewrite_id: str, findings: list[Finding],
                 statuses: Mapping[str, tuple[str, str | None]], node_flops: Mapping[str, int],
-                kb: Any, model_format: str, model_path: str) -> RewriteSuggestion:
+                kb: Any, model_format: str, model_path: str,
+                stack: str = "xla") -> RewriteSuggestion:
     entry = kb.rewrite(rewrite_id) if kb is not None else None
     auto = automation(rewrite_id)
     nodes = sorted({node for f in findings for node in f.nodes})
@@ -67,7 +68,7 @@ def _suggestion(rewrite_id: str, findings: list[Finding],
         diff = "\n".join(dict.fromkeys(diffs)) if diffs else None
     return RewriteSuggestion(
         id=rewrite_id,
-        title=entry.title if entry else rewrite_id,
+        title=entry.title_for(stack) if entry else rewrite_id,
         source=entry.source if entry else "",
         automated=automated,
         findings_cleared=len(findings),

@@ -20,7 +20,10 @@ from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 from trnport.analyzers.options import AnalysisOptions
 
 
-def _assess(graph: Graph, target: str = "trn2", sdk: str | None = None, mode: str = "inference"):
+# the XLA-derived verdicts of the knowledge base, on the last line where trn2 defaults to
+# PyTorch/XLA (TorchNeuron's view of them: tests/analyzers/coverage/test_stack_verdicts.py)
+def _assess(graph: Graph, target: str = "trn2", sdk: str | None = "2.32",
+            mode: str = "inference"):
     kb = load_kb()
     options = AnalysisOptions(target=target, sdk=sdk, mode=mode)
     return assess_coverage(graph, kb, kb.profile(sdk), kb.target(target), options)
