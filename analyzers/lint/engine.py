@@ -1,17 +1,19 @@
 """Find GPU-only code in a PyTorch script by reading its syntax tree (never running it).
 
 Each :class:`LintIssue` names a *check* (``cuda-device``, ``host-sync``...); the TRN7xx rule
-modules turn checks into findings, with the Neuron replacement from
-``resources/lint/gpu_migration.csv``.
+modules turn checks into findings, with the Neuron replacement for the analysis's PyTorch
+stack from ``resources/lint/gpu_migration.csv``. The PyTorch/XLA → TorchNeuron checks are in
+:mod:`.stack_migration`.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from pathlib import Path
 
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.lint.issue import LintIssue, dotted
+from trnport.analyzers.lint.stack_migration import stack_issues
 
 CUDA_LIBRARIES = {
     "apex": "cuda-library", "bitsandbytes": "cuda-library",
@@ -22,18 +24,9 @@ CUDA_LIBRARIES = {
 # silently takes its CPU path instead of failing
 PROBE_CALLS = frozenset({"is_available", "device_count", "is_bf16_supported", "is_initialized"})
 HOST_READS = frozenset({"item", "cpu", "numpy", "tolist"})
+__all__ = ["LintIssue", "dotted", "lint_file", "lint_source"]
 STEP_BOUNDARIES = frozenset({"mark_step", "optimizer_step", "sync", "MpDeviceLoader",
                              "ParallelLoader"})
-
-
-@dataclass(frozen=True)
-class LintIssue:
-    """One GPU-only construct at ``line`` (1-based) of the linted file."""
-
-    check: str
-    line: int
-    message: str
-    severity: str | None = None  # None: the rule's default severity
 
 
 def lint_file(path: str | Path) -> list[LintIssue]:
@@ -58,26 +51,12 @@ def lint_source(text: str, filename: str = "<script>") -> list[LintIssue]:
         raise InputError(f"{filename}: not Python source: {exc}") from exc
     visitor = _Visitor()
     visitor.visit(tree)
-    issues = visitor.issues + _step_loop_issues(tree, visitor.uses_torch_xla)
-    first: dict[tuple[int, str], LintIssue] = {}
-    for issue in issues:  # one issue per check and line (nested attribute chains repeat)
-        first.setdefault((issue.line, issue.check), issue)
+    issues = visitor.issues + _step_loop_issues(tree, visitor.uses_torch_xla) + \
+        stack_issues(tree)
+    first: dict[tuple[int, str, str | None], LintIssue] = {}
+    for issue in issues:  # one issue per check, row and line (nested attribute chains repeat)
+        first.setdefault((issue.line, issue.check, issue.key), issue)
     return sorted(first.values(), key=lambda i: (i.line, i.check, i.message))
-
-
-def dotted(node: ast.AST) -> str:
-    """``torch.cuda.amp.autocast`` for an attribute chain or name, else ""."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    if isinstance(node, ast.Call):  # torch.cuda.amp.GradScaler().scale -> keep the tail
-        inner = dotted(node.func)
-        return ".".join([inner, *reversed(parts)]) if inner else ""
-    return ""
 
 
 def _is_cuda_string(node: ast.AST | None) -> bool:

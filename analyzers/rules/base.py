@@ -42,6 +42,18 @@ class RuleContext:
     target: Any
     options: AnalysisOptions
     memory: Any = None  # MemoryResult of trnport.analyzers.memory, when assessed
+    stack: Any = None  # the StackChoice of trnport.analyzers.kb (None: PyTorch/XLA texts)
+
+    @property
+    def stack_id(self) -> str:
+        """``xla`` or ``torchneuron``: the PyTorch stack the findings are for."""
+        return self.stack.id if self.stack is not None else "xla"
+
+    def stack_text(self, key: str, **values: Any) -> str:
+        """The hazard text ``key`` (stacks.yaml) of this analysis's stack."""
+        if self.stack is not None:
+            return self.stack.spec.text(key, **values)
+        return self.kb.stacks["xla"].text(key, **values)
 
     @cached_property
     def nodes_by_name(self) -> dict[str, Node]:
@@ -105,7 +117,7 @@ def findings_from_verdicts(context: RuleContext, info: RuleInfo, *,
         if rewrite and context.kb is not None:
             entry = context.kb.rewrite(rewrite)
             if entry is not None and getattr(entry, "title", None):
-                fix = entry.title
+                fix = entry.title_for(context.stack_id)
         yield Finding(
             code=info.code, symbol=info.symbol,
             severity=getattr(verdict, "severity", None) or info.severity,

@@ -16,9 +16,11 @@ def lint_rules() -> list:
     return [m for m in all_rules() if getattr(m, "LINT_CHECKS", None)]
 
 
-def lint_findings(path: str | Path) -> list[Finding]:
-    """Every porting-code finding for the script at ``path`` (InputError when unreadable)."""
+def lint_findings(path: str | Path, stack=None) -> list[Finding]:
+    """Every porting-code finding for the script at ``path`` on ``stack`` (a StackChoice of
+    the knowledge base; None: PyTorch/XLA), InputError when unreadable."""
     issues = lint_file(path)
     found = [f for rule in lint_rules()
-             for f in findings_for_checks(str(path), issues, rule.INFO, rule.LINT_CHECKS)]
+             for f in findings_for_checks(str(path), issues, rule.INFO, rule.LINT_CHECKS,
+                                          stack)]
     return sorted(found, key=lambda f: (f.location.line or 0, f.code))

@@ -34,6 +34,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN503": "trn503_autocast_precision_risk",
     "TRN310": "trn310_recompilation_per_input_shape",
     "TRN601": "trn601_inplace_dropout_in_training",
+    "TRN602": "trn602_xla_training_unsupported",
     "TRN701": "trn701_cuda_device_placement",
     "TRN702": "trn702_cuda_runtime_call",
     "TRN703": "trn703_nccl_process_group",
@@ -41,6 +42,10 @@ RULE_MODULES: dict[str, str] = {
     "TRN705": "trn705_cuda_only_library",
     "TRN706": "trn706_host_sync_in_step_loop",
     "TRN707": "trn707_missing_step_boundary",
+    "TRN708": "trn708_torch_xla_api",
+    "TRN709": "trn709_xla_inference_api",
+    "TRN710": "trn710_torch_compile_option",
+    "TRN711": "trn711_xla_bf16_with_auto_cast_none",
 }
 
 

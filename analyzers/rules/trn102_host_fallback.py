@@ -1,8 +1,10 @@
 """host-fallback: an operator (or this use of it) that runs on the host CPU.
 
 ## What it flags
-Nodes that torch-xla executes on the CPU instead of the NeuronCore, because it has no
-lowering for them or a condition of this node (an attribute, a dtype) sends it back.
+Nodes that run on the host CPU instead of the NeuronCore: on PyTorch/XLA, because torch-xla has
+no lowering for them or a condition of this node (an attribute, a dtype) sends it back; on
+TorchNeuron, because it runs an op it does not implement on the CPU by default, in eager mode
+and under `torch.compile` — the finding gives the bytes copied each way per call.
 
 ## Why it fails on Neuron
 A CPU fallback copies tensors to the host and back, splits the device graph in two and
@@ -32,7 +34,9 @@ then divide by counts), or use a supported equivalent operator.
 
 ## Source
 pytorch/xla v2.9.0 `torch_xla/csrc/aten_xla_type.cpp` (conditional CPU fallbacks),
-aws-neuron-sdk `archive/nxd-training/pytorch-neuron-debug.rst`.
+aws-neuron-sdk `archive/nxd-training/pytorch-neuron-debug.rst`; TorchNeuron: awsdocs-neuron
+`latest/torch/reference/best-practices-pytorch-neuron.html` (CPU fallback on by default),
+`latest/torch/reference/api/supported-operators.html` (CPU_FALLBACK).
 """
 
 from trnport.analyzers.rules.base import RuleInfo, findings_from_verdicts

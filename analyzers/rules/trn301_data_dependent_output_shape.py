@@ -6,7 +6,10 @@ tensor repeats: operators whose output size is known only after reading the data
 
 ## Why it fails on Neuron
 The Neuron compiler needs static shapes (NCC_EMOD025). `torch_neuronx.trace` cannot trace
-data-dependent shapes, and torch-xla runs `nonzero`/`masked_select` on the CPU.
+data-dependent shapes, and torch-xla runs `nonzero`/`masked_select` on the CPU. On TorchNeuron
+`torch.compile(backend="neuron")` breaks the graph at such an op (an error with
+`fullgraph=True`) and it runs eagerly, on the CPU when TorchNeuron does not implement it — a
+warning, with how TorchNeuron treats the shape not documented.
 
 ## Example
 ```python
@@ -26,7 +29,8 @@ or pad to a fixed maximum count and carry the real count alongside.
 
 ## Source
 aws-neuron-sdk `api-torch-neuronx-trace.rst` (torch-neuronx inference API reference),
-`compiler/error-codes/EMOD025.rst`; aws-neuron-sdk issues #698 and #717.
+`compiler/error-codes/EMOD025.rst`; aws-neuron-sdk issues #698 and #717; awsdocs-neuron
+`latest/torch/compile/reference-torch-compile.html` (fullgraph).
 """
 
 from trnport.analyzers.rules.base import RuleInfo, findings_from_verdicts

@@ -6,8 +6,10 @@ Graph inputs with symbolic dimensions: ONNX `dim_param` (or unnamed) dims, and d
 `--input-shape NAME=1x128` are not flagged.
 
 ## Why it fails on Neuron
-neuronx-cc compiles static shapes only (NCC_EMOD025): `torch_neuronx.trace` fixes every
-input shape at trace time, and lazy XLA compiles a new graph for every new shape it sees.
+neuronx-cc compiles static shapes only (NCC_EMOD025): on PyTorch/XLA `torch_neuronx.trace`
+fixes every input shape at trace time, and lazy XLA compiles a new graph for every new shape
+it sees; on TorchNeuron `torch.compile(backend="neuron")` rejects `dynamic=True` at compile
+time and compiles again for every new input shape.
 A dynamic batch or sequence length therefore means either a failed compile or one
 compilation per distinct size, unless inputs are padded to a few fixed bucket sizes.
 
@@ -31,7 +33,8 @@ dynamic_shapes = ({1: torch.export.Dim("seq", min=8, max=1024)},)
 ## Suggested rewrite
 Fix the size (`--input-shape tokens=2x128x32` to analyse one shape), and at run time pad
 inputs up to a small set of bucket sizes (e.g. 128/256/512/1024), compiling one graph per
-bucket (`torch_neuronx` bucketing, or `neuron_parallel_compile` to pre-compile them).
+bucket (on PyTorch/XLA `torch_neuronx` bucketing, or `neuron_parallel_compile` to
+pre-compile them; on TorchNeuron one compile per bucket, kept in the NEFF cache).
 
 A batch axis needs no buckets: compile one batch size (`--batch`, else 1) and let dynamic
 batching on the batch dimension split bigger batches into runs of that size. An axis counts
@@ -42,7 +45,8 @@ as batch when its symbol's name says so (`batch`, `batch_size`, `N`) or, for nam
 ## Source
 aws-neuron-sdk `compiler/error-codes/EMOD025.rst`; `frameworks/torch/torch-neuronx/
 api-reference-guide/inference/api-torch-neuronx-trace.rst`; `archive/nxd-training/bert.rst`
-and `about-neuron/arch/neuron-features/neuron-caching.rst` (FACTS.md §3, §8).
+and `about-neuron/arch/neuron-features/neuron-caching.rst` (FACTS.md §3, §8); awsdocs-neuron
+`latest/torch/compile/reference-torch-compile.html` (`dynamic`, FACTS.md §12).
 """
 
 from trnport.analyzers.hazards import (
@@ -94,7 +98,8 @@ def check(context):
         yield Finding(
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
             message=(f"input '{found.name}' [{shape}] has symbolic dims {dims}: Neuron "
-                     f"compiles one static shape per graph; " + "; ".join(advice)),
+                     f"compiles one static shape per graph; " + "; ".join(advice)
+                     + " ".join(context.stack_text("shapes").split())),
             fix=f"{BATCH_FIX if batch.issuperset(symbols) else INFO.fix} "
                 f"(e.g. --input-shape {found.name}={example})",
             ops=(), nodes=(user.name,) if user is not None else (), location=location,

@@ -6,10 +6,12 @@ tensor into a Python number and keeps computing with it. (When that number decid
 Python `if`, TRN304 reports the branch instead.)
 
 ## Why it fails on Neuron
-A host read forces the pending graph to execute and copies the value to the CPU: lazy XLA
-cuts the graph there (two compilations, a synchronisation every step), and
-`torch_neuronx.trace` records the value the example input had as a constant, so every
-later input silently reuses it.
+A host read forces the pending device work to finish and copies the value to the CPU. On
+PyTorch/XLA, lazy XLA cuts the graph there (two compilations, a synchronisation every step),
+and `torch_neuronx.trace` records the value the example input had as a constant, so every
+later input silently reuses it. On TorchNeuron, eager mode waits for the queued ops (and
+stops fusing them there) and `torch.compile(backend="neuron")` breaks the graph, which
+raises with `fullgraph=True`.
 
 ## Example
 ```python
@@ -26,12 +28,15 @@ example_inputs = (torch.randn(4, 8),)
 
 ## Suggested rewrite
 Keep the scalar on the device as a 0-d tensor (`peak = x.abs().amax()`, then `x / peak`);
-for logging in a training loop, use `xm.add_step_closure` instead of `.item()`.
+for logging in a training loop, read values every N steps (on PyTorch/XLA through
+`xm.add_step_closure`) instead of calling `.item()` every step.
 
 ## Source
 aws-neuron-sdk `archive/nxd-training/pytorch-neuron-programming-guide.rst` (`.item()` and
 print force graph cuts); `api-torch-neuronx-trace.rst` (trace freezes values);
-pytorch/xla v2.9.0 `torch_xla/csrc/aten_xla_type.cpp` (`_local_scalar_dense` on the CPU).
+pytorch/xla v2.9.0 `torch_xla/csrc/aten_xla_type.cpp` (`_local_scalar_dense` on the CPU);
+TorchNeuron: awsdocs-neuron `latest/torch/reference/best-practices-pytorch-neuron.html` (host
+reads synchronise), `latest/torch/compile/reference-torch-compile.html` (fullgraph).
 """
 
 from trnport.analyzers.hazards import host_reads, node_location
@@ -45,6 +50,12 @@ INFO = RuleInfo(
 )
 
 
+def _source(context) -> str:
+    if context.stack_id == "xla":
+        return context.kb.citation("host_sync")
+    return context.stack.spec.texts_source
+
+
 def check(context):
     groups: dict[tuple, list] = {}
     for read in host_reads(context.graph):
@@ -53,10 +64,8 @@ def check(context):
         loc = read.node.location
         groups.setdefault((loc.file, loc.line, loc.module), []).append(read.node)
     training = getattr(context.options, "mode", "inference") == "training"
-    effect = ("cuts the lazy XLA graph and synchronises with the host every step"
-              if training else
-              "torch_neuronx.trace freezes the value of the example input as a constant "
-              "(lazy XLA cuts the graph there)")
+    effect = " ".join(context.stack_text(
+        "host_read_training" if training else "host_read_inference").split())
     for members in groups.values():
         node = members[0]
         yield Finding(
@@ -64,6 +73,6 @@ def check(context):
             message=f"{node.op}: a tensor value is read into Python on the host; {effect}",
             fix=INFO.fix, ops=(node.op,), nodes=tuple(n.name for n in members),
             location=node_location(node),
-            provenance=Provenance(kind="rule", source=context.kb.citation("host_sync")),
+            provenance=Provenance(kind="rule", source=_source(context)),
             rewrite="RW-keep-scalar-on-device", confidence="high",
         )

@@ -8,9 +8,11 @@ specialise to the branch the example input took.
 
 ## Why it fails on Neuron
 neuronx-cc does not support HLO `conditional` or while loops with a data-dependent trip
-count. Tracing does not help: `torch_neuronx.trace` freezes control flow, so the compiled
-model always runs the branch the example input took and silently ignores the other one;
-lazy XLA reads the condition on the host and cuts the graph. Neuron has no ONNX compiler,
+count. On PyTorch/XLA tracing does not help: `torch_neuronx.trace` freezes control flow, so
+the compiled model always runs the branch the example input took and silently ignores the
+other one; lazy XLA reads the condition on the host and cuts the graph. On TorchNeuron a
+Python branch on a tensor breaks the `torch.compile(backend="neuron")` graph (an error with
+`fullgraph=True`) and synchronises eager mode. Neuron has no ONNX compiler,
 and onnx2torch has no converter for `If`/`Loop`.
 
 ## Example
@@ -34,7 +36,8 @@ give loops a fixed trip count with a mask for finished iterations.
 ## Source
 `hlo_opcode_status.csv` (conditional, while); aws-neuron-sdk
 `frameworks/jax/setup/jax-neuronx-known-issues.rst`; `api-torch-neuronx-trace.rst`
-(trace freezes control flow); `about-neuron/faq/onnx-faq.rst`; issue #698 (`torch.where`).
+(trace freezes control flow); `about-neuron/faq/onnx-faq.rst`; issue #698 (`torch.where`);
+awsdocs-neuron `latest/torch/compile/reference-torch-compile.html` (fullgraph).
 """
 
 from trnport.analyzers.hazards import data_dependent_branches, node_location
@@ -47,16 +50,14 @@ INFO = RuleInfo(
     title="Branch or loop decided by tensor values",
     fix="Compute both branches and select with torch.where; give loops a fixed trip count",
 )
+# the same on every stack (neuronx-cc); the cond / If texts differ by stack (stacks.yaml)
 _MESSAGES = {
-    "cond": "torch.cond picks a branch from a tensor value: it becomes an HLO conditional, "
-            "which neuronx-cc does not support, and tracing would freeze one branch",
     "while_loop": "while_loop runs until a tensor condition fails: neuronx-cc supports only "
                   "loops with a static trip count",
-    "onnx-if": "ONNX If on a condition computed from the inputs: an HLO conditional, which "
-               "neuronx-cc does not support; converting by tracing freezes one branch",
     "onnx-loop": "ONNX Loop whose trip count or exit condition depends on the data: "
                  "neuronx-cc supports only loops with a static trip count",
 }
+_STACK_TEXTS = {"cond": "cond", "onnx-if": "onnx_if"}
 
 
 def check(context):
@@ -66,11 +67,12 @@ def check(context):
         if branch.kind == "python-branch":
             guard = branch.guard or {}
             taken = guard.get("result")
+            effect = " ".join(context.stack_text("python_branch", taken=taken).split())
             message = (f"Python branch on a tensor value (`{branch.what}`, "
-                       f"{guard.get('expr')}): export and torch_neuronx.trace keep only the "
-                       f"branch the example input took ({taken}); other inputs silently get "
-                       f"the same branch, and lazy XLA cuts the graph to read the condition")
+                       f"{guard.get('expr')}): {effect}")
             severity = "warning"
+        elif branch.kind in _STACK_TEXTS:
+            message = " ".join(context.stack_text(_STACK_TEXTS[branch.kind]).split())
         else:
             message = _MESSAGES[branch.kind]
         yield Finding(

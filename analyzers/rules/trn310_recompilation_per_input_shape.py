@@ -8,8 +8,10 @@ bucket edges that pad least when at most `--max-graphs` graphs (default 4) may b
 with the padding overhead they cost.
 
 ## Why it fails on Neuron
-Neuron compiles one graph (NEFF) per distinct input shape; torch-neuronx traces fixed shapes,
-and under torch-xla every new shape triggers a new compilation (minutes each) at run time.
+Neuron compiles one graph (NEFF) per distinct input shape; on PyTorch/XLA torch-neuronx traces
+fixed shapes, and under torch-xla every new shape triggers a new compilation (minutes each) at
+run time; on TorchNeuron `torch.compile(backend="neuron")` compiles again for every new input
+shape and rejects `dynamic=True`, so there is no single graph for a range of shapes.
 Unbucketed variable lengths mean compiling during serving or training.
 
 ## Example
@@ -23,14 +25,16 @@ example_inputs = [(torch.zeros(1, n, dtype=torch.long),) for n in (17, 64, 100, 
 
 ## Suggested rewrite
 Pad every input up to the proposed bucket edges (and mask the padding), compile one graph per
-bucket (torch-neuronx autobucketing, or one trace per edge), and pre-compile them with
-`neuron_parallel_compile` for training.
+bucket (on PyTorch/XLA torch-neuronx autobucketing, or one trace per edge, pre-compiled with
+`neuron_parallel_compile` for training; on TorchNeuron one compile per edge, kept in the NEFF
+cache).
 
 ## Source
 `reference/neuron/gpu_to_neuron_migration.csv` row 18; aws-neuron-sdk
 `frameworks/torch/torch-neuronx/programming-guide/inference/autobucketing-dev-guide.rst`,
 `about-neuron/arch/neuron-features/neuron-caching.rst`; pytorch/xla
-`docs/source/learn/migration-to-xla-on-tpus.md`.
+`docs/source/learn/migration-to-xla-on-tpus.md`; awsdocs-neuron
+`latest/torch/compile/reference-torch-compile.html` (`dynamic`, recompilation per shape).
 '''
 
 from trnport.analyzers.graph.ir import SourceLocation
@@ -72,7 +76,8 @@ def check(context):
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
             message=(f"{estimate.graphs} distinct input shapes in {source} compile "
                      f"{estimate.graphs} graphs; bucketed to at most {estimate.max_graphs}: "
-                     f"{estimate.bucketed_graphs} graphs — {dims}"),
+                     f"{estimate.bucketed_graphs} graphs — {dims}"
+                     + " ".join(context.stack_text("shapes").split())),
             fix=INFO.fix, ops=(), nodes=(), location=location,
             provenance=Provenance(kind="rule", source=context.kb.citation("recompilation")),
         )

@@ -21,13 +21,12 @@ def to_gpu(batch):
 ```
 
 ## Suggested rewrite
+On TorchNeuron (trn2/trn3; the default there from Neuron 2.33):
 ```python
-import torch_xla
-
-device = torch_xla.device()   # torch-neuronx (XLA)
-batch = batch.to(device)
+batch = batch.to("neuron")
 ```
-With TorchNeuron native (trn2/trn3): `batch.to("neuron")`.
+On PyTorch/XLA (inf2/trn1): `device = torch_xla.device()` then `batch.to(device)`.
+The finding's fix names the replacement for the analysis's stack.
 
 ## Source
 `reference/neuron/gpu_to_neuron_migration.csv` row 1; aws-neuron-sdk
@@ -41,7 +40,7 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN701", symbol="cuda-device-placement", severity="error", category="porting",
     title="Tensors or modules placed on a CUDA device",
-    fix="Use the XLA device (torch_xla.device()) or 'neuron' with TorchNeuron native",
+    fix='Use the Neuron device: "neuron" on TorchNeuron, torch_xla.device() on PyTorch/XLA',
 )
 LINT_CHECKS = ('cuda-device',)
 

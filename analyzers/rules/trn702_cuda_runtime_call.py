@@ -23,6 +23,8 @@ def pick_gpu(rank):
 ```
 
 ## Suggested rewrite
+On TorchNeuron: `torch.distributed.get_rank()`, `get_world_size()` and the `torch.accelerator`
+APIs. On PyTorch/XLA:
 ```python
 import torch_xla.runtime as xr
 
@@ -41,7 +43,8 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN702", symbol="cuda-runtime-call", severity="error", category="porting",
     title="CUDA runtime API called",
-    fix="Remove the torch.cuda call; use torch_xla.runtime or torch.accelerator APIs",
+    fix="Remove the torch.cuda call; use torch.accelerator / torch.distributed APIs (on "
+        "PyTorch/XLA torch_xla.runtime)",
 )
 LINT_CHECKS = ('cuda-runtime', 'cuda-graphs')
 

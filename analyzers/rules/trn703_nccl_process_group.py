@@ -22,6 +22,7 @@ def setup():
 ```
 
 ## Suggested rewrite
+On TorchNeuron: `dist.init_process_group(backend="neuron")`. On PyTorch/XLA:
 ```python
 import torch_xla.distributed.xla_backend  # registers the 'xla' backend
 
@@ -39,7 +40,7 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN703", symbol="nccl-process-group", severity="error", category="porting",
     title="Process group uses the NCCL backend",
-    fix="Use dist.init_process_group('xla') after importing torch_xla.distributed.xla_backend",
+    fix="Use the Neuron process-group backend: 'neuron' on TorchNeuron, 'xla' on PyTorch/XLA",
 )
 LINT_CHECKS = ('nccl-backend',)
 

@@ -23,8 +23,9 @@ def forward_mixed(batch):
 ```
 
 ## Suggested rewrite
+On TorchNeuron `device_type="neuron"`, on PyTorch/XLA `device_type="xla"`:
 ```python
-with torch.autocast(device_type="xla", dtype=torch.bfloat16):
+with torch.autocast(device_type="neuron", dtype=torch.bfloat16):
     loss = model(batch)
 loss.backward()          # no GradScaler with bf16
 ```
@@ -41,7 +42,8 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN704", symbol="cuda-autocast", severity="warning", category="porting",
     title="CUDA mixed precision (torch.cuda.amp / autocast('cuda'))",
-    fix="Use torch.autocast(device_type='xla', dtype=torch.bfloat16) and drop the GradScaler",
+    fix="Use torch.autocast with dtype=torch.bfloat16 on the Neuron device ('neuron' on "
+        "TorchNeuron, 'xla' on PyTorch/XLA) and drop the GradScaler",
 )
 LINT_CHECKS = ('cuda-amp',)
 

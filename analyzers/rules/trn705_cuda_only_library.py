@@ -36,7 +36,7 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN705", symbol="cuda-only-library", severity="error", category="porting",
     title="Imports a CUDA-only library",
-    fix="Replace it with framework ops, NKI Library kernels or neuronx-distributed equivalents",
+    fix="Replace it with framework ops or NKI Library kernels",
 )
 LINT_CHECKS = ('cuda-library', 'cuda-attention', 'cuda-kernels')
 

@@ -7,7 +7,7 @@ runs `.backward()` and an optimizer step.
 ## Why it fails on Neuron
 Under torch-xla the step is a lazy graph; reading a value on the host cuts the graph and runs
 it early, every step, which adds executions and can trigger extra compilations. With
-TorchNeuron native it breaks adaptive-eager fusion.
+TorchNeuron it waits for the device and breaks adaptive-eager fusion.
 
 ## Example
 ```python
@@ -26,6 +26,7 @@ def train(loader, optimizer):
 ```
 
 ## Suggested rewrite
+Read values every N steps (`if step % 50 == 0: print(loss.item())`). On PyTorch/XLA:
 ```python
 import torch_xla.core.xla_model as xm
 
@@ -43,7 +44,8 @@ from trnport.analyzers.rules.base import RuleInfo
 INFO = RuleInfo(
     code="TRN706", symbol="host-sync-in-step-loop", severity="warning", category="porting",
     title="Host read of device tensors inside the training step loop",
-    fix="Log through xm.add_step_closure or only every N steps",
+    fix="Read values on the host only every N steps (on PyTorch/XLA through "
+        "xm.add_step_closure)",
 )
 LINT_CHECKS = ('host-sync',)
 

@@ -1,7 +1,8 @@
 """missing-step-boundary: training step loop without a step boundary.
 
 ## What it flags
-A loop that runs `.backward()` and an optimizer step but never calls `xm.mark_step()`,
+On PyTorch/XLA (TorchNeuron has no step boundary: its eager ops run as dispatched), a loop
+that runs `.backward()` and an optimizer step but never calls `xm.mark_step()`,
 `torch_xla.sync()` or `xm.optimizer_step(...)` and does not iterate an `MpDeviceLoader`.
 
 ## Why it fails on Neuron
@@ -11,6 +12,7 @@ compiled graphs differ from step to step.
 
 ## Example
 ```python
+# trnport: --target trn1
 import torch
 
 model = torch.nn.Linear(4, 1)
