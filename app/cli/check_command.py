@@ -11,6 +11,12 @@ working directory upwards (keys are the long option names); command-line options
 --probe also runs torch_neuronx.analyze on Python model files and merges the compiler's
 verdicts (provenance compiler-probe); where torch_neuronx is not importable the report
 says so in a diagnostic, the static verdicts stand and the exit code is unchanged.
+--stack picks the PyTorch stack (xla or torchneuron; default: the SDK line's default for the
+target); a stack the line does not offer the target is refused (exit 2).
+--compare SDK[:STACK] (e.g. 2.32:xla) writes, instead of the report, what changes for the
+model on that SDK line and stack: operator verdicts, findings new and gone, advice that no
+longer applies (text, json or html); the gate and exit code stay those of the model's own
+analysis.
 """
 
 from __future__ import annotations
@@ -74,6 +80,10 @@ def register(subparsers) -> None:
                       "repeatable)")
     gate.add_argument("--ignore", action="append", metavar="CODES",
                       help="drop these finding codes or prefixes (comma-separated, repeatable)")
+    out.add_argument("--compare", metavar="SDK[:STACK]",
+                     help="compare with another SDK line and/or PyTorch stack, e.g. 2.32:xla "
+                     "or :torchneuron (writes the differences instead of the report; text, "
+                     "json or html)")
     shapes = parser.add_argument_group("recompilation")
     shapes.add_argument("--shapes", type=Path, metavar="FILE",
                         help="CSV of observed input lengths (one per row, optional count "
@@ -127,6 +137,9 @@ def _settings(args) -> argparse.Namespace:
     settings.models = [Path(m) for m in settings.models]
     settings.output_dir = Path(settings.output_dir) if settings.output_dir else None
     settings.formats = _formats(settings)
+    if getattr(settings, "compare", None):
+        from trnport.app.cli.compare import check_compare_settings
+        check_compare_settings(settings)
     return settings
 
 
@@ -152,15 +165,26 @@ def _formats(settings) -> list[str]:
 
 def _options(settings):
     from trnport.analyzers.options import AnalysisOptions
+    from trnport.app.cli.torchneuron_tables import tables_folder
 
     return AnalysisOptions(
         target=settings.target, instance=settings.instance, mode=settings.mode,
         dtype=settings.dtype, batch=settings.batch, seq_len=settings.seq_len, tp=settings.tp,
         pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
-        zero1=bool(settings.zero1), sdk=settings.sdk, trust_code=bool(settings.trust_code),
+        zero1=bool(settings.zero1), sdk=settings.sdk, stack=settings.stack,
+        torchneuron_tables=tables_folder(), trust_code=bool(settings.trust_code),
         **_pinned_inputs(getattr(settings, "input_shape", None) or []),
         **_recompilation_options(settings),
     )
+
+
+def _check_stack(options) -> None:
+    """Refuse, before any model is read, a stack the SDK line does not offer the target
+    (``--stack xla`` on trn2 with 2.34): one line, exit 2."""
+    from trnport.analyzers.kb import load_kb
+
+    kb = load_kb()
+    kb.stack(kb.profile(options.sdk), options.target, options.stack)
 
 
 def _recompilation_options(settings) -> dict:
@@ -273,6 +297,10 @@ def run(args) -> int:
 
     settings = _settings(args)
     options = _options(settings)
+    _check_stack(options)
+    if getattr(settings, "compare", None):
+        from trnport.app.cli.compare import other_options
+        other_options(options, settings.compare)  # refuse a bad --compare before analysing
     baselines = BaselineSource(settings.baseline, settings.db)
     outcomes = _analyze_all(settings.models, unique_stems(settings.models), options,
                             settings.jobs)
@@ -299,6 +327,10 @@ def run(args) -> int:
         if gate.failed and status == OK:
             status = GATE_FAILED
 
+    if getattr(settings, "compare", None):
+        from trnport.app.cli.compare import write_comparisons
+        write_comparisons(settings, options, done, _write)
+        return status
     for fmt in settings.formats:
         if settings.output and done:
             _write(settings.output, _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))

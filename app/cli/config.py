@@ -9,6 +9,7 @@ on the command line win. A bad file is a :class:`UsageError` naming the file and
     [tool.trnport]
     models = ["models/encoder.onnx"]
     target = "trn2"
+    stack = "torchneuron"                # PyTorch stack: xla | torchneuron
     fail-on = "warning"
     min-coverage = 95
     ignore = ["TRN6"]
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, TARGET_FAMILIES
+from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, STACKS, TARGET_FAMILIES
 from trnport.app.cli.parser import REPORT_FORMATS, SEVERITY_LEVELS, UsageError
 
 CONFIG_NAMES = ("trnport.toml", "pyproject.toml")
@@ -162,6 +163,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "optimizer": ("optimizer", _choice(OPTIMIZERS), False),
     "zero1": ("zero1", _boolean, False),
     "sdk": ("sdk", _string, False),
+    "stack": ("stack", _choice(STACKS), False),
     "fail_on": ("fail_on", _choice(SEVERITY_LEVELS), False),
     "min_coverage": ("min_coverage", _percentage, False),
     "select": ("select", _codes, False),

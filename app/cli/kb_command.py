@@ -1,10 +1,15 @@
 """trnport kb: list the Neuron knowledge base — operators, targets, SDK profiles.
 
   trnport kb ops [--status S] [--profile P] [--source torch|onnx|aten] [PATTERN]
-  trnport kb targets
+  trnport kb targets [--profile P]
   trnport kb profiles
+  trnport kb import-torchneuron FILE --torch-neuronx VERSION
 
 PATTERN matches operator names: a glob with * ? [ ] (aten.topk*), else a substring, any case.
+`kb targets` and `kb profiles` show the PyTorch stacks (xla, torchneuron) each target has on
+each SDK line, the default marked *. `kb import-torchneuron` stores a copy of TorchNeuron's
+compatibility table (torch_api_compatibility.md) for that torch-neuronx version; analyses on
+the TorchNeuron stack then take its per-op verdicts (provenance imported).
 --format json prints the same rows as JSON.
 """
 
@@ -40,13 +45,19 @@ def register(subparsers) -> None:
                      help="only ATen ops, other torch ops (higher-order, collectives, prim), "
                      "or ONNX ops")
     ops.set_defaults(handler=run_ops)
-    targets = lists.add_parser("targets", help="target families, instances and per-core numbers")
+    targets = lists.add_parser("targets", help="target families, instances, per-core numbers "
+                               "and PyTorch stacks")
+    targets.add_argument("--profile", metavar="P",
+                         help="SDK profile whose stacks to show, e.g. 2.33 (default: the newest)")
     targets.set_defaults(handler=run_targets)
     profiles = lists.add_parser("profiles", help="Neuron SDK profiles and compiler versions")
     profiles.set_defaults(handler=run_profiles)
     for sub in (ops, targets, profiles):
         sub.add_argument("--format", choices=FORMATS, default="text",
                          help="text table or JSON (default: text)")
+    from trnport.app.cli.kb_import import register_import
+
+    register_import(lists)
 
 
 # ---- ops ------------------------------------------------------------------------------
@@ -119,8 +130,23 @@ def run_ops(args) -> int:
 
 
 # ---- targets --------------------------------------------------------------------------
-def target_row(kb, family) -> dict:
+def stacks_of(kb, profile, family: str) -> list[dict]:
+    """The stacks ``profile`` offers ``family``: id, status, whether it is the default."""
+    default = profile.default_stack.get(family)
+    return [{"stack": stack, "status": status, "default": stack == default}
+            for stack, status in kb.stacks_offered(profile, family)]
+
+
+def _stacks_text(stacks: list[dict]) -> str:
+    if not stacks:
+        return "none"
+    return ", ".join(f"{s['stack']}{'*' if s['default'] else ''} "
+                     f"({s['status'].replace('-', ' ')})" for s in stacks)
+
+
+def target_row(kb, family, profile=None) -> dict:
     default = kb.target(family.family)
+    profile = profile or kb.profile(None)
     return {
         "family": family.family, "chip": family.chip, "neuroncore": family.neuroncore,
         "default_instance": family.default_instance, "lnc_default": family.lnc_default,
@@ -129,6 +155,7 @@ def target_row(kb, family) -> dict:
         "bf16_tflops_per_core": default.tflops_per_core.get("bf16"),
         "instances": [{"name": i.name, "chips": i.chips, "status": i.status}
                       for i in family.instances],
+        "profile": profile.id, "stacks": stacks_of(kb, profile, family.family),
     }
 
 
@@ -136,20 +163,24 @@ def run_targets(args) -> int:
     from trnport.analyzers.kb import load_kb
 
     kb = load_kb()
-    rows = [target_row(kb, family) for family in kb.targets]
+    profile = kb.profile(args.profile)
+    rows = [target_row(kb, family, profile) for family in kb.targets]
     if args.format == "json":
-        _print_json({"targets": rows})
+        _print_json({"profile": profile.id, "targets": rows})
         return OK
     _print_table(
         ["FAMILY", "CHIP", "CORE", "LNC", "DEFAULT INSTANCE", "CORES", "HBM/CORE", "BF16 TF/CORE",
-         "INSTANCES"],
+         f"STACKS ({profile.id})", "INSTANCES"],
         [[r["family"], r["chip"], r["neuroncore"],
           "/".join(f"{n}*" if n == r["lnc_default"] else str(n) for n in r["lnc_options"]),
           r["default_instance"], str(r["cores"]), f"{r['hbm_gib_per_core']:g} GiB",
-          _number(r["bf16_tflops_per_core"]), ", ".join(i["name"] for i in r["instances"])]
+          _number(r["bf16_tflops_per_core"]), _stacks_text(r["stacks"]),
+          ", ".join(i["name"] for i in r["instances"])]
          for r in rows])
     print("CORES, HBM/CORE and BF16 TF/CORE are for the default instance at the default "
-          "LNC (*); 'trnport check --target F --instance I' picks others")
+          "LNC (*); 'trnport check --target F --instance I' picks others; STACKS are the "
+          f"PyTorch stacks of SDK {profile.id} (* the default; --profile P for another line, "
+          "--stack on 'trnport check' picks one)")
     return OK
 
 
@@ -161,9 +192,25 @@ def profile_row(kb, profile) -> dict:
         "torch_neuronx": profile.torch_neuronx, "torch_xla": profile.torch_xla,
         "pytorch": profile.pytorch, "compiler_defaults": dict(profile.compiler_defaults),
         "training_on_xla_supported": profile.training_on_xla_supported,
-        "complex64_ops": profile.complex64_ops, "notes": list(profile.notes),
-        "source": profile.source,
+        "complex64_ops": profile.complex64_ops,
+        "stacks_by_target": {family.family: stacks_of(kb, profile, family.family)
+                             for family in kb.targets},
+        "stacks": {stack_id: {"package": offer.package, "versions": list(offer.versions),
+                              "training": offer.training, "targets": dict(offer.targets),
+                              "withdrawn": {f: " ".join(w.split())
+                                            for f, w in offer.withdrawn.items()},
+                              "note": offer.note, "source": offer.source}
+                   for stack_id, offer in profile.stacks.items()},
+        "notes": list(profile.notes), "source": profile.source,
     }
+
+
+def _stack_summary(row: dict) -> str:
+    """``inf2, trn1: xla* (maintenance) · trn2, trn3: torchneuron* (public beta)``."""
+    groups: dict[str, list[str]] = {}
+    for family, stacks in row["stacks_by_target"].items():
+        groups.setdefault(_stacks_text(stacks), []).append(family)
+    return " · ".join(f"{', '.join(families)}: {text}" for text, families in groups.items())
 
 
 def run_profiles(args) -> int:
@@ -177,10 +224,14 @@ def run_profiles(args) -> int:
     _print_table(
         ["PROFILE", "SDK", "COVERS", "DATE", "NEURONX-CC", "TORCH-NEURONX", "COMPILER DEFAULTS"],
         [[r["id"] + (" (default)" if r["default"] else ""), r["sdk"], ", ".join(r["covers"]),
-          str(r["date"]), r["neuronx_cc"], r["torch_neuronx"] or "-",
-          _clip(", ".join(f"{k}={_plain(v)}" for k, v in r["compiler_defaults"].items()))]
+          str(r["date"]), r["neuronx_cc"] or "not confirmed", r["torch_neuronx"] or "-",
+          _clip(", ".join(f"{k}={_plain(v)}" for k, v in r["compiler_defaults"].items()
+                          if k != "source"))]
          for r in rows])
-    print("select one with --sdk on 'trnport check'; 'trnport kb profiles --format json' "
+    print("\nPyTorch stacks per target (* the default; pick one with --stack on 'trnport check'):")
+    for r in rows:
+        print(f"  {r['id']}: {_stack_summary(r)}")
+    print("select a profile with --sdk on 'trnport check'; 'trnport kb profiles --format json' "
           "shows notes and sources")
     return OK
 

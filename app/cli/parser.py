@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, TARGET_FAMILIES
+from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, STACKS, TARGET_FAMILIES
 from trnport.app.cli.exit_codes import BAD_INPUT
 
 SEVERITY_LEVELS = ("error", "warning", "info", "none")
@@ -107,5 +107,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        "e.g. input_ids=1x128:int64 (repeatable)")
     group.add_argument("--sdk", default=None,
                        help="Neuron SDK profile, e.g. 2.31 (default: the newest known)")
+    group.add_argument("--stack", default=None, choices=STACKS,
+                       help="PyTorch stack: xla (PyTorch/XLA, torch-neuronx 2.9) or torchneuron "
+                       "(native TorchNeuron, trn2/trn3) (default: the SDK line's default for the "
+                       "target: torchneuron on trn2/trn3 from 2.33, else xla)")
     group.add_argument("--trust-code", action="store_true",
                        help="allow running a Python model file (it executes its code)")

@@ -8,12 +8,16 @@ FIXTURES = REPO / "tests" / "fixtures" / "lint"
 
 def test_lint_script_exits_1_on_errors_and_names_file_and_line(capsys):
     assert main(["lint-script", str(FIXTURES / "train_gpu.py")]) == 1
-    out = capsys.readouterr().out
-    assert "train_gpu.py:5: TRN703 error" in out and "init_process_group('xla')" in out
+    out = capsys.readouterr().out  # trn2 on the newest SDK: TorchNeuron
+    assert "train_gpu.py:5: TRN703 error" in out and 'backend="neuron"' in out
+    assert main(["lint-script", str(FIXTURES / "train_gpu.py"), "--target", "trn1"]) == 1
+    assert "init_process_group('xla')" in capsys.readouterr().out
 
 
-def test_lint_script_exits_0_for_a_clean_xla_script():
-    assert main(["lint-script", str(FIXTURES / "train_xla.py")]) == 0
+def test_lint_script_exits_0_for_a_clean_xla_script_on_the_xla_stack(capsys):
+    assert main(["lint-script", str(FIXTURES / "train_xla.py"), "--target", "trn1"]) == 0
+    assert main(["lint-script", str(FIXTURES / "train_xla.py"), "--sdk", "2.32"]) == 0
+    assert "for PyTorch/XLA on trn2 with Neuron SDK 2.32" in capsys.readouterr().err
 
 
 def test_lint_script_syntax_error_is_one_line_exit_2(tmp_path, capsys):
