@@ -59,6 +59,16 @@ def _kb_choices() -> tuple[list[str], dict[str, list[str]]]:
     return profiles, instances
 
 
+def stack_offers(family: str, sdk: str | None) -> list[tuple[str, str, bool]]:
+    """The PyTorch stacks SDK line ``sdk`` offers ``family``: (stack, status, default)."""
+    from trnport.analyzers.kb import load_kb
+
+    kb = load_kb()
+    profile = kb.profile(sdk)
+    return [(stack, status, profile.default_stack.get(family) == stack)
+            for stack, status in kb.stacks_offered(profile, family)]
+
+
 class MainWindow(QMainWindow):
     """``analysis_finished`` / ``analysis_failed`` re-emit the worker's outcome once the
     window has shown it, so tests and scripts can wait on the window itself."""
@@ -81,8 +91,9 @@ class MainWindow(QMainWindow):
         self.worker: AnalysisWorker | None = None
         self._analysing = False
         self.error_dialog: QMessageBox | None = None
+        self.compare_dialog: QDialog | None = None
         profiles, instances = _kb_choices()
-        self.target_bar = TargetBar(profiles, instances)
+        self.target_bar = TargetBar(profiles, instances, stacks=stack_offers)
         self.target_bar.set_values(self.settings.target())
         self.tabs = QTabWidget()
         self.summary_view = SummaryView()
@@ -142,6 +153,10 @@ class MainWindow(QMainWindow):
                                                "Ctrl+E")
         self.browser_action = self._action("Open report in &browser", self.open_in_browser,
                                            "Ctrl+B")
+        self.compare_action = self._action("&Compare with another SDK or stack…",
+                                           self.open_comparison, "Ctrl+Shift+K",
+                                           "What changes for this model on another SDK line "
+                                           "or PyTorch stack")
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
@@ -150,6 +165,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.analyse_action)
         file_menu.addAction(self.cancel_action)
+        file_menu.addAction(self.compare_action)
         file_menu.addSeparator()
         export_menu = file_menu.addMenu("&Export report")
         from trnport.analyzers.report import RENDERERS
@@ -267,6 +283,15 @@ class MainWindow(QMainWindow):
         self.status_label.setText(f"Analysing {self.session.model_path.name}…")
         self.worker.start()
 
+    def open_comparison(self) -> None:
+        """The Compare dialog over the current report (see :mod:`.compare_dialog`)."""
+        from trnport.app.gui.compare_dialog import CompareDialog
+
+        if self.session.report is None or self.session.model_path is None:
+            return
+        self.compare_dialog = CompareDialog(self.session, _kb_choices()[0], stack_offers, self)
+        self.compare_dialog.show()
+
     def is_busy(self) -> bool:
         """True from the start of an analysis until its outcome has been shown."""
         return self._analysing
@@ -285,6 +310,7 @@ class MainWindow(QMainWindow):
         has_report = self.session.report is not None
         self.export_html_action.setEnabled(has_report and not busy)
         self.browser_action.setEnabled(has_report and not busy)
+        self.compare_action.setEnabled(has_report and not busy)
 
     def _on_progress(self, stage: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
