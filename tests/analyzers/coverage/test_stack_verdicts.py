@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from tests.analyzers.coverage.test_coverage_verdicts import _Lambda
 from tests.helpers import REPO
 from trnport.analyzers.coverage import assess_coverage
 from trnport.analyzers.coverage.stacks import cause_of
@@ -20,15 +21,6 @@ TABLE = REPO / "tests" / "fixtures" / "torchneuron" / "compat_table.md"
 # words that describe the PyTorch/XLA stack: no TorchNeuron verdict may rest on them
 XLA_WORDS = ("torch-xla", "torch_xla", "torch_neuronx.trace", "lazy xla", "pytorch/xla",
              "xla_device", "mark_step", "xm.")
-
-
-class _Lambda(torch.nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *args):
-        return self.fn(*args)
 
 
 def _export(fn, *args) -> Graph:
