@@ -17,7 +17,14 @@ HELP = ("store TorchNeuron's compatibility table (torch_api_compatibility.md) fo
 
 
 def register_import(lists) -> None:
-    parser = lists.add_parser("import-torchneuron", help=HELP, description=__doc__)
+    parser = lists.add_parser(
+        "import-torchneuron", help=HELP,
+        description="Store a copy of TorchNeuron's compatibility table "
+        "(torch_api_compatibility.md from github.com/aws-neuron/torch-neuronx, regenerated for "
+        "each release) for one torch-neuronx version; analyses on the TorchNeuron stack of the "
+        "SDK line that ships that version then take its per-op verdicts (provenance imported). "
+        "The file is read, never run; an unexpected format is refused with one line saying "
+        "what was expected (exit 2).")
     parser.add_argument("file", type=Path, metavar="FILE",
                         help="a copy of torch_api_compatibility.md")
     parser.add_argument("--torch-neuronx", required=True, metavar="VERSION",
