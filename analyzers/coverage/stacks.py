@@ -128,26 +128,30 @@ class StackMapper:
                             kb.int64_posture["source"])
         self.imported: set[str] = set()
         self._cache: dict[tuple, tuple[Any, bool]] = {}
+        self._by_identity: dict[tuple[int, str], tuple[Any, Any]] = {}
 
     # ---- operator outcomes ------------------------------------------------------------
     def outcome(self, outcome, node: Node, graph: Graph):
         """The stack's outcome for ``node`` in place of the XLA-derived ``outcome``."""
         if not self.torchneuron:
             return outcome
+        # the pass keeps one outcome object per op and fact signature, so its identity is a
+        # cheap cache key (the entry keeps the object alive, so the id is not reused)
+        fast = self._by_identity.get((id(outcome), node.op))
+        if fast is not None and fast[0] is outcome:
+            return fast[1]
         dtypes = _node_dtypes(node, graph) if self.index is not None else ()
-        key = (outcome, node.op, dtypes)
+        cause = cause_of(outcome, node.op, self.kb, self.spec)
+        per_node = cause in _PER_NODE or self.index is not None
+        key = (outcome, node.op, dtypes, _shapes(node, graph) if per_node else None)
         cached = self._cache.get(key)
         if cached is None:
-            cause = cause_of(outcome, node.op, self.kb, self.spec)
-            if cause in _PER_NODE or self.index is not None:
-                key = (*key, _shapes(node, graph))
-                cached = self._cache.get(key)
-            if cached is None:
-                cached = self._map(outcome, cause, node, graph, dtypes)
-                self._cache[key] = cached
+            cached = self._cache[key] = self._map(outcome, cause, node, graph, dtypes)
         mapped, imported = cached
         if imported:
             self.imported.add(node.name)
+        elif not per_node:
+            self._by_identity[(id(outcome), node.op)] = (outcome, mapped)
         return mapped
 
     def _map(self, o, cause: str, node: Node, graph: Graph, dtypes) -> tuple[Any, bool]:
