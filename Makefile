@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.trnport-installed
 DEMO_DIR ?= reports/demo
 
-.PHONY: venv demo test lint bench bundle clean
+.PHONY: venv demo test lint bench bundle compat clean
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: venv
 	ln -sfn "$(CURDIR)/analyzers" build/mypy/trnport/analyzers
 	$(VENV)/bin/mypy
 
+# trnport in a torch 2.9.0 + torch-xla 2.9.0 environment (see README, "Neuron environments")
+compat: venv
+	bash tests/compat/run.sh
+
 bench: venv
 	$(PY) benchmarks/run_all.py
 
@@ -41,4 +45,4 @@ bundle: venv
 	bash packaging/smoke_test.sh dist/trnport
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info reports
+	rm -rf $(VENV) .venv-compat build dist *.egg-info reports

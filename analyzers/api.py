@@ -208,6 +208,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             profile=profile.id, neuronx_cc=profile.neuronx_cc,
             torch_neuronx=_stack_package(profile, stack), generated=kb.generated,
             torchneuron_table=table.version if table is not None else None,
+            torch=kb.inputs.get("torch"),
         ),
         target=TargetInfo(
             family=options.target, instance=target.instance, mode=options.mode,
@@ -217,6 +218,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         model=ModelInfo(
             path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),
             nodes=len(coverage.verdicts), params=graph.param_count, param_bytes=graph.param_bytes,
+            torch=graph.metadata.get("torch_version"),
         ),
         summary=Summary(
             verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),

@@ -33,7 +33,16 @@ def merge_evidence(report: Report, evidence: CompilerEvidence, kb=None) -> Repor
                 if old.status == "unknown" and row.status == "supported"}
     kept = tuple(f for f in report.findings
                  if not (f.code == _UNKNOWN_OP and f.ops and set(f.ops) <= compiled))
-    findings = _sorted(kept + tuple(_located(f, report.findings) for f in evidence.findings))
+    findings = kept + tuple(_located(f, report.findings) for f in evidence.findings)
+    merged = recount(report, rows, findings)
+    note = f"compiler evidence merged: {evidence.source}"
+    return dataclasses.replace(merged, diagnostics=(*report.diagnostics, note, *evidence.notes))
+
+
+def recount(report: Report, rows: tuple[OperatorRow, ...], findings: tuple[Finding, ...]
+            ) -> Report:
+    """``report`` with new operator rows and findings (sorted), its summary recounted."""
+    findings = _sorted(findings)
     by_status = dict.fromkeys(STATUSES, 0)
     for row in rows:
         by_status[row.status] = by_status.get(row.status, 0) + row.count
@@ -47,10 +56,7 @@ def merge_evidence(report: Report, evidence: CompilerEvidence, kb=None) -> Repor
     summary = dataclasses.replace(
         report.summary, verdict=verdict_for(by_severity), coverage_pct=coverage,
         nodes_by_status=by_status, findings_by_severity=by_severity)
-    note = f"compiler evidence merged: {evidence.source}"
-    return dataclasses.replace(
-        report, operators=rows, findings=findings, summary=summary,
-        diagnostics=(*report.diagnostics, note, *evidence.notes))
+    return dataclasses.replace(report, operators=rows, findings=findings, summary=summary)
 
 
 def _aten_ops_of(row: OperatorRow, kb) -> set[str]:

@@ -27,6 +27,7 @@ _LOADER_MODULES = {
 }
 # PyTorch archives, whose content decides between the .pt2 and the TorchScript reader
 _ARCHIVE_FORMATS = frozenset({"pt2", "torchscript"})
+_TORCH_FORMATS = frozenset({"pt2", "torchscript", "python", "hf-config"})
 # formats whose example inputs are not the user's to pin, and what to use instead (a .pt
 # TorchScript file may turn out to be a torch.export archive: its loader checks for itself)
 _NO_INPUT_PINS = {
@@ -81,8 +82,28 @@ def load_model(
         from trnport.analyzers.loaders.torch.archive import reader_format
 
         fmt = reader_format(path, fmt)
+    if fmt in _TORCH_FORMATS:
+        _require_supported_torch(path)
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
     return module.load(path, options)
+
+
+def _require_supported_torch(path: Path) -> None:
+    """Refuse, in one line, a torch outside the lines the loaders are written for: export
+    APIs, decomposition tables and the archive format differ across releases."""
+    from importlib import metadata
+
+    from trnport.analyzers.environment import SUPPORTED_TORCH, torch_supported
+
+    try:
+        version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        raise InputError(f"{path}: reading PyTorch models needs torch ({SUPPORTED_TORCH}); "
+                         "it is not installed here") from None
+    if not torch_supported(version):
+        raise InputError(f"{path}: torch {version} is installed; trnport reads PyTorch models "
+                         f"with torch {SUPPORTED_TORCH} (the lines of torch-neuronx 2.9 and "
+                         "TorchNeuron)")
 
 
 __all__ = ["ACCEPTED", "LoadedModel", "detect_format", "load_model"]

@@ -24,13 +24,16 @@ class ToolInfo:
 class KbInfo:
     """Which knowledge-base profile produced the verdicts, and the versions it stands for
     (``torch_neuronx``: the package of the report's stack); ``torchneuron_table`` is the
-    torch-neuronx version of the imported TorchNeuron compatibility table the verdicts used."""
+    torch-neuronx version of the imported TorchNeuron compatibility table the verdicts used;
+    ``torch`` the torch release whose operator set and dispatcher the knowledge base was
+    derived with."""
 
     profile: str
     neuronx_cc: str | None = None
     torch_neuronx: str | None = None
     generated: str | None = None
     torchneuron_table: str | None = None
+    torch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,16 @@ class TargetInfo:
 
 @dataclass(frozen=True)
 class ModelInfo:
+    """The model analysed; ``torch`` is the torch release that built the graph analysed (for
+    a ``.pt2``, the one that read it; None for ONNX files, which are read without torch)."""
+
     path: str
     format: str
     sha256: str
     nodes: int
     params: int
     param_bytes: int
+    torch: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,11 @@ working directory upwards (keys are the long option names); command-line options
 --probe also runs torch_neuronx.analyze on Python model files and merges the compiler's
 verdicts (provenance compiler-probe); where torch_neuronx is not importable the report
 says so in a diagnostic, the static verdicts stand and the exit code is unchanged.
+--probe xla runs Python model files (with --trust-code) and .pt2 programs on torch-xla's CPU
+device (no Neuron hardware) and merges the ops that really fell back to the CPU and the HLO
+checked against neuronx-cc's support (provenance xla-probe); where it and the static verdict
+disagree the report shows both ('trnport kb disagreements' lists them over runs). Without
+torch-xla it leaves a diagnostic and changes nothing.
 --stack picks the PyTorch stack (xla or torchneuron; default: the SDK line's default for the
 target); a stack the line does not offer the target is refused (exit 2).
 --compare SDK[:STACK] (e.g. 2.32:xla) writes, instead of the report, what changes for the
@@ -101,11 +106,31 @@ def register(subparsers) -> None:
     run_group.add_argument("--no-history", action="store_true",
                            help="do not save this run in the porting history")
     add_db_option(run_group)
-    run_group.add_argument("--probe", action="store_true",
-                           help="also run torch_neuronx.analyze (Neuron compiler) on Python "
-                           "model files and merge its verdicts")
+    run_group.add_argument("--probe", nargs="?", const="neuron", choices=PROBES,
+                           default=None, metavar="KIND",
+                           help="also run the model and merge what really happened: "
+                           "'--probe' runs torch_neuronx.analyze (Neuron compiler) on Python "
+                           "model files, '--probe xla' runs Python files and .pt2 programs on "
+                           "torch-xla's CPU device")
     _DEFAULTS.update(detach_defaults(parser, CONFIGURABLE))
     parser.set_defaults(handler=run)
+
+
+PROBES = ("neuron", "xla")
+
+
+def _probed(outcome, kind: str, options):
+    """The outcome's report with the probe of ``kind`` merged."""
+    if kind == "xla":
+        from trnport.analyzers.evidence.xla_probe import apply_xla_probe
+        from trnport.app.cli.disagreements import record
+
+        report, disagreements = apply_xla_probe(outcome.report, outcome.path, options)
+        record(disagreements)
+        return report
+    from trnport.analyzers.evidence import apply_probe
+
+    return apply_probe(outcome.report, outcome.path, options)
 
 
 @dataclass(frozen=True)
@@ -310,10 +335,9 @@ def run(args) -> int:
             print(f"trnport: {outcome.error}", file=sys.stderr)
             status = BAD_INPUT
             continue
-        if getattr(settings, "probe", False):
-            from trnport.analyzers.evidence import apply_probe
+        if getattr(settings, "probe", None):
             outcome = Outcome(outcome.path, outcome.stem,
-                              apply_probe(outcome.report, outcome.path, options))
+                              _probed(outcome, settings.probe, options))
         report = select_findings(outcome.report, settings.select, settings.ignore)
         baseline = baselines.for_model(outcome.path, outcome.stem, options.target,
                                        options.mode)

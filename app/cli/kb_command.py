@@ -52,12 +52,42 @@ def register(subparsers) -> None:
     targets.set_defaults(handler=run_targets)
     profiles = lists.add_parser("profiles", help="Neuron SDK profiles and compiler versions")
     profiles.set_defaults(handler=run_profiles)
-    for sub in (ops, targets, profiles):
+    disagreements = lists.add_parser(
+        "disagreements", help="ops on which '--probe xla' and the static verdict disagreed, "
+        "collected over runs")
+    disagreements.add_argument("--clear", action="store_true",
+                               help="forget the collected disagreements")
+    disagreements.set_defaults(handler=run_disagreements)
+    for sub in (ops, targets, profiles, disagreements):
         sub.add_argument("--format", choices=FORMATS, default="text",
                          help="text table or JSON (default: text)")
     from trnport.app.cli.kb_import import register_import
 
     register_import(lists)
+
+
+# ---- disagreements --------------------------------------------------------------------
+def run_disagreements(args) -> int:
+    from trnport.app.cli.disagreements import grouped, store_path
+
+    path = store_path()
+    if args.clear:
+        path.unlink(missing_ok=True)
+        print(f"cleared {path}")
+        return 0
+    entries = grouped(path)
+    if args.format == "json":
+        print(json.dumps(entries, indent=2))
+        return 0
+    if not entries:
+        print(f"no disagreements collected (run 'trnport check MODEL --probe xla'; store: "
+              f"{path})")
+        return 0
+    print(f"{'op':<40} {'static':<13} {'torch-xla':<13} models")
+    for entry in entries:
+        print(f"{entry['op']:<40} {entry['static']:<13} {entry['probe']:<13} "
+              f"{len(entry['models'])}  {', '.join(entry['models'][:3])}")
+    return 0
 
 
 # ---- ops ------------------------------------------------------------------------------

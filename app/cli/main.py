@@ -10,6 +10,7 @@ from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
 from trnport.app.cli import (
     check_command,
+    doctor_command,
     evidence_command,
     history_command,
     kb_command,
@@ -21,7 +22,7 @@ from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED
 from trnport.app.cli.parser import OneLineParser, UsageError
 
 COMMANDS = (check_command, rules_command, history_command, kb_command, evidence_command,
-            rewrite_command, lint_command)
+            rewrite_command, lint_command, doctor_command)
 
 
 def build_parser() -> OneLineParser:

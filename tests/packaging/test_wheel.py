@@ -33,6 +33,7 @@ PACKAGE_DATA = (
     "resources/neuron/rewrites.yaml",
     "resources/neuron/limits.yaml",
     "resources/neuron/citations.yaml",
+    "resources/neuron/hlo.yaml",
     "resources/templates/report.html.j2",
     "resources/templates/report.css",
     "resources/schemas/report.schema.json",
@@ -118,3 +119,17 @@ def test_wheel_installs_into_an_empty_venv_and_finds_its_data(built, tmp_path):
     assert Path(module_file).is_relative_to(env_dir), "imported the work tree, not the wheel"
     assert has_kb == "True" and has_migrations == "True"
     assert (env_dir / "bin" / "trnport").is_file(), "console script not installed"
+
+
+def test_wheel_accepts_the_torch_of_both_neuron_stacks(built):
+    from packaging.requirements import Requirement
+
+    metadata = zipfile.ZipFile(built["wheel"]).read(
+        f"trnport-{__version__}.dist-info/METADATA").decode()
+    torch = [Requirement(line.split(":", 1)[1].strip()) for line in metadata.splitlines()
+             if line.startswith("Requires-Dist: torch")]
+    assert len(torch) == 1 and torch[0].name == "torch" and torch[0].marker is None
+    accepted = {v: torch[0].specifier.contains(v) for v in
+                ("2.8.0", "2.9.0", "2.9.1", "2.13.0", "2.14.1", "2.15.0")}
+    assert accepted == {"2.8.0": False, "2.9.0": True, "2.9.1": True, "2.13.0": True,
+                        "2.14.1": True, "2.15.0": False}
