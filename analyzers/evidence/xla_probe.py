@@ -36,6 +36,7 @@ from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.results import Finding, Location, OperatorRow, Provenance, Report
 
 XLA_PROBE = "xla-probe"
+_UNKNOWN_OP = "TRN105"
 #: a model that runs longer than this on torch-xla's CPU device is stopped
 TIMEOUT_SECONDS = 600
 _FORMATS = ("python", "pt2")
@@ -145,22 +146,24 @@ def merge_observation(report: Report, observation: XlaObservation
     fallen = observation.fallback_ops
     reached = {packet(name) for name in observation.dispatched} | fallen
     provenance = Provenance(kind=XLA_PROBE, source=observation.source)
-    rows, disagreements, lowered = [], [], set()
+    rows, disagreements, settled = [], [], set()
     for row in report.operators:
         own = packet(row.op)
         if own not in reached:
             rows.append(row)
             continue
         probe = "cpu_fallback" if own in fallen else "lowered"
-        if probe == "lowered" and row.status == "cpu_fallback":
-            lowered.add(row.op)
+        if row.status == "unknown" or (probe == "lowered" and row.status == "cpu_fallback"):
+            settled.add(row.op)
         if (probe == "cpu_fallback") != (row.status == "cpu_fallback"):
             disagreements.append(Disagreement(op=own, static=row.status, probe=probe,
                                               model=report.model.path,
                                               torch_xla=observation.torch_xla))
         rows.append(_row_after_probe(row, probe, observation))
+    # the static findings the probe answered: a host fallback torch-xla lowered after all,
+    # "not in the knowledge base" for an op whose fate the probe saw
     findings = [f for f in report.findings
-                if not (f.code == "TRN102" and f.ops and set(f.ops) <= lowered)]
+                if not (f.code in ("TRN102", _UNKNOWN_OP) and f.ops and set(f.ops) <= settled)]
     findings += _fallback_findings(report, observation, provenance)
     findings += _hlo_findings(observation, provenance)
     notes = [f"xla probe merged: {observation.source}; {observation.graphs_executed} device "
@@ -182,7 +185,7 @@ def _row_after_probe(row: OperatorRow, probe: str, observation: XlaObservation) 
         return dataclasses.replace(row, status="cpu_fallback", confidence="high",
                                    reason=f"{where} ran it on the CPU; static verdict "
                                    f"{row.status}: {row.reason}")
-    if row.status == "cpu_fallback":
+    if row.status in ("cpu_fallback", "unknown"):
         return dataclasses.replace(row, status="supported", confidence="high",
                                    reason=f"{where} lowered it; static verdict {row.status}: "
                                    f"{row.reason}")
@@ -200,9 +203,9 @@ def _fallback_findings(report: Report, observation: XlaObservation,
         op = packet(name)
         if op in covered:
             continue
-        nodes, location = _place_of(report, places.get(op, op))
+        nodes, location = _place_of(report, places.get(op, op), op)
         findings.append(Finding(
-            code="TRN102", symbol="cpu-fallback", severity="warning", category="cpu_fallback",
+            code="TRN102", symbol="host-fallback", severity="warning", category="cpu_fallback",
             message=f"{op} ran on the CPU under torch-xla {observation.torch_xla} ({calls} "
             "call(s)): each call copies its inputs to the host and its result back, and cuts "
             "the device graph there (under torch_neuronx.trace the graph is split)",
@@ -213,11 +216,16 @@ def _fallback_findings(report: Report, observation: XlaObservation,
     return findings
 
 
-def _place_of(report: Report, op: str) -> tuple[tuple[str, ...], Location]:
-    for finding in report.findings:
-        if op in finding.ops and finding.nodes:
-            return finding.nodes, finding.location
-    return (), Location()
+def _place_of(report: Report, op: str, packet_name: str) -> tuple[tuple[str, ...], Location]:
+    """Nodes and source line of ``op``: from a static finding on it, else from a finding on
+    the ops it became in the analysed graph (a decomposed op keeps its name as source op)."""
+    became = {row.op for row in report.operators
+              if packet_name in {packet(source) for source in row.source_ops}}
+    for wanted in ({op}, became):
+        for finding in report.findings:
+            if wanted & set(finding.ops) and finding.nodes:
+                return finding.nodes, finding.location
+    return (), Location(file=report.model.path)
 
 
 def _hlo_findings(observation: XlaObservation, provenance: Provenance) -> list[Finding]:

@@ -274,6 +274,7 @@ def rewrite_items(rewrites: tuple[RewriteSuggestion, ...]) -> tuple[RewriteItem,
 PROVENANCE_LABELS = {
     "rule": "static rule",
     "compiler-probe": "compiler probe (torch_neuronx.analyze run here)",
+    "xla-probe": "xla probe (the model run on torch-xla's CPU device here)",
     "imported": "imported compiler evidence (analyze() result or neuronx-cc log)",
 }
 

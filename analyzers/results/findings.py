@@ -17,7 +17,8 @@ class Location:
 @dataclass(frozen=True)
 class Provenance:
     """Where a verdict came from: a static ``rule`` (with its source), a ``compiler-probe``
-    or an ``imported`` analyze()/log result."""
+    (torch_neuronx.analyze run here), an ``xla-probe`` (the model run on torch-xla's CPU
+    device here) or an ``imported`` analyze()/log result."""
 
     kind: str
     source: str

@@ -34,7 +34,8 @@ class Model(torch.nn.Module):
 model = Model()
 example_inputs = (torch.randn(2, 8),)
 '''
-# the shape of a graph torch-xla writes with XLA_SAVE_TENSORS_FMT=hlo (abridged)
+# the shape of a graph torch-xla writes with XLA_SAVE_TENSORS_FMT=hlo (abridged; the lines
+# are as long as HLO writes them)
 HLO = '''HloModule SyncTensorsGraph.12, entry_computation_layout={(f32[8,8]{1,0})->(f32[2,8]{1,0})}
 
 ENTRY %SyncTensorsGraph.12 (p0.1: f32[8,8], p1.2: f32[2,8]) -> (f32[2,8]) {
@@ -151,3 +152,29 @@ def test_without_torch_xla_the_probe_leaves_a_note_and_changes_nothing(report, m
     assert probed.operators == report.operators and probed.findings == report.findings
     assert probed.diagnostics[-1].startswith("xla probe unavailable: torch-xla is not "
                                              "importable here")
+
+
+def test_an_unknown_op_the_probe_saw_loses_its_unknown_finding(report):
+    import dataclasses
+
+    from trnport.analyzers.results import Finding, Location, Provenance
+
+    row = _row(report, "aten.relu")
+    unknown = Finding(code="TRN105", symbol="unknown-op", severity="warning",
+                      category="unsupported_op", message=f"{row.op}: not in the knowledge base",
+                      fix="verify it", ops=(row.op,), nodes=("relu",), location=Location(),
+                      provenance=Provenance(kind="rule", source="kb"))
+    rows = tuple(dataclasses.replace(r, status="unknown") if r is row else r
+                 for r in report.operators)
+    gap = dataclasses.replace(report, operators=rows, findings=(*report.findings, unknown))
+    merged, _ = merge_observation(gap, _observation(gap, {"aten::hypot": 1}))
+    assert _row(merged, "aten.relu").status == "supported"
+    assert not [f for f in merged.findings if f.code == "TRN105"]
+
+
+def test_a_fallback_of_an_op_the_static_graph_decomposed_points_at_the_model(report):
+    merged, _ = merge_observation(report, _observation(report, {"aten::hypot": 1,
+                                                                "aten::sinc": 1}))
+    sinc = [f for f in merged.findings if f.ops == ("aten.sinc",)]
+    assert len(sinc) == 1 and sinc[0].symbol == "host-fallback"
+    assert sinc[0].location.file == report.model.path
