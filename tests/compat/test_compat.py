@@ -111,3 +111,20 @@ def test_doctor_names_the_xla_stack_and_the_probe():
     assert found["versions"]["torch"].startswith("2.9.0")
     assert found["stack"] == "xla"
     assert found["probes"]["--probe xla"].startswith("available")
+
+
+def test_torchscript_saved_with_torch_2_9_is_read(tmp_path):
+    import torch
+
+    path = tmp_path / "scripted.pt"
+    torch.jit.script(torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU())).save(str(path))
+    report = analyze(path, AnalysisOptions(target="inf2", sdk="2.32"))
+    assert report.model.format == "torchscript"
+    assert report.summary.verdict == "ready"
+
+
+def test_pt2_saved_by_the_suites_torch_is_read_on_torch_2_9():
+    # tests/golden/models/sort_and_cumsum.pt2 was written by torch 2.13 (constraints.txt)
+    path = Path(__file__).resolve().parents[1] / "golden" / "models" / "sort_and_cumsum.pt2"
+    report = analyze(path, AnalysisOptions(target="inf2", sdk="2.32"))
+    assert {row.op for row in report.operators} >= {"aten.sort.default", "aten.cumsum.default"}
