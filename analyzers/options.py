@@ -27,7 +27,8 @@ class AnalysisOptions:
     ``stack`` is the PyTorch stack (one of :data:`STACKS`); None takes the SDK line's default
     for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
     imported TorchNeuron compatibility tables (``trnport kb import-torchneuron``), None for
-    none.
+    none. ``cache_dir`` is the folder of the loaded-graph cache (``loaders.cache``); None
+    loads every model afresh.
     """
 
     target: str = "trn2"
@@ -44,6 +45,7 @@ class AnalysisOptions:
     sdk: str | None = None
     stack: str | None = None
     torchneuron_tables: str | None = None
+    cache_dir: str | None = None
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     input_dtypes: dict[str, str] = field(default_factory=dict)

@@ -21,6 +21,8 @@ import benchlib
 MAX_RATIO = 1.5
 OPSET = 17
 DEFAULT_LAYERS = 600
+#: nodes one layer of the stack adds (two layer norms, attention, MLP, two residual adds)
+NODES_PER_LAYER = 49
 HIDDEN, HEADS, FFN = 32, 4, 128
 
 

@@ -85,6 +85,12 @@ def load_model(
     if fmt in _TORCH_FORMATS:
         _require_supported_torch(path)
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
+    # a Python file is only run (or its cached graph reused) with --trust-code
+    if options.cache_dir and (fmt != "python" or options.trust_code):
+        from trnport.analyzers.loaders.cache import CACHED_FORMATS, cached_load
+
+        if fmt in CACHED_FORMATS:
+            return cached_load(path, fmt, options, lambda: module.load(path, options))
     return module.load(path, options)
 
 

@@ -105,6 +105,9 @@ def register(subparsers) -> None:
                            help="ignore trnport.toml and pyproject.toml [tool.trnport]")
     run_group.add_argument("--no-history", action="store_true",
                            help="do not save this run in the porting history")
+    run_group.add_argument("--no-cache", action="store_true",
+                           help="export PyTorch and Hugging Face models afresh instead of "
+                           "reusing the graph cached by an earlier run")
     add_db_option(run_group)
     run_group.add_argument("--probe", nargs="?", const="neuron", choices=PROBES,
                            default=None, metavar="KIND",
@@ -191,6 +194,7 @@ def _formats(settings) -> list[str]:
 def _options(settings):
     from trnport.analyzers.options import AnalysisOptions
     from trnport.app.cli.torchneuron_tables import tables_folder
+    from trnport.app.cli.graph_cache import graph_cache_folder
 
     return AnalysisOptions(
         target=settings.target, instance=settings.instance, mode=settings.mode,
@@ -198,6 +202,7 @@ def _options(settings):
         pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
         zero1=bool(settings.zero1), sdk=settings.sdk, stack=settings.stack,
         torchneuron_tables=tables_folder(), trust_code=bool(settings.trust_code),
+        cache_dir=graph_cache_folder(disabled=bool(getattr(settings, "no_cache", False))),
         **_pinned_inputs(getattr(settings, "input_shape", None) or []),
         **_recompilation_options(settings),
     )

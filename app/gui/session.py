@@ -50,7 +50,10 @@ class AnalysisSession:
         self._emit("options")
 
     def analysis_options(self) -> AnalysisOptions:
-        return replace(self.options, trust_code=self.code_trusted)
+        from trnport.app.cli.graph_cache import graph_cache_folder
+
+        return replace(self.options, trust_code=self.code_trusted,
+                       cache_dir=graph_cache_folder())
 
     def set_report(self, report: Report) -> None:
         self.report = report

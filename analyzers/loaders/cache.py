@@ -1,0 +1,163 @@
+"""A disk cache of loaded PyTorch and Hugging Face graphs, so that analysing the same model
+again for another target, TP, PP, SDK line or stack skips the export.
+
+An entry is keyed by everything the loaded graph depends on: the model's bytes (for a
+Python file also the ``.py`` files beside it, which it may import; for a Hugging Face
+folder its ``config.json``), the format, the loader options that reach the export (pinned
+input shapes, and for configs the dtype, batch and sequence length; training runs, which trace
+a backward from the live exported program, are not cached), the torch and
+transformers versions, and the source of the loaders and the graph IR themselves — so a
+changed trnport never reads an entry it did not write. Entries are pickles written by this
+user into this user's cache folder; one that cannot be read is deleted and rebuilt. The
+folder is kept under :data:`MAX_BYTES`, oldest entries first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from trnport.analyzers.loaders.base import LoadedModel
+from trnport.analyzers.options import AnalysisOptions
+
+#: formats whose loading is worth caching (an export); ONNX files are read directly
+CACHED_FORMATS = frozenset({"pt2", "torchscript", "python", "hf-config"})
+MAX_BYTES = 1024 * 2**20
+_SUFFIX = ".graph.pickle"
+_PROGRAM = "exported_program"
+
+
+def cached_load(path: Path, fmt: str, options: AnalysisOptions,
+                load: Callable[[], LoadedModel]) -> LoadedModel:
+    """``load()``'s result, from the cache in ``options.cache_dir`` when an entry matches."""
+    if options.mode == "training":
+        return load()  # the backward is traced from the live exported program
+    folder = Path(options.cache_dir or "")
+    key = entry_key(path, fmt, options)
+    entry = folder / f"{key}{_SUFFIX}"
+    loaded = _read(entry)
+    if loaded is not None:
+        os.utime(entry)  # most recently used: evicted last
+        note = ("graph reused from the cache (same model, loader options and torch); "
+                "--no-cache rebuilds it")
+        return replace(loaded, path=path, diagnostics=[*loaded.diagnostics, note])
+    loaded = load()
+    _write(folder, entry, loaded)
+    return loaded
+
+
+def entry_key(path: Path, fmt: str, options: AnalysisOptions) -> str:
+    digest = hashlib.sha256()
+    for part in (fmt, _code_digest(), _versions(), *_option_parts(fmt, options)):
+        digest.update(part.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+    for content in _content_files(path, fmt):
+        digest.update(content.name.encode("utf-8", "surrogateescape"))
+        digest.update(_file_digest(content))
+    return digest.hexdigest()[:40]
+
+
+def _option_parts(fmt: str, options: AnalysisOptions) -> list[str]:
+    parts = [options.mode, repr(sorted(options.input_shapes.items())),
+             repr(sorted(options.input_dtypes.items()))]
+    if fmt == "hf-config":
+        parts += [options.dtype, str(options.batch), str(options.seq_len)]
+    return parts
+
+
+def _content_files(path: Path, fmt: str) -> list[Path]:
+    if fmt == "hf-config":
+        return [path / "config.json" if path.is_dir() else path]
+    if fmt == "python":
+        return sorted({path, *path.parent.glob("*.py")})
+    return [path]
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
+
+
+@cache
+def _versions() -> str:
+    found = []
+    for name in ("torch", "transformers"):
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=none")
+    return ",".join(found)
+
+
+@cache
+def _code_digest() -> str:
+    """The source of the loaders and the graph IR: what decides the cached graph."""
+    import trnport.analyzers
+
+    root = Path(trnport.analyzers.__file__).parent
+    digest = hashlib.sha256()
+    for source in sorted([*(root / "loaders").rglob("*.py"), *(root / "graph").rglob("*.py"),
+                          root / "options.py"]):
+        digest.update(str(source.relative_to(root)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def _read(entry: Path) -> LoadedModel | None:
+    try:
+        with entry.open("rb") as handle:
+            loaded = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a torn or foreign entry: drop it and rebuild
+        entry.unlink(missing_ok=True)
+        return None
+    return loaded if isinstance(loaded, LoadedModel) else None
+
+
+def _write(folder: Path, entry: Path, loaded: LoadedModel) -> None:
+    """Store ``loaded`` atomically; a cache that cannot be written is skipped."""
+    # the exported program (kept for tracing a backward) is not data: leave it out
+    metadata = loaded.graph.metadata
+    program = metadata.pop(_PROGRAM, None)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".entry-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(loaded, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, entry)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        _evict(folder)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return
+    finally:
+        if program is not None:
+            metadata[_PROGRAM] = program
+
+
+def _evict(folder: Path, limit: int = MAX_BYTES) -> None:
+    entries = []
+    for item in folder.glob(f"*{_SUFFIX}"):
+        try:
+            stat = item.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, stat.st_size, item))
+    total = sum(size for _, size, _ in entries)
+    for _, size, item in sorted(entries):
+        if total <= limit:
+            break
+        item.unlink(missing_ok=True)
+        total -= size
