@@ -193,8 +193,8 @@ def _formats(settings) -> list[str]:
 
 def _options(settings):
     from trnport.analyzers.options import AnalysisOptions
-    from trnport.app.cli.torchneuron_tables import tables_folder
     from trnport.app.cli.graph_cache import graph_cache_folder
+    from trnport.app.cli.torchneuron_tables import tables_folder
 
     return AnalysisOptions(
         target=settings.target, instance=settings.instance, mode=settings.mode,
