@@ -9,6 +9,7 @@ value, a scale) matter to the analyses, big ones are never materialised.
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any, Protocol
 
 from trnport.analyzers.graph import Graph
@@ -35,9 +36,28 @@ def _text(raw: bytes) -> str:
 def _float32(value: float) -> float:
     """The shortest decimal that is the same float32, so ``1e-05`` reads as written and
     not as ``9.999999747378752e-06``."""
-    import numpy  # already loaded by onnx; imported here to keep this module light
+    try:
+        single = _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:  # beyond float32's range, as a float32 cast makes it
+        return math.copysign(math.inf, value)
+    for digits in range(1, 10):
+        shortest = float(f"{single:.{digits}g}")
+        if _F32.unpack(_F32.pack(shortest))[0] == single:
+            return shortest
+    return single  # NaN
 
-    return float(str(numpy.float32(value)))
+
+_F32 = struct.Struct("<f")
+# TensorProto data types read without NumPy: struct format, and the typed field that holds
+# the values when raw_data is empty (FLOAT16 and BFLOAT16 keep their bits in int32_data)
+_PLAIN_TYPES = {
+    1: ("f", "float_data"), 2: ("B", "int32_data"), 3: ("b", "int32_data"),
+    4: ("H", "int32_data"), 5: ("h", "int32_data"), 6: ("i", "int32_data"),
+    7: ("q", "int64_data"), 9: ("?", "int32_data"), 10: ("e", "int32_data"),
+    11: ("d", "double_data"), 12: ("I", "uint64_data"), 13: ("Q", "uint64_data"),
+    16: ("H", "int32_data"),
+}
+_FLOAT16, _BFLOAT16, _BOOL, _FLOAT = 10, 16, 9, 1
 
 
 class SubgraphConverter(Protocol):
@@ -165,7 +185,9 @@ def _small_values(tensor: Any) -> list[Any] | None:
     float32 values read as their shortest decimal (``1e-05``); narrower floats are exact
     in a Python float already (``-65504.0``), where a shortest decimal would not be.
     """
-    from onnx import numpy_helper
+    if tensor.data_type in _PLAIN_TYPES:
+        return _plain_values(tensor)
+    from onnx import numpy_helper  # rarer dtypes (float8, int4, complex, strings)
 
     try:
         array = numpy_helper.to_array(tensor)
@@ -190,3 +212,27 @@ def _small_values(tensor: Any) -> list[Any] | None:
             except (TypeError, ValueError):
                 return None
     return values
+
+
+def _plain_values(tensor: Any) -> list[Any] | None:
+    """:func:`_small_values` for the common dtypes, read with ``struct`` (no NumPy)."""
+    code, field = _PLAIN_TYPES[tensor.data_type]
+    count = math.prod(tensor.dims)
+    if tensor.raw_data:
+        layout = struct.Struct(f"<{count}{code}")
+        if layout.size != len(tensor.raw_data):
+            return None
+        raw = list(layout.unpack(tensor.raw_data))
+    else:
+        raw = list(getattr(tensor, field))
+        if len(raw) != count:
+            return None
+        if tensor.data_type == _FLOAT16:
+            raw = [struct.unpack("<e", struct.pack("<H", bits & 0xFFFF))[0] for bits in raw]
+    if tensor.data_type == _BFLOAT16:
+        raw = [_F32.unpack(struct.pack("<I", (bits & 0xFFFF) << 16))[0] for bits in raw]
+    if tensor.data_type == _BOOL:
+        return [bool(item) for item in raw]
+    if tensor.data_type == _FLOAT:
+        return [_float32(item) for item in raw]
+    return [float(item) if isinstance(item, float) else int(item) for item in raw]

@@ -72,9 +72,9 @@ class ForkedInference:
         inferred (else the model's own graph, inference having failed)."""
         tag, body = self._ask(b"V")
         if tag == b"V":
-            import onnx
+            from trnport.analyzers.loaders.onnx.proto import graph_from_bytes
 
-            return onnx.GraphProto.FromString(body), True
+            return graph_from_bytes(body), True
         model, inferred = self._fallback(tag, body, diagnostics)
         return model.graph, inferred
 
@@ -82,9 +82,9 @@ class ForkedInference:
         """The inferred model, or the model itself (with a note) when inference failed."""
         tag, body = self._ask(b"F")
         if tag == b"F":
-            import onnx
+            from trnport.analyzers.loaders.onnx.proto import model_from_bytes
 
-            return onnx.ModelProto.FromString(body)
+            return model_from_bytes(body)
         return self._fallback(tag, body, diagnostics)[0]
 
     def close(self) -> None:

@@ -128,7 +128,7 @@ def read_model(path: Path) -> Any:
 
 def _read(path: Path) -> tuple[Any, bytes]:
     """:func:`read_model`, plus the file's bytes (parsed exactly as ``onnx.load`` does)."""
-    import onnx
+    from trnport.analyzers.loaders.onnx.proto import model_from_bytes
 
     require_nonempty_file(path)
     size = path.stat().st_size
@@ -145,7 +145,7 @@ def _read(path: Path) -> tuple[Any, bytes]:
         except OSError as exc:
             raise InputError(f"{path}: not a valid ONNX model ({first_line(exc)})") from exc
     try:
-        model = onnx.load_model_from_string(data, format="protobuf")
+        model = model_from_bytes(data)
     except Exception as exc:  # protobuf's DecodeError, onnx's own errors
         reason = "corrupt or truncated protobuf data" if type(exc).__name__ == "DecodeError" \
             else first_line(exc)
@@ -234,13 +234,12 @@ def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None) 
     ``data`` is ``model`` exactly as serialized, when the caller has it (it saves serializing
     the model again); the caller then has already dropped big inline weights, or found none.
     """
-    import onnx
+    from trnport.analyzers.loaders.onnx.proto import infer_shapes as infer
 
     if data is None:
         _drop_inline_weights(model.graph)
     try:
-        return onnx.shape_inference.infer_shapes(model if data is None else data,
-                                                 strict_mode=False, data_prop=True)
+        return infer(model if data is None else data, strict_mode=False, data_prop=True)
     except Exception as exc:  # InferenceError, ValueError, RuntimeError from the C++ side
         diagnostics.append(f"shape inference failed ({first_line(exc)}); only the shapes "
                            "declared in the file are known")

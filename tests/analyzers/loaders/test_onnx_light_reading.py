@@ -1,0 +1,84 @@
+"""Reading an ONNX model needs neither ``import onnx`` (NumPy, ml_dtypes) nor NumPy: the
+protobuf classes and the C++ shape inference are loaded alone, and small attribute tensors
+are read with ``struct`` — with the same values as onnx's own ``numpy_helper``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from tests.helpers import SAMPLES
+from trnport.analyzers.loaders.onnx.attributes import _float32, _plain_values, _small_values
+
+ARRAYS = [
+    np.array([1e-5, -65504.0, 0.1, 3.4e38], dtype=np.float32),
+    np.array([[1, 2], [3, 4]], dtype=np.int64),
+    np.array([-128, 0, 127], dtype=np.int8),
+    np.array([0, 255], dtype=np.uint8),
+    np.array([-3, 40000 - 65536], dtype=np.int16),
+    np.array([7, 65535], dtype=np.uint16),
+    np.array([2**31 - 1, -(2**31)], dtype=np.int32),
+    np.array([2**32 - 1], dtype=np.uint32),
+    np.array([2**64 - 1], dtype=np.uint64),
+    np.array([True, False, True], dtype=np.bool_),
+    np.array([0.5, -2.0, 65504.0], dtype=np.float16),
+    np.array([0.1, 1e300], dtype=np.float64),
+    np.array(3.0, dtype=np.float32),
+]
+
+
+def _numpy_values(tensor):
+    return [_float32(v) if tensor.data_type == TensorProto.FLOAT else v
+            for v in numpy_helper.to_array(tensor).reshape(-1).tolist()]
+
+
+@pytest.mark.parametrize("array", ARRAYS, ids=lambda a: f"{a.dtype}{list(a.shape)}")
+def test_raw_data_reads_as_numpy_helper_reads_it(array):
+    tensor = numpy_helper.from_array(array, "t")
+    assert tensor.raw_data
+    assert _plain_values(tensor) == _numpy_values(tensor)
+
+
+@pytest.mark.parametrize(("data_type", "values"), [
+    (TensorProto.FLOAT, [1e-5, 2.5]), (TensorProto.INT64, [-1, 2**40]),
+    (TensorProto.INT32, [5, -6]), (TensorProto.BOOL, [True, False]),
+    (TensorProto.DOUBLE, [0.1, -2.0]), (TensorProto.UINT64, [2**63]),
+    (TensorProto.INT8, [-5, 7]), (TensorProto.FLOAT16, [0.5, -1.5]),
+])
+def test_typed_fields_read_as_numpy_helper_reads_them(data_type, values):
+    tensor = helper.make_tensor("t", data_type, [len(values)], values)
+    assert not tensor.raw_data
+    assert _plain_values(tensor) == _numpy_values(tensor)
+
+
+def test_bfloat16_and_inconsistent_tensors():
+    bf16 = helper.make_tensor("b", TensorProto.BFLOAT16, [3], [1.0, -2.5, 0.1])
+    assert _plain_values(bf16) == [1.0, -2.5, pytest.approx(0.1, rel=1e-2)]
+    short = TensorProto(name="s", data_type=TensorProto.FLOAT, dims=[4],
+                        raw_data=np.zeros(3, np.float32).tobytes())
+    assert _small_values(short) is None
+
+
+def test_float32_shortest_decimal_and_edges():
+    assert _float32(1e-5) == 1e-05 and _float32(0.1) == 0.1
+    assert _float32(1e39) == float("inf") and _float32(-1e39) == float("-inf")
+    assert _float32(float("nan")) != _float32(float("nan"))
+
+
+def test_an_onnx_check_imports_neither_onnx_nor_numpy():
+    probe = ("import json, sys\n"
+             "from trnport.analyzers.api import analyze\n"
+             f"report = analyze({str(SAMPLES / 'tiny_cnn.onnx')!r})\n"
+             "print(json.dumps([report.model.nodes, sorted(m for m in ('onnx', 'numpy', "
+             "'ml_dtypes', 'torch') if m in sys.modules)]))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    nodes, heavy = json.loads(result.stdout.strip().splitlines()[-1])
+    assert nodes > 0
+    assert heavy == [], heavy
