@@ -36,18 +36,29 @@ def _text(raw: bytes) -> str:
 def _float32(value: float) -> float:
     """The shortest decimal that is the same float32, so ``1e-05`` reads as written and
     not as ``9.999999747378752e-06``."""
-    try:
-        single = _F32.unpack(_F32.pack(value))[0]
-    except OverflowError:  # beyond float32's range, as a float32 cast makes it
-        return math.copysign(math.inf, value)
+    single = _as_float32(value)
+    if math.isinf(single) or math.isnan(single):
+        return single
     for digits in range(1, 10):
         shortest = float(f"{single:.{digits}g}")
-        if _F32.unpack(_F32.pack(shortest))[0] == single:
+        if _as_float32(shortest) == single:
             return shortest
-    return single  # NaN
+    return single
+
+
+def _as_float32(value: float) -> float:
+    """``value`` rounded to the nearest float32, as a float32 cast rounds it (struct refuses
+    values just above the largest float32 that the cast rounds down to it)."""
+    try:
+        return _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:
+        limit = _F32_MAX if abs(value) < _F32_ROUND_UP else math.inf
+        return math.copysign(limit, value)
 
 
 _F32 = struct.Struct("<f")
+_F32_MAX = (2 - 2**-23) * 2**127
+_F32_ROUND_UP = 2**128 - 2**103  # halfway between the largest float32 and 2**128
 # TensorProto data types read without NumPy: struct format, and the typed field that holds
 # the values when raw_data is empty (FLOAT16 and BFLOAT16 keep their bits in int32_data)
 _PLAIN_TYPES = {
