@@ -61,8 +61,8 @@ def register(subparsers) -> None:
                      help=f"report format, repeatable or comma-separated: "
                      f"{', '.join(REPORT_FORMATS)} (default: text)")
     out.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="write the report here (one format; several models only for "
-                     f"{', '.join(COMBINABLE_FORMATS)})")
+                     help="write the report here, '-' for standard output (one format; several "
+                     f"models only for {', '.join(COMBINABLE_FORMATS)})")
     out.add_argument("--output-dir", type=Path, metavar="DIR",
                      help="write <model>.<ext> reports for every model and format here")
     out.add_argument("--quiet", "-q", action="store_true",
@@ -257,13 +257,6 @@ def _render(fmt: str, reports: list, gates: list) -> str:
     return "".join(RENDERERS[fmt](r) for r in reports)
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        write_atomic(path, text)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-
-
 def _save_history(report, settings) -> None:
     from trnport.app.cli.history_command import history_enabled
 
@@ -329,20 +322,24 @@ def run(args) -> int:
 
     if getattr(settings, "compare", None):
         from trnport.app.cli.compare import write_comparisons
-        write_comparisons(settings, options, done, _write)
+        write_comparisons(settings, options, done, write_atomic)
         return status
     for fmt in settings.formats:
         if settings.output and done:
-            _write(settings.output, _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
+            write_atomic(settings.output,
+                         _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
             continue
         for outcome, report, gate in done:
             text = _render(fmt, [report], [gate])
             if settings.output_dir:
-                _write(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
+                write_atomic(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
             elif not settings.quiet:
                 sys.stdout.write(text)
 
-    if not settings.quiet and (settings.output or settings.output_dir):
+    from trnport.analyzers.output_file import is_stdout
+
+    to_file = settings.output_dir or (settings.output and not is_stdout(settings.output))
+    if not settings.quiet and to_file:
         for outcome, report, gate in done:
             print(f"{outcome.path}: {report.summary.verdict}, coverage "
                   f"{report.summary.coverage_pct:.1f}%, {len(report.findings)} findings"
