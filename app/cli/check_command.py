@@ -286,6 +286,7 @@ def _gate_text(gate) -> str:
 
 def run(args) -> int:
     from trnport.analyzers.report.gate import evaluate_gate, select_findings
+    from trnport.analyzers.results.printable import printable
     from trnport.app.cli.baseline import BaselineSource
 
     settings = _settings(args)
@@ -300,7 +301,7 @@ def run(args) -> int:
     status, done = OK, []
     for outcome in outcomes:
         if outcome.error is not None:
-            print(f"trnport: {outcome.error}", file=sys.stderr)
+            print(f"trnport: {printable(outcome.error)}", file=sys.stderr)
             status = BAD_INPUT
             continue
         if getattr(settings, "probe", False):
@@ -341,7 +342,7 @@ def run(args) -> int:
     to_file = settings.output_dir or (settings.output and not is_stdout(settings.output))
     if not settings.quiet and to_file:
         for outcome, report, gate in done:
-            print(f"{outcome.path}: {report.summary.verdict}, coverage "
+            print(f"{printable(str(outcome.path))}: {report.summary.verdict}, coverage "
                   f"{report.summary.coverage_pct:.1f}%, {len(report.findings)} findings"
                   f"{'' if gate.new_count is None else f' ({gate.new_count} new)'}; "
                   f"{_gate_text(gate)}")

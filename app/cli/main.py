@@ -8,6 +8,7 @@ import sys
 
 from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.results.printable import printable
 from trnport.app.cli import (
     check_command,
     evidence_command,
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _end_on_closed_pipe()
     except (UsageError, InputError) as error:
-        print(f"trnport: {error}", file=sys.stderr)
+        print(f"trnport: {printable(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
         print("trnport: interrupted", file=sys.stderr)
