@@ -264,12 +264,21 @@ def _save_history(report, settings) -> None:
         return
     try:
         from trnport.app.history import record_report
-
+        from trnport.app.history.schema import DamagedDatabaseError
+    except ImportError as error:
+        _not_saved(error)
+        return
+    try:
         record_report(report, settings.db)
-    except (ImportError, InputError) as error:
-        # The gate's answer does not depend on the history: say so and go on.
-        print(f"trnport: warning: this run was not saved in the history: {error}",
-              file=sys.stderr)
+    except DamagedDatabaseError:
+        raise  # a damaged history is refused outright (exit 2) and never written to
+    except InputError as error:
+        _not_saved(error)  # the gate's answer does not depend on the history: go on
+
+
+def _not_saved(error: Exception) -> None:
+    print(f"trnport: warning: this run was not saved in the history: {error}",
+          file=sys.stderr)
 
 
 def _gate_text(gate) -> str:
