@@ -102,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("trnport: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except RecursionError:
+        # every reader of nested input says which file nests too deeply; this is the net
+        print("trnport: the input nests too deeply to read", file=sys.stderr)
+        return BAD_INPUT
     except OSError as error:
         # what is left unwrapped is writing our own standard output (a full disk, an I/O
         # error): files and databases name themselves in their own errors
