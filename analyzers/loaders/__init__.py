@@ -82,7 +82,18 @@ def load_model(
 
         fmt = reader_format(path, fmt)
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
-    return module.load(path, options)
+    if fmt == "onnx":
+        return module.load(path, options)
+    from trnport.analyzers.loaders.torch.captured_warnings import (
+        as_diagnostics,
+        torch_warnings_captured,
+    )
+
+    notes: list[str] = []
+    with torch_warnings_captured(notes):  # the engine never prints; the report says it
+        loaded = module.load(path, options)
+    loaded.diagnostics.extend(as_diagnostics(notes))
+    return loaded
 
 
 __all__ = ["ACCEPTED", "LoadedModel", "detect_format", "load_model"]
