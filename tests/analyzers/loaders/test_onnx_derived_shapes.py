@@ -68,3 +68,26 @@ def test_an_element_count_beyond_any_device_is_a_memory_finding(tmp_path):
     codes = {f.code for f in report.findings}
     assert "TRN401" in codes
     assert report.summary.verdict == "blocked"
+
+
+def _reshape_to(dims: list[int]) -> onnx.ModelProto:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    shape = numpy_helper.from_array(np.array(dims, dtype=np.int64), "shape")
+    graph = helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"])], "g", [x],
+                              [y], initializer=[shape])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_a_reshape_to_an_absurd_constant_shape_is_a_finding_not_a_fit(tmp_path):
+    report = analyze(_save(_reshape_to([2**62, 2**62]), tmp_path / "reshape.onnx"),
+                     AnalysisOptions())
+    [finding] = [f for f in report.findings if f.code == "TRN409"]
+    assert finding.nodes and "onnx::Reshape" in finding.ops
+    assert report.summary.verdict == "blocked"
+
+
+def test_an_ordinary_reshape_raises_no_size_finding(tmp_path):
+    report = analyze(_save(_reshape_to([3, -1]), tmp_path / "ordinary.onnx"),
+                     AnalysisOptions())
+    assert not {"TRN401", "TRN409"} & {f.code for f in report.findings}
