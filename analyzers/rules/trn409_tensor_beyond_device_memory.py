@@ -1,18 +1,18 @@
-"""tensor-beyond-device-memory: one tensor is larger than the HBM of the whole instance.
+"""tensor-beyond-device-memory: one tensor is larger than the HBM of any Neuron instance.
 
 ## What it flags
-A node whose output has a static shape with more bytes than all NeuronCores of the chosen
-instance hold together (cores × HBM per core), so that no parallel layout can hold it. This
-catches shapes that the memory estimate does not count as allocations: a `reshape`, `view`
-or `expand` to a huge shape (views cost nothing in the estimate), typically a wrong constant
-(`2**62` where `-1` was meant) or a shape computed from a wrong dimension.
+A node whose output has a static shape with more bytes than the HBM of the largest instance
+(or UltraServer) of any target family, so that no device and no parallel layout can hold it.
+This catches shapes that the memory estimate does not count as allocations: a `reshape`,
+`view` or `expand` to a huge shape (views cost nothing in the estimate), typically a wrong
+constant (`2**62` where `-1` was meant) or a shape computed from a wrong dimension. A model
+that is merely too big for the chosen layout is TRN401's.
 
 ## Why it fails on Neuron
-Each NeuronCore addresses its own slice of HBM, and an instance has a fixed number of them
-(trn2.48xlarge: 64 logical cores of 24 GiB). A tensor is materialised on the device by
-neuronx-cc whenever an op cannot keep it as a view; one larger than the whole instance cannot
-be placed anywhere and the compile fails with an out-of-memory error (NCC_EOOM001,
-NCC_EOOM002), if it does not fail earlier on the shape itself.
+Each NeuronCore addresses its own slice of HBM, and the largest systems have a fixed number
+of them. A tensor is materialised on the device by neuronx-cc whenever an op cannot keep it as
+a view; one larger than every device cannot be placed anywhere and the compile fails with an
+out-of-memory error (NCC_EOOM001, NCC_EOOM002), if it does not fail earlier on the shape.
 
 ## Example
 ```python
@@ -64,9 +64,19 @@ def _static_bytes(shape, dtype) -> int | None:
     return math.prod(shape) * DTYPE_BYTES.get(dtype or "", 1)
 
 
+def largest_device(kb) -> tuple[str, float]:
+    """The instance with the most HBM over every target family, and its GiB."""
+    sizes = []
+    for family in kb.targets:
+        per_chip = kb.target(family.family).hbm_gib_per_chip
+        sizes += [(instance.chips * per_chip, instance.name) for instance in family.instances]
+    gib, name = max(sizes)
+    return name, gib
+
+
 def check(context):
-    target = context.target
-    limit = int(target.cores * target.hbm_gib_per_core * _GIB)
+    device, gib = largest_device(context.kb)
+    limit = int(gib * _GIB)
     too_big = []
     for node in context.graph.nodes:
         for value in context.graph.output_values(node):
@@ -82,8 +92,7 @@ def check(context):
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
         message=(f"{node.op} output {value.name!r} has shape {list(value.shape)}: "
                  f"{math.prod(value.shape):,} elements, {size / _GIB:,.0f} GiB, more than the "
-                 f"{limit / _GIB:,.0f} GiB of HBM on all {target.cores} NeuronCores of "
-                 f"{target.instance}{others}"),
+                 f"{gib:,.0f} GiB of HBM of the largest Neuron device ({device}){others}"),
         fix=INFO.fix, ops=tuple(dict.fromkeys(n.op for _, n, _ in too_big)),
         nodes=tuple(n.name for _, n, _ in too_big), location=location_of(node),
         provenance=Provenance(kind="rule", source=context.kb.citation("hbm_fit")),
