@@ -91,7 +91,7 @@ def _read_stored(path: str, mtime_ns: int) -> CompatTable:
         rows = tuple(CompatRow(**{**row, "aten": tuple(row["aten"]),
                                   "dtypes": tuple(row["dtypes"])}) for row in data["rows"])
         return CompatTable(data["torch_neuronx"], data["source_file"], data["sha256"], rows)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(f"{path}: not a stored TorchNeuron table ({FORMAT}); import it again "
                          "with trnport kb import-torchneuron") from exc
 

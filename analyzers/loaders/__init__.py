@@ -85,13 +85,28 @@ def load_model(
     if fmt in _TORCH_FORMATS:
         _require_supported_torch(path)
     module = importlib.import_module(f"{__name__}.{_LOADER_MODULES[fmt]}")
+    if fmt == "onnx":
+        return module.load(path, options)
+
+    def load() -> LoadedModel:
+        from trnport.analyzers.loaders.torch.captured_warnings import (
+            as_diagnostics,
+            torch_warnings_captured,
+        )
+
+        notes: list[str] = []
+        with torch_warnings_captured(notes):  # the engine never prints; the report says it
+            loaded = module.load(path, options)
+        loaded.diagnostics.extend(as_diagnostics(notes))
+        return loaded
+
     # a Python file is only run (or its cached graph reused) with --trust-code
     if options.cache_dir and (fmt != "python" or options.trust_code):
         from trnport.analyzers.loaders.cache import CACHED_FORMATS, cached_load
 
         if fmt in CACHED_FORMATS:
-            return cached_load(path, fmt, options, lambda: module.load(path, options))
-    return module.load(path, options)
+            return cached_load(path, fmt, options, load)
+    return load()
 
 
 def _require_supported_torch(path: Path) -> None:

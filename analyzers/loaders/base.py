@@ -33,6 +33,9 @@ def require_nonempty_file(path: Path) -> None:
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a model file")
+    if not path.is_file():  # reading /dev/zero or a FIFO would never end
+        raise InputError(f"{path}: not a regular file (a device, FIFO or socket), not a "
+                         "model file")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: file is empty")
 

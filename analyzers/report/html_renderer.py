@@ -8,6 +8,7 @@ own script (by hash) is a second wall should a value ever reach the page unescap
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from trnport.analyzers.report.report_view import (
 )
 from trnport.analyzers.report.rule_docs import load_rule_docs
 from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count, human_flops
 
 if TYPE_CHECKING:  # both are imported only when a page is rendered
@@ -136,6 +138,10 @@ def _csp(script: str) -> str:
 def render_html(report: Report, gate: GateOutcome | None = None) -> str:
     """The report as one self-contained HTML page."""
     from markupsafe import Markup
+
+    # a file name that is not UTF-8 is shown with its odd bytes as \xNN
+    report = dataclasses.replace(
+        report, model=dataclasses.replace(report.model, path=printable(report.model.path)))
 
     script = _asset("report.js")
     groups = finding_groups(report, gate)

@@ -15,6 +15,7 @@ from trnport.analyzers.report.gate import UNCHANGED, GateOutcome, evaluate_gate,
 from trnport.analyzers.report.report_view import location_text
 from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
 from trnport.analyzers.results import Finding, Report
+from trnport.analyzers.results.printable import printable
 
 # Characters XML 1.0 cannot carry at all, even escaped; a model's names may contain them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -56,7 +57,8 @@ def _case_name(finding: Finding) -> str:
 
 
 def _suite(root: ET.Element, report: Report, gate: GateOutcome) -> None:
-    suite = _sub(root, "testsuite", name=f"trnport {report.target.family}: {report.model.path}")
+    suite = _sub(root, "testsuite", name=f"trnport {report.target.family}: "
+                 f"{printable(report.model.path)}")
     properties = _sub(suite, "properties")
     facts = {
         "verdict": report.summary.verdict, "coverage_pct": report.summary.coverage_pct,

@@ -1,8 +1,8 @@
 """A Markdown summary for pull-request comments and CI step summaries (GitHub-flavoured).
 
 Names from the model are untrusted here too: identifiers go into code spans whose fence is
-longer than any backtick run inside them, prose is backslash-escaped, and ``@`` is broken
-so that a node called ``@team`` mentions nobody.
+longer than any backtick run inside them, prose is backslash-escaped, ``@`` is broken
+so that a node called ``@team`` mentions nobody, and control characters are escaped.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from trnport.analyzers.report.report_view import (
 )
 from trnport.analyzers.report.rule_docs import DOCS_URL_ENV, load_rule_docs, rule_help_uri
 from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_flops
 
 _VERDICT_MARK = {"blocked": "🔴", "needs-work": "🟠", "ready": "🟢"}
@@ -235,7 +236,8 @@ def render_markdown(report: Report, gate: GateOutcome | None = None) -> str:
              *_operators(report), *_memory(report), *_rewrites(report),
              f"<sub>trnport {text(report.tool.version)} · SDK profile "
              f"{text(report.kb.profile)} · model sha256 {report.model.sha256[:12]}</sub>", ""]
-    return "\n".join(lines)
+    # control characters and ANSI escapes from the model, in prose or in a code block
+    return "\n".join(printable(line) for line in lines)
 
 
 def render_markdown_many(reports: Sequence[Report],

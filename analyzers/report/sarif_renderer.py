@@ -9,10 +9,12 @@ URIs relative to ``%SRCROOT%``; others stay absolute ``file:`` URIs.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from trnport.analyzers.report.gate import GateOutcome, evaluate_gate, fingerprint
 from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
@@ -35,10 +37,16 @@ def _artifact(path: str, source_root: Path | None) -> dict[str, str]:
         except (ValueError, OSError):
             relative = None
         if relative is not None:
-            return {"uri": PurePosixPath(*relative.parts).as_posix(), "uriBaseId": SRCROOT}
+            return {"uri": _relative_uri(relative), "uriBaseId": SRCROOT}
     if candidate.is_absolute():
         return {"uri": candidate.as_uri()}
-    return {"uri": PurePosixPath(*candidate.parts).as_posix()}
+    return {"uri": _relative_uri(candidate)}
+
+
+def _relative_uri(path: Path) -> str:
+    """A relative URI reference: the path's bytes percent-encoded where a URI needs it
+    (spaces, and the bytes of a file name that is not UTF-8)."""
+    return quote(os.fsencode(PurePosixPath(*path.parts).as_posix()), safe="/")
 
 
 _DOC_SEVERITY = re.compile(r"^Severity: \*\*(error|warning|info)\*\*(?:.*?category: `([a-z_]+)`)?",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
 from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
@@ -57,4 +58,5 @@ def render_text(report: Report) -> str:
             lines.append(f"  ... {len(rows) - _MAX_OPERATOR_ROWS} more in the JSON report")
     if report.diagnostics:
         lines += ["", "NOTES:"] + [f"  - {d}" for d in report.diagnostics]
-    return "\n".join(lines) + "\n"
+    # one escape pass over every line: model strings cannot forge lines or drive the terminal
+    return "\n".join(printable(line) for line in lines) + "\n"

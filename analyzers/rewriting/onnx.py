@@ -5,12 +5,12 @@ Plain functions for the CLI and the GUI's worker; nothing here prints."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.output_file import write_output
 from trnport.analyzers.rewrites.onnx.engine import apply_rewrites, onnx_rewrite, onnx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, verify
 from trnport.analyzers.rewriting.outcome import RewriteOutcome, Step, with_reports
@@ -77,17 +77,5 @@ def reanalyse(source: Path, outcome: RewriteOutcome, options: Any = None) -> Rew
 
 
 def save_model(model: Any, path: Path) -> None:
-    """Write ``model`` atomically (a reader sees the old file or the new one)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(model.SerializeToString())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``model`` to ``path`` (a regular file atomically; see :mod:`output_file`)."""
+    write_output(path, model.SerializeToString())

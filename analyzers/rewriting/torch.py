@@ -15,7 +15,6 @@ Plain functions for the CLI and the GUI's worker; nothing here prints.
 from __future__ import annotations
 
 import copy
-import os
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from trnport.analyzers.errors import InputError, TrustRequiredError
+from trnport.analyzers.output_file import write_output
 from trnport.analyzers.rewrites.fx.engine import apply_to_graph, fx_rewrite, fx_rewrites
 from trnport.analyzers.rewrites.verify import DEFAULT_TOLERANCE, Verification, compare
 from trnport.analyzers.rewriting.outcome import RewriteOutcome, Step, with_reports
@@ -274,20 +274,14 @@ def reanalyse(model: TorchModel, outcome: RewriteOutcome, options: Any = None) -
 
 
 def save_program(program: Any, path: Path) -> None:
-    """``torch.export.save`` atomically (a reader sees the old file or the new one)."""
+    """``torch.export.save`` to ``path`` (a regular file atomically; see :mod:`output_file`)."""
+    import io
+
     import torch
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".pt2", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.export.save(program, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    write_output(path, buffer.getvalue())
 
 
 def _copy(program: Any) -> Any:

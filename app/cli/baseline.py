@@ -55,6 +55,8 @@ def load_baseline_file(path: Path) -> Baseline:
     except json.JSONDecodeError as error:
         raise UsageError(f"baseline {path} is not valid JSON: {error.msg} at line "
                          f"{error.lineno}") from None
+    except RecursionError:
+        raise UsageError(f"baseline {path} is not a report (JSON nested too deeply)") from None
     return baseline_from_report(data, str(path))
 
 

@@ -66,8 +66,8 @@ def register(subparsers) -> None:
                      help=f"report format, repeatable or comma-separated: "
                      f"{', '.join(REPORT_FORMATS)} (default: text)")
     out.add_argument("--output", "-o", type=Path, metavar="FILE",
-                     help="write the report here (one format; several models only for "
-                     f"{', '.join(COMBINABLE_FORMATS)})")
+                     help="write the report here, '-' for standard output (one format; several "
+                     f"models only for {', '.join(COMBINABLE_FORMATS)})")
     out.add_argument("--output-dir", type=Path, metavar="DIR",
                      help="write <model>.<ext> reports for every model and format here")
     out.add_argument("--quiet", "-q", action="store_true",
@@ -287,13 +287,6 @@ def _render(fmt: str, reports: list, gates: list) -> str:
     return "".join(RENDERERS[fmt](r) for r in reports)
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        write_atomic(path, text)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-
-
 def _save_history(report, settings) -> None:
     from trnport.app.cli.history_command import history_enabled
 
@@ -301,12 +294,21 @@ def _save_history(report, settings) -> None:
         return
     try:
         from trnport.app.history import record_report
-
+        from trnport.app.history.schema import DamagedDatabaseError
+    except ImportError as error:
+        _not_saved(error)
+        return
+    try:
         record_report(report, settings.db)
-    except (ImportError, InputError) as error:
-        # The gate's answer does not depend on the history: say so and go on.
-        print(f"trnport: warning: this run was not saved in the history: {error}",
-              file=sys.stderr)
+    except DamagedDatabaseError:
+        raise  # a damaged history is refused outright (exit 2) and never written to
+    except InputError as error:
+        _not_saved(error)  # the gate's answer does not depend on the history: go on
+
+
+def _not_saved(error: Exception) -> None:
+    print(f"trnport: warning: this run was not saved in the history: {error}",
+          file=sys.stderr)
 
 
 def _gate_text(gate) -> str:
@@ -323,6 +325,7 @@ def _gate_text(gate) -> str:
 
 def run(args) -> int:
     from trnport.analyzers.report.gate import evaluate_gate, select_findings
+    from trnport.analyzers.results.printable import printable
     from trnport.app.cli.baseline import BaselineSource
 
     settings = _settings(args)
@@ -337,7 +340,7 @@ def run(args) -> int:
     status, done = OK, []
     for outcome in outcomes:
         if outcome.error is not None:
-            print(f"trnport: {outcome.error}", file=sys.stderr)
+            print(f"trnport: {printable(outcome.error)}", file=sys.stderr)
             status = BAD_INPUT
             continue
         if getattr(settings, "probe", None):
@@ -358,22 +361,26 @@ def run(args) -> int:
 
     if getattr(settings, "compare", None):
         from trnport.app.cli.compare import write_comparisons
-        write_comparisons(settings, options, done, _write)
+        write_comparisons(settings, options, done, write_atomic)
         return status
     for fmt in settings.formats:
         if settings.output and done:
-            _write(settings.output, _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
+            write_atomic(settings.output,
+                         _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
             continue
         for outcome, report, gate in done:
             text = _render(fmt, [report], [gate])
             if settings.output_dir:
-                _write(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
+                write_atomic(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
             elif not settings.quiet:
                 sys.stdout.write(text)
 
-    if not settings.quiet and (settings.output or settings.output_dir):
+    from trnport.analyzers.output_file import is_stdout
+
+    to_file = settings.output_dir or (settings.output and not is_stdout(settings.output))
+    if not settings.quiet and to_file:
         for outcome, report, gate in done:
-            print(f"{outcome.path}: {report.summary.verdict}, coverage "
+            print(f"{printable(str(outcome.path))}: {report.summary.verdict}, coverage "
                   f"{report.summary.coverage_pct:.1f}%, {len(report.findings)} findings"
                   f"{'' if gate.new_count is None else f' ({gate.new_count} new)'}; "
                   f"{_gate_text(gate)}")

@@ -226,6 +226,8 @@ def _read_table(path: Path) -> dict[str, Any]:
         raise UsageError(f"config {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise UsageError(f"config {path} is not valid TOML: {error}") from None
+    except RecursionError:
+        raise UsageError(f"config {path} is not a trnport config (nested too deeply)") from None
     table = data.get("tool", {}).get("trnport") if isinstance(data.get("tool"), dict) else None
     if path.name == "pyproject.toml":
         return table if isinstance(table, dict) else {}

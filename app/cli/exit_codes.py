@@ -4,3 +4,5 @@ OK = 0
 GATE_FAILED = 1
 BAD_INPUT = 2
 INTERRUPTED = 130
+# The reader of standard output closed it (``| head``): the status of a SIGPIPE'd tool.
+CLOSED_PIPE = 128 + 13

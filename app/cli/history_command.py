@@ -6,6 +6,11 @@
   trnport history recheck ID --sdk 2.32        analyse that model again under another SDK
   trnport history export -o history.json       every session's full report
   trnport history prune --keep 20              drop old sessions (or --before 2025-01-01)
+  trnport history check                        SQLite's full integrity check of the file
+
+Every command first runs SQLite's quick check on an existing file and refuses a damaged
+one without writing to it (exit 2); 'history check' runs the full integrity check and lists
+what it finds (exit 0 when the file is sound, 2 when it is damaged).
 
 The database is history.db in the user data folder unless --db or $TRNPORT_DB names
 another SQLite file or a postgresql:// server.
@@ -104,6 +109,10 @@ def register(subparsers) -> None:
                         help="write here instead of standard output")
     export.set_defaults(handler=run_export)
 
+    check = actions.add_parser("check", parents=[common],
+                               help="run SQLite's full integrity check on the database file")
+    check.set_defaults(handler=run_check)
+
     prune = actions.add_parser("prune", parents=[common], help="delete old sessions")
     which = prune.add_mutually_exclusive_group(required=True)
     which.add_argument("--keep", type=positive_int, metavar="N",
@@ -111,6 +120,13 @@ def register(subparsers) -> None:
     which.add_argument("--before", type=_before_date, metavar="DATE",
                        help="delete sessions older than DATE (UTC unless it says otherwise)")
     prune.set_defaults(handler=run_prune)
+
+
+def _print_text(text: str) -> None:
+    """A history listing for the terminal: model paths and names escaped line by line."""
+    from trnport.analyzers.results.printable import printable
+
+    sys.stdout.write("\n".join(printable(line) for line in text.split("\n")))
 
 
 def _print_json(data) -> None:
@@ -126,7 +142,7 @@ def run_list(args) -> int:
     if args.format == "json":
         _print_json(list_to_dict(sessions))
     else:
-        sys.stdout.write(render_list(sessions))
+        _print_text(render_list(sessions))
     return OK
 
 
@@ -139,7 +155,7 @@ def run_show(args) -> int:
     if args.format == "json":
         _print_json(detail_to_dict(detail))
     else:
-        sys.stdout.write(render_detail(detail))
+        _print_text(render_detail(detail))
     return OK
 
 
@@ -152,7 +168,7 @@ def run_diff(args) -> int:
     if args.format == "json":
         _print_json(diff_to_dict(diff))
     else:
-        sys.stdout.write(render_diff(diff))
+        _print_text(render_diff(diff))
     return OK
 
 
@@ -168,7 +184,7 @@ def run_recheck(args) -> int:
     if args.format == "json":
         _print_json({**diff_to_dict(result.diff), "saved_session": saved})
     else:
-        sys.stdout.write(render_diff(result.diff))
+        _print_text(render_diff(result.diff))
         print(f"Saved as session {saved}." if saved is not None else "Not saved.")
     return OK
 
@@ -199,3 +215,17 @@ def run_prune(args) -> int:
         left = store.count_sessions()
     print(f"Deleted {deleted} sessions; {left} left.")
     return OK
+
+
+def run_check(args) -> int:
+    from trnport.analyzers.errors import InputError
+    from trnport.app.history.recording import check_integrity
+
+    where, problems = check_integrity(args.db)
+    if not problems:
+        print(f"history database {where}: ok (integrity check passed)")
+        return OK
+    for problem in problems:
+        print(problem)
+    raise InputError(f"history database {where} is damaged: the integrity check found "
+                     f"{len(problems)} problem(s) (listed above)")

@@ -8,6 +8,7 @@ import sys
 
 from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.results.printable import printable
 from trnport.app.cli import (
     check_command,
     doctor_command,
@@ -18,7 +19,7 @@ from trnport.app.cli import (
     rewrite_command,
     rules_command,
 )
-from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED
+from trnport.app.cli.exit_codes import BAD_INPUT, CLOSED_PIPE, INTERRUPTED
 from trnport.app.cli.parser import OneLineParser, UsageError
 
 COMMANDS = (check_command, rules_command, history_command, kb_command, evidence_command,
@@ -48,21 +49,69 @@ def _normalise(argv: list[str]) -> list[str]:
     return argv
 
 
+def _escape_unencodable_output() -> None:
+    """A file name that is not UTF-8 reaches the reports as lone surrogates; print those
+    escaped instead of failing the whole run on them."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+
+
+def _end_on_closed_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, as other tools do.
+    Standard output points at /dev/null from here, so the flush at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return CLOSED_PIPE
+
+
+def os_error_text(error: OSError) -> str:
+    """One line for an operating-system error that no file-specific handler caught."""
+    from trnport.analyzers.output_file import shown
+
+    reason = error.strerror or str(error) or type(error).__name__
+    if error.filename:
+        return f"{shown(error.filename)}: {reason}"
+    return f"cannot write standard output: {reason}"
+
+
+def _run(argv: list[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    status = args.handler(args)
+    sys.stdout.flush()  # a full disk under standard output fails here, not at exit
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = _normalise(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
+    _escape_unencodable_output()
     try:
-        args = parser.parse_args(argv)
-        if args.command is None:
-            parser.print_help()
-            return 0
-        return args.handler(args)
+        return _run(argv)
+    except BrokenPipeError:
+        return _end_on_closed_pipe()
     except (UsageError, InputError) as error:
-        print(f"trnport: {error}", file=sys.stderr)
+        print(f"trnport: {printable(str(error))}", file=sys.stderr)
         return BAD_INPUT
     except KeyboardInterrupt:
         print("trnport: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except RecursionError:
+        # every reader of nested input says which file nests too deeply; this is the net
+        print("trnport: the input nests too deeply to read", file=sys.stderr)
+        return BAD_INPUT
+    except OSError as error:
+        # what is left unwrapped is writing our own standard output (a full disk, an I/O
+        # error): files and databases name themselves in their own errors
+        print(f"trnport: {os_error_text(error)}", file=sys.stderr)
+        return BAD_INPUT
     except Exception as error:  # a bug, or a framework error a loader failed to wrap
         if os.environ.get("TRNPORT_DEBUG"):
             raise

@@ -1,37 +1,22 @@
-"""Writing report files atomically, and choosing their names."""
+"""Writing report files safely, and choosing their names."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from trnport.analyzers.output_file import write_output
 
 SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "junit": ".junit.xml",
             "sarif": ".sarif", "markdown": ".md"}
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the new one, never
-    half of one: write a temporary file beside it, flush it to disk, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates the file private (0600); a report gets the usual umask permissions
-        os.chmod(tmp_name, 0o666 & ~_current_umask())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Write a report to ``path``: ``-`` is standard output, a regular file is replaced
+    atomically (a reader sees the old file or the new one), a symlink is written through,
+    a device or FIFO is written to and never replaced. Raises
+    :class:`~trnport.analyzers.output_file.OutputError` (one line) when it cannot be
+    written, leaving no partial file."""
+    write_output(path, text)
 
 
 def report_stem(model_path: Path) -> str:

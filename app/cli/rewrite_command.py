@@ -22,6 +22,8 @@ Exit 0 when OUT was written (or --list), 1 when nothing was written, 2 for bad i
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 from pathlib import Path
 
 from trnport.app.cli.exit_codes import GATE_FAILED, OK
@@ -64,6 +66,18 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from trnport.analyzers.output_file import is_stdout
+
+    if args.output is not None and is_stdout(args.output):
+        # the model goes to standard output, so what is said about it goes to stderr
+        model_stream = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            return _run(args, model_stream)
+    return _run(args, sys.stdout)
+
+
+def _run(args, model_stream) -> int:
+    from trnport.analyzers.output_file import is_stdout
     from trnport.analyzers.rewriting import onnx as workflow
 
     if not (args.apply or args.all_safe or args.list):
@@ -75,7 +89,8 @@ def run(args) -> int:
     from trnport.analyzers.rewrites.catalog import is_torch_path
 
     torch_model = is_torch_path(args.model)
-    if torch_model and args.output is not None and args.output.suffix.lower() != ".pt2":
+    if (torch_model and args.output is not None and not is_stdout(args.output)
+            and args.output.suffix.lower() != ".pt2"):
         raise UsageError("-o must name a .pt2 file for a PyTorch model")
     if torch_model:
         from trnport.analyzers.rewriting import torch as flow
@@ -104,10 +119,13 @@ def run(args) -> int:
         return GATE_FAILED
     if torch_model:
         outcome = flow.reanalyse(model, outcome, options)
-        flow.save_program(outcome.model, args.output)
     else:
         outcome = workflow.reanalyse(args.model, outcome, options)
-        workflow.save_model(outcome.model, args.output)
+    with contextlib.redirect_stdout(model_stream):
+        if torch_model:
+            flow.save_program(outcome.model, args.output)
+        else:
+            workflow.save_model(outcome.model, args.output)
     print(f"wrote {args.output}")
     print(f"findings cleared: {len(outcome.cleared)}")
     for finding in outcome.cleared:

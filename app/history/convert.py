@@ -14,6 +14,7 @@ from typing import Any
 
 from trnport.analyzers.results import Report
 from trnport.analyzers.results.codec import report_to_dict
+from trnport.app.history.models import is_utf8
 from trnport.app.history.records import (
     MemorySummary,
     SessionDetail,
@@ -48,6 +49,19 @@ def resolve_model_path(path: str | Path) -> str:
     return str(Path(path).expanduser().resolve())
 
 
+def report_json(report_dict: dict[str, Any]) -> str:
+    """The report as compact JSON text; a path that is not UTF-8 stays exact as a
+    ``\\udcNN`` escape."""
+    text = json.dumps(report_dict, ensure_ascii=False, separators=(",", ":"))
+    return text if storable(text) is text else json.dumps(report_dict, separators=(",", ":"))
+
+
+def storable(text: str) -> str:
+    """``text``, or (when it holds the lone surrogates of a non-UTF-8 file name) a copy
+    with those escaped, so that a text column can store it."""
+    return text if is_utf8(text) else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def session_values(report: Report, report_dict: dict[str, Any]) -> dict[str, Any]:
     """Column values of the ``sessions`` row for ``report`` (without ids and timestamps)."""
     by_severity = report.summary.findings_by_severity
@@ -76,7 +90,7 @@ def session_values(report: Report, report_dict: dict[str, Any]) -> dict[str, Any
         "infos": int(by_severity.get("info", 0)),
         "nodes_by_status": dict(report.summary.nodes_by_status),
         "report_schema": report.schema,
-        "report_json": json.dumps(report_dict, ensure_ascii=False, separators=(",", ":")),
+        "report_json": report_json(report_dict),
     }
 
 
@@ -90,8 +104,8 @@ def finding_values(report: Report) -> list[dict[str, Any]]:
             "symbol": finding.symbol,
             "severity": finding.severity,
             "category": finding.category,
-            "message": finding.message,
-            "fix": finding.fix,
+            "message": storable(finding.message),
+            "fix": storable(finding.fix),
             "ops": list(finding.ops),
             "node_count": finding.count,
             "location_file": finding.location.file,

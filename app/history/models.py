@@ -7,6 +7,7 @@ Rows never leave :mod:`trnport.app.history.store`: callers get frozen dataclasse
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # Explicit constraint names keep migrations portable: SQLite's batch mode and PostgreSQL
@@ -35,6 +38,35 @@ NAMING_CONVENTION = {
 }
 
 
+class FilePath(TypeDecorator[str]):
+    """A file path exactly as the OS gave it. A name that is not UTF-8 (Latin-1 archives,
+    Windows shares) reaches Python with lone surrogates, which no text column can encode:
+    SQLite stores that path as its raw bytes (a BLOB in the same column) and gives the same
+    str back; other databases store it with those bytes escaped."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | bytes | None:
+        if value is None or is_utf8(value):
+            return value
+        if dialect.name == "sqlite":
+            return os.fsencode(value)
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
+        return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be encoded (it holds no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -46,7 +78,7 @@ class ModelRow(Base):
     __tablename__ = "models"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    path: Mapped[str] = mapped_column(String(4096), unique=True)
+    path: Mapped[str] = mapped_column(FilePath(4096), unique=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime())
 
     sessions: Mapped[list[SessionRow]] = relationship(back_populates="model")
@@ -114,7 +146,7 @@ class FindingRow(Base):
     fix: Mapped[str] = mapped_column(Text)
     ops: Mapped[list[str]] = mapped_column(JSON)
     node_count: Mapped[int] = mapped_column(Integer)
-    location_file: Mapped[str | None] = mapped_column(String(4096))
+    location_file: Mapped[str | None] = mapped_column(FilePath(4096))
     location_line: Mapped[int | None] = mapped_column(Integer)
     location_module: Mapped[str | None] = mapped_column(String(1024))
     rewrite: Mapped[str | None] = mapped_column(String(128))

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from trnport.analyzers.errors import InputError
 from trnport.analyzers.results import Report
 from trnport.app.history.database import (
     create_history_engine,
@@ -16,7 +17,11 @@ from trnport.app.history.database import (
     resolve_url,
 )
 from trnport.app.history.records import SessionSummary
-from trnport.app.history.schema import prepare_sqlite_file, upgrade_to_head
+from trnport.app.history.schema import (
+    integrity_problems,
+    prepare_sqlite_file,
+    upgrade_to_head,
+)
 from trnport.app.history.store import Store
 
 
@@ -35,7 +40,11 @@ def open_store(url: str | None = None) -> Store:
     if is_sqlite(resolved):
         path = Path(resolved.database)
         prepare_sqlite_file(path, where)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"history database {where}: cannot create its folder: "
+                             f"{error.strerror or error}") from None
     engine = create_history_engine(resolved)
     try:
         upgrade_to_head(engine, where)
@@ -47,6 +56,17 @@ def open_store(url: str | None = None) -> Store:
         raise
     return Store(sessionmaker(engine, expire_on_commit=False), location=where,
                  on_close=engine.dispose)
+
+
+def check_integrity(url: str | None = None) -> tuple[str, list[str]]:
+    """The database's name and what SQLite's full integrity check found in it ([] when it
+    is sound), read-only. SQLite files only; a server checks its own storage."""
+    resolved = resolve_url(url)
+    where = describe(resolved)
+    if not is_sqlite(resolved):
+        raise InputError(f"history database {where}: the integrity check is for SQLite "
+                         "files; a PostgreSQL server checks its own storage")
+    return where, integrity_problems(Path(resolved.database), where)
 
 
 def record_report(report: Report, db_url: str | None = None) -> SessionSummary:

@@ -26,6 +26,10 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 _PG_MIGRATION_LOCK = 0x74726E70  # "trnp"
 
 
+class DamagedDatabaseError(InputError):
+    """SQLite's check found the history file damaged; it was not written to."""
+
+
 def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -62,16 +66,23 @@ def _refuse_unknown(revision: str, where: str) -> None:
         )
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+
+
 def _read_sqlite_state(path: Path, where: str) -> tuple[str | None, set[str]]:
-    """The alembic revision (None if unversioned) and table names, read without writing."""
-    with path.open("rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise InputError(f"history database {where} is not a SQLite database "
-                         "(left untouched; pass --db to use another file)")
+    """The alembic revision (None if unversioned) and table names, read without writing,
+    after SQLite's quick check has found the file sound."""
+    _read_header(path, where)
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+        connection = _read_only(path)
         try:
+            problems = _check_rows(connection, "quick_check", 1)
+            if problems:
+                raise DamagedDatabaseError(
+                    f"history database {where} is damaged ({problems[0]}); left untouched: "
+                    "restore a backup, or pass --db to use another file "
+                    "('trnport history check' lists every problem)")
             tables = {row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             revision = None
@@ -86,6 +97,40 @@ def _read_sqlite_state(path: Path, where: str) -> tuple[str | None, set[str]]:
     return revision, tables
 
 
+def _check_rows(connection: sqlite3.Connection, pragma: str, limit: int) -> list[str]:
+    """What ``PRAGMA quick_check`` / ``integrity_check`` found: [] when the file is sound."""
+    rows = [str(row[0]) for row in connection.execute(f"PRAGMA {pragma}({int(limit)})")]
+    return [] if rows == ["ok"] else rows
+
+
+def integrity_problems(path: Path, where: str, limit: int = 100) -> list[str]:
+    """SQLite's full ``PRAGMA integrity_check`` of the file, read-only: at most ``limit``
+    problems, [] when it is sound. Raises :class:`InputError` when it cannot be opened."""
+    if not path.is_file():
+        raise InputError(f"history database {where} does not exist or is not a file")
+    _read_header(path, where)
+    try:
+        connection = _read_only(path)
+        try:
+            return _check_rows(connection, "integrity_check", limit)
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:  # damage so bad that the check itself stops
+        return [f"the integrity check stopped: {error}"]
+
+
+def _read_header(path: Path, where: str) -> None:
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise InputError(f"history database {where} cannot be read: "
+                         f"{error.strerror or error}") from None
+    if header != SQLITE_HEADER:
+        raise InputError(f"history database {where} is not a SQLite database "
+                         "(left untouched; pass --db to use another file)")
+
+
 def prepare_sqlite_file(path: Path, where: str) -> Path | None:
     """Check an existing SQLite file before any connection may write to it.
 
@@ -93,6 +138,8 @@ def prepare_sqlite_file(path: Path, where: str) -> Path | None:
     another program, or has a newer schema. Backs the file up when an upgrade is due and
     returns the backup's path (None when no upgrade is due or the file is new).
     """
+    if path.is_dir():
+        raise InputError(f"history database {where} is a directory; pass --db a file path")
     if not path.exists() or path.stat().st_size == 0:
         return None
     revision, tables = _read_sqlite_state(path, where)
@@ -116,7 +163,7 @@ def backup_sqlite_file(path: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = path.with_name(f"{path.name}.{stamp}.bak")
     partial = path.with_name(f".{target.name}.{os.getpid()}.partial")
-    source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+    source = _read_only(path)
     try:
         copy = sqlite3.connect(partial)
         try:

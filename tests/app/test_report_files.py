@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from trnport.analyzers.output_file import OutputError
 from trnport.app.cli.output import report_stem, unique_stems, write_atomic
 
 
@@ -23,7 +24,7 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
         raise OSError("disk full")
 
     monkeypatch.setattr("os.fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

@@ -88,6 +88,8 @@ def read_config(path: Path) -> HFModelSource:
         raise InputError(
             f"{config_path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise InputError(f"{config_path}: not a model config (JSON nested too deeply)") from None
     if not isinstance(raw, dict):
         raise InputError(
             f"{config_path}: expected a JSON object with a model_type, got a {type(raw).__name__}"

@@ -197,7 +197,7 @@ def _small_values(tensor: Any) -> list[Any] | None:
     in a Python float already (``-65504.0``), where a shortest decimal would not be.
     """
     if tensor.data_type in _PLAIN_TYPES:
-        return _plain_values(tensor)
+        return plain_values(tensor)
     from onnx import numpy_helper  # rarer dtypes (float8, int4, complex, strings)
 
     try:
@@ -225,7 +225,7 @@ def _small_values(tensor: Any) -> list[Any] | None:
     return values
 
 
-def _plain_values(tensor: Any) -> list[Any] | None:
+def plain_values(tensor: Any) -> list[Any] | None:
     """:func:`_small_values` for the common dtypes, read with ``struct`` (no NumPy)."""
     code, field = _PLAIN_TYPES[tensor.data_type]
     count = math.prod(tensor.dims)

@@ -47,7 +47,7 @@ class GraphConverter:
         graph = Graph(name=proto.name or default_name)
         available: set[str] = set()
         initializer_names = self._initializers(proto, graph, available)
-        self._read_values(proto, graph, initializer_names, graph.inputs)
+        self._read_values(proto, graph, initializer_names, graph.inputs, subgraph=bool(outer))
         available.update(graph.inputs)
         pending = self._nodes(proto, graph, available, outer)
         return self._finish(proto, graph, available, outer, pending)
@@ -81,16 +81,21 @@ class GraphConverter:
         return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
 
     def _read_values(self, proto: Any, graph: Graph, initializer_names: set[str],
-                     inputs: list[str] | None) -> None:
+                     inputs: list[str] | None, subgraph: bool = False) -> None:
         """Typed values of the graph inputs, value_info and outputs, in this order (the
         numbering of anonymous dims follows it); input names go to ``inputs`` if given."""
         values = graph.values
-        read_type = self.types.value
+        types = self.types
+
+        def read_type(info: Any) -> Value:  # what inference derived may hold -1 dims
+            return types.value(info, negative_is_unknown=True)
+
         for info in proto.input:
             name = info.name
             if name in initializer_names:
                 continue  # an old-IR input that only gives the initializer a default
-            values[name] = read_type(info)
+            # the main graph's inputs are declared, not derived: a negative dim is refused
+            values[name] = types.value(info, negative_is_unknown=subgraph)
             if inputs is not None:
                 inputs.append(name)
         for info in proto.value_info:

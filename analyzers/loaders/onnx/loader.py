@@ -15,6 +15,7 @@ from typing import Any
 from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.onnx.absurd_shapes import type_absurd_shapes
 from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
 from trnport.analyzers.loaders.onnx.forked import ForkedInference, can_fork
 from trnport.analyzers.loaders.onnx.graph import GraphConverter
@@ -80,6 +81,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
                 graph = converter.convert(inferred.graph, default_name=path.stem)
     except InputError as error:
         raise type(error)(f"{path}: {error}") from error
+    type_absurd_shapes(inferred.graph, graph)
     graph.metadata.update(model_metadata(inferred))
     graph.metadata["shapes"] = shapes
     diagnostics += converter.notes + guard.diagnostics()

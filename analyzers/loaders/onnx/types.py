@@ -46,20 +46,25 @@ class TypeReader:
         self._anonymous = 0
         self._cache: dict[bytes, tuple[str | None, tuple[int | str, ...] | None]] = {}
 
-    def value(self, info: Any) -> Value:
-        """The IR value for a ``ValueInfoProto``; non-tensor types keep only the name."""
+    def value(self, info: Any, negative_is_unknown: bool = False) -> Value:
+        """The IR value for a ``ValueInfoProto``; non-tensor types keep only the name.
+
+        A negative dim is refused unless ``negative_is_unknown``, where it is read as an
+        unknown dim: onnx writes ``-1`` for a dim it cannot infer inside function-expanded
+        If/Loop bodies (and shape inference carries it out to the values they produce),
+        and its checker accepts that."""
         proto_type = info.type
-        key = proto_type.SerializeToString()
+        key = proto_type.SerializeToString() + (b"\x00lenient" if negative_is_unknown else b"")
         known = self._cache.get(key)
         if known is None:
             anonymous_before = self._anonymous
-            known = self._convert(proto_type, info.name)
+            known = self._convert(proto_type, info.name, negative_is_unknown)
             if self._anonymous == anonymous_before:  # "?N" dims must stay distinct
                 self._cache[key] = known
         return Value(info.name, known[1], known[0])
 
-    def _convert(self, proto_type: Any,
-                 name: str) -> tuple[str | None, tuple[int | str, ...] | None]:
+    def _convert(self, proto_type: Any, name: str,
+                 negative_is_unknown: bool) -> tuple[str | None, tuple[int | str, ...] | None]:
         kind = proto_type.WhichOneof("value")
         if kind == "tensor_type":
             tensor_type = proto_type.tensor_type
@@ -71,10 +76,14 @@ class TypeReader:
         dtype = dtype_name(elem) if elem else None
         if not tensor_type.HasField("shape"):
             return dtype, None
-        return dtype, self.shape(tensor_type.shape.dim, name)
+        return dtype, self.shape(tensor_type.shape.dim, name, negative_is_unknown)
 
-    def shape(self, dims: Any, name: str) -> tuple[int | str, ...]:
-        """Convert ``TensorShapeProto.dim``; refuse negative or absurdly large static dims."""
+    def shape(self, dims: Any, name: str,
+              negative_is_unknown: bool = False) -> tuple[int | str, ...]:
+        """Convert ``TensorShapeProto.dim``. A declared shape (``negative_is_unknown`` False)
+        with a negative dim or more than :data:`MAX_ELEMENTS` elements is refused; a derived
+        one keeps its size (the memory analysis reports what no device holds) and reads a
+        negative dim as unknown."""
         shape: list[int | str] = []
         static = 1
         for dim in dims:
@@ -86,7 +95,7 @@ class TypeReader:
             symbol = dim.dim_param
             if symbol:
                 shape.append(symbol)
-            elif dim.HasField("dim_value"):
+            elif dim.HasField("dim_value") and not (size < 0 and negative_is_unknown):
                 if size < 0:
                     raise InputError(f"invalid ONNX model: value '{shorten(name)}' has a "
                                      f"negative dimension {size}")
@@ -95,7 +104,7 @@ class TypeReader:
             else:
                 shape.append(f"?{self._anonymous}")
                 self._anonymous += 1
-        if static > MAX_ELEMENTS:
+        if static > MAX_ELEMENTS and not negative_is_unknown:
             raise InputError(f"invalid ONNX model: value '{shorten(name)}' has an absurd shape "
                              f"{shape} ({static} elements)")
         return tuple(shape)

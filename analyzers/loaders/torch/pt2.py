@@ -27,11 +27,21 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.torch.bounded_json import (
+    JsonLimits,
+    read_bounded,
+    read_bounded_json,
+)
 from trnport.analyzers.loaders.torch.pins import check_pinned_inputs
 from trnport.analyzers.options import AnalysisOptions
 
-#: A program JSON larger than this is refused instead of decompressed (zip-bomb guard).
-MAX_PROGRAM_JSON_BYTES = 1 << 30
+#: What an untrusted program JSON may hold before it is refused, checked while it is
+#: decompressed (see bounded_json). Within these, parsing it and handing it to torch stays
+#: under 512 MiB; a real program takes about 750 bytes and 45 counted values per node
+#: (64 MiB and 2 million values: some 40,000 nodes), and nests about 10 levels.
+PROGRAM_JSON_LIMITS = JsonLimits(max_bytes=64 << 20, max_depth=64, max_values=2_000_000)
+#: The weights config only lists tensors: smaller limits.
+WEIGHTS_CONFIG_LIMITS = JsonLimits(max_bytes=32 << 20, max_depth=16, max_values=2_000_000)
 _NOT_PT2 = "not a torch.export .pt2 archive"
 #: Installed libraries whose output classes a saved program may name as pytree nodes.
 PYTREE_LIBRARIES = frozenset({"transformers", "diffusers", "timm", "torchvision"})
@@ -42,7 +52,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     """Load ``path`` as an ExportedProgram archive and convert it to core-ATen :class:`Graph`."""
     require_nonempty_file(path)
     model_name, program_json = _read_program_json(path)
-    program = _deserialize(path, program_json)
+    program = _deserialize(path, _parse_program(path, program_json))
     tied = _tied_weights(path, model_name)
     from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 
@@ -58,7 +68,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     return LoadedModel(graph=graph, format="pt2", path=path)
 
 
-def _read_program_json(path: Path) -> tuple[str, bytes]:
+def _read_program_json(path: Path) -> tuple[str, bytearray]:
     """Check the archive layout and return (model name, the program's JSON bytes)."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -73,9 +83,8 @@ def _read_program_json(path: Path) -> tuple[str, bytes]:
                 raise InputError(f"{path}: {_NOT_PT2} (the archive holds no models/*.json)")
             model_name = "model" if "model" in models else models[0]
             info = archive.getinfo(f"{root}models/{model_name}.json")
-            if info.file_size > MAX_PROGRAM_JSON_BYTES:
-                raise InputError(f"{path}: program JSON is {info.file_size} bytes; refusing it")
-            return model_name, archive.read(info)
+            return model_name, read_bounded_json(archive, info, PROGRAM_JSON_LIMITS,
+                                                 f"{path}: program JSON")
     except InputError:
         raise
     except zipfile.BadZipFile as exc:
@@ -96,10 +105,12 @@ def _tied_weights(path: Path, model_name: str) -> dict[str, str]:
             names = archive.namelist()
             root = names[0].split("/", 1)[0] + "/" if names and "/" in names[0] else ""
             entry = f"{root}data/weights/{model_name}_weights_config.json"
-            if entry not in names or archive.getinfo(entry).file_size > MAX_PROGRAM_JSON_BYTES:
+            if entry not in names:
                 return {}
-            config = json.loads(archive.read(entry)).get("config")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, AttributeError):
+            config = json.loads(read_bounded_json(archive, archive.getinfo(entry),
+                                                  WEIGHTS_CONFIG_LIMITS, entry)).get("config")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, AttributeError,
+            RecursionError, InputError):
         return {}
     if not isinstance(config, dict):
         return {}
@@ -123,7 +134,8 @@ def _archive_root(path: Path, archive: zipfile.ZipFile, names: list[str]) -> str
     """The folder every entry lives in (``<name>/``), after checking ``archive_format``."""
     root = names[0].split("/", 1)[0] + "/" if names and "/" in names[0] else ""
     format_entry = f"{root}archive_format"
-    if format_entry in names and archive.read(format_entry).strip() == b"pt2":
+    marker = read_bounded(archive, format_entry, 64) if format_entry in names else None
+    if marker is not None and marker.strip() == b"pt2":
         return root
     if any(n.endswith("serialized_exported_program.json") for n in names):
         raise InputError(
@@ -133,16 +145,29 @@ def _archive_root(path: Path, archive: zipfile.ZipFile, names: list[str]) -> str
     raise InputError(f"{path}: {_NOT_PT2} (no archive_format entry)")
 
 
-def _deserialize(path: Path, program_json: bytes) -> Any:
+def _parse_program(path: Path, program_json: bytearray) -> dict:
+    """The program JSON as Python objects, parsed before torch is imported (the text is
+    within limits, so this is bounded) and with the text released as soon as it is parsed."""
+    try:
+        program = json.loads(program_json)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise InputError(f"{path}: program JSON is corrupt: {first_line(exc)}") from exc
+    finally:
+        del program_json[:]
+    if not isinstance(program, dict):
+        raise InputError(f"{path}: program JSON does not match torch's schema: it is not "
+                         "an object")
+    return program
+
+
+def _deserialize(path: Path, program_dict: dict) -> Any:
     """ExportedProgram from its JSON, with meta tensors standing in for every weight."""
     import torch
     from torch._export.serde import schema
-    from torch._export.serde.serialize import ExportedProgramDeserializer, _bytes_to_dataclass
+    from torch._export.serde.serialize import ExportedProgramDeserializer, _dict_to_dataclass
 
     try:
-        serialized = _bytes_to_dataclass(schema.ExportedProgram, program_json)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: program JSON is corrupt: {first_line(exc)}") from exc
+        serialized = _dict_to_dataclass(schema.ExportedProgram, program_dict)
     except Exception as exc:  # the schema walker raises KeyError/TypeError/... on bad fields
         raise InputError(f"{path}: program JSON does not match torch's schema: "
                          f"{first_line(exc)}") from exc

@@ -13,7 +13,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from tests.helpers import SAMPLES
-from trnport.analyzers.loaders.onnx.attributes import _float32, _plain_values, _small_values
+from trnport.analyzers.loaders.onnx.attributes import _float32, _small_values, plain_values
 
 ARRAYS = [
     np.array([1e-5, -65504.0, 0.1, 3.4e38], dtype=np.float32),
@@ -41,7 +41,7 @@ def _numpy_values(tensor):
 def test_raw_data_reads_as_numpy_helper_reads_it(array):
     tensor = numpy_helper.from_array(array, "t")
     assert tensor.raw_data
-    assert _plain_values(tensor) == _numpy_values(tensor)
+    assert plain_values(tensor) == _numpy_values(tensor)
 
 
 @pytest.mark.parametrize(("data_type", "values"), [
@@ -53,12 +53,12 @@ def test_raw_data_reads_as_numpy_helper_reads_it(array):
 def test_typed_fields_read_as_numpy_helper_reads_them(data_type, values):
     tensor = helper.make_tensor("t", data_type, [len(values)], values)
     assert not tensor.raw_data
-    assert _plain_values(tensor) == _numpy_values(tensor)
+    assert plain_values(tensor) == _numpy_values(tensor)
 
 
 def test_bfloat16_and_inconsistent_tensors():
     bf16 = helper.make_tensor("b", TensorProto.BFLOAT16, [3], [1.0, -2.5, 0.1])
-    assert _plain_values(bf16) == [1.0, -2.5, pytest.approx(0.1, rel=1e-2)]
+    assert plain_values(bf16) == [1.0, -2.5, pytest.approx(0.1, rel=1e-2)]
     short = TensorProto(name="s", data_type=TensorProto.FLOAT, dims=[4],
                         raw_data=np.zeros(3, np.float32).tobytes())
     assert _small_values(short) is None
