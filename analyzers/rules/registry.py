@@ -31,6 +31,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN403": "trn403_sharding_constraint",
     "TRN404": "trn404_instruction_count_risk",
     "TRN501": "trn501_bf16_mask_constant",
+    "TRN502": "trn502_known_issue_by_sdk",
     "TRN503": "trn503_autocast_precision_risk",
     "TRN310": "trn310_recompilation_per_input_shape",
     "TRN601": "trn601_inplace_dropout_in_training",
