@@ -30,7 +30,7 @@ def test_trn2_is_not_a_target_before_neuron_2_21():
     kb = load_kb()
     assert "trn2" in kb.profile("2.21").stacks["xla"].targets
     assert "trn2" not in kb.profile("2.20").stacks["xla"].targets
-    with pytest.raises(InputError, match="2.20"):
+    with pytest.raises(InputError, match=r"2\.20"):
         kb.stack(kb.profile("2.20"), "trn2")
 
 
