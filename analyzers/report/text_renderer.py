@@ -18,7 +18,8 @@ def render_text(report: Report) -> str:
         f" ({human_bytes(model.param_bytes, largest='GiB')} as stored)",
         f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
         f"{target.mode}, {target.dtype}, batch {target.batch}"
-        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "
+        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}"
+        f"{f', ep {target.ep}' if target.ep > 1 else ''}; "
         f"SDK profile {report.kb.profile}"
         f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}; "
         f"stack {target.stack_text}",
