@@ -23,7 +23,7 @@ from trnport.analyzers.report.report_view import (
     rewrite_items,
 )
 from trnport.analyzers.report.rule_docs import DOCS_URL_ENV, load_rule_docs, rule_help_uri
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.units import human_bytes, human_flops
 
 _VERDICT_MARK = {"blocked": "🔴", "needs-work": "🟠", "ready": "🟢"}
@@ -120,7 +120,7 @@ def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
     return [*lines, "", "</details>", ""]
 
 
-def _grouped_order(findings) -> list[int]:
+def _grouped_order(findings: Sequence[Finding]) -> list[int]:
     """Finding indices by severity; within one, findings made inside installed libraries
     follow the first one of their user call site."""
     order: list[int] = []
@@ -131,7 +131,7 @@ def _grouped_order(findings) -> list[int]:
     return order
 
 
-def _index_of(findings, finding) -> int:
+def _index_of(findings: Sequence[Finding], finding: Finding) -> int:
     return next(i for i, f in enumerate(findings) if f is finding)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
 from trnport.analyzers.report.report_view import by_call_site, location_text
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
@@ -60,7 +60,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_lines(finding, indent: str, *, at: bool) -> list[str]:
+def _finding_lines(finding: Finding, indent: str, *, at: bool) -> list[str]:
     """One finding: message, where (unless its call site heads the group), library line
     and fix."""
     lines = [f"{indent}{finding.code} {finding.symbol} x{finding.count}: {finding.message}"]
