@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from trnport.analyzers.coverage.conditions import Context, Facts, compile_condition
 from trnport.analyzers.graph import Graph, Node
+from trnport.analyzers.memory.ops import op_packet
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,12 @@ def known_issue_hits(graph: Graph, kb, profile, target, mode: str) -> Iterator[K
     compiled = [(issue, compile_condition(issue.when, kb.dtype_families) if issue.when else None)
                 for issue in issues]
     for node, owner in graph.walk():
-        packet = _packet(node.op)
+        packet = op_packet(node.op)
         for issue, predicate in compiled:
             if node.op not in issue.ops and packet not in issue.ops:
                 continue
             if predicate is None or predicate(_facts(node, owner, packet), ctx):
                 yield KnownIssueHit(node, issue)
-
-
-def _packet(op: str) -> str:
-    if "::" in op:
-        return op
-    parts = op.split(".")
-    return ".".join(parts[:2]) if len(parts) > 2 else op
 
 
 def _facts(node: Node, graph: Graph, packet: str) -> Facts:
