@@ -89,6 +89,13 @@ def _errors_and_fit(name, **options):
     return report, errors, report.memory.per_core
 
 
+# Public layouts: Mixtral-8x7B-Instruct compiled for Neuron with "num_cores": 8
+# (huggingface.co/andrewrreed/Mixtral-8x7B-Instruct-v0.1-neuron-bs1-sl8k, config.json);
+# Qwen3-235B-A22B on trn2.48xlarge with tp_degree 64, moe_tp_degree 2, moe_ep_degree 32
+# (awsdocs-neuron libraries/nxd-inference/models/qwen3/qwen3_moe_235b.html); DeepSeek-V3 on
+# the 64 logical cores of one trn2.48xlarge at LNC 2 (NxD Inference MoE deep dive:
+# libraries/nxd-inference/developer_guides/moe-arch-deep-dive.html names it among the MoE
+# models it serves).
 @pytest.mark.slow
 def test_mixtral_8x7b_fits_trn2_at_tp_8_with_weights_per_core_as_sharded():
     report, errors, per_core = _errors_and_fit("mixtral-8x7b", tp=8)
