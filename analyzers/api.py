@@ -213,7 +213,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         target=TargetInfo(
             family=options.target, instance=target.instance, mode=options.mode,
             dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
-            stack=stack.id, stack_label=stack.label,
+            stack=stack.id, stack_label=stack.label, ep=options.ep,
         ),
         model=ModelInfo(
             path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),

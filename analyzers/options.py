@@ -22,7 +22,10 @@ class AnalysisOptions:
     config (``seq_len`` None lets the loader pick a default). ``trust_code`` allows running a
     Python model file. ``input_shapes`` pins symbolic input dims (name → shape) and
     ``input_dtypes`` records the dtype given with a pinned shape (name → dtype name).
-    ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``optimizer``
+    ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``ep`` the
+    expert-parallel degree of mixture-of-experts layers (the TP ranks split into ``ep``
+    groups that each hold whole experts, NxD Inference's ``moe_ep_degree``; it divides
+    ``tp``, and expert weights stay split over all ``tp`` ranks); ``optimizer``
     and ``zero1`` (optimizer state sharded over ``dp`` ranks) size training state.
     ``stack`` is the PyTorch stack (one of :data:`STACKS`); None takes the SDK line's default
     for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
@@ -38,6 +41,7 @@ class AnalysisOptions:
     batch: int = 1
     seq_len: int | None = None
     tp: int = 1
+    ep: int = 1
     pp: int = 1
     dp: int = 1
     optimizer: str = "adamw"
@@ -68,10 +72,13 @@ class AnalysisOptions:
             raise InputError(
                 f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}"
             )
-        for label, number in (("batch", self.batch), ("tp", self.tp), ("pp", self.pp),
-                              ("dp", self.dp)):
+        for label, number in (("batch", self.batch), ("tp", self.tp), ("ep", self.ep),
+                              ("pp", self.pp), ("dp", self.dp)):
             if not 1 <= number <= 1_000_000:
                 raise InputError(f"--{label} must be a positive whole number, got {number}")
+        if self.tp % self.ep:
+            raise InputError(f"--ep {self.ep} must divide --tp {self.tp}: expert parallelism "
+                             "splits the TP ranks into groups that each hold whole experts")
         if not 1 <= self.max_graphs <= 1000:
             raise InputError(f"--max-graphs must be between 1 and 1000, got {self.max_graphs}")
         if self.seq_len is not None and not 1 <= self.seq_len <= 10_000_000:

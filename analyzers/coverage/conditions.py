@@ -11,7 +11,9 @@ A condition is a mapping whose keys are all required to hold (``any_of`` gives "
   a missing (or None) attribute takes ``default``.
 - ``rank: {index, min, max}``, ``num_inputs: {min, max}``, ``input_static: {index, is}``
   (the input is a constant or computed only from constants and static shapes),
-  ``pool_output_divides`` (adaptive pooling output size tiles the input), ``op_in``.
+  ``pool_output_divides`` (adaptive pooling output size tiles the input),
+  ``dilation_exceeds_kernel`` (a convolution's dilation is larger than its kernel in some
+  spatial dimension), ``op_in``.
 
 Unknown facts (a missing dtype, a symbolic shape) never make a condition true.
 """
@@ -59,6 +61,7 @@ NEEDS = {
     "attr": "attrs",
     "rank": "shapes",
     "pool_output_divides": "shapes",
+    "dilation_exceeds_kernel": "shapes",
     "input_static": "static",
     "num_inputs": "dtypes",
     "opset": "opset",
@@ -80,6 +83,8 @@ def needs_of(when: Mapping[str, Any]) -> set[str]:
             found.add(NEEDS[key])
             if key == "pool_output_divides":
                 found.add("attr:output_size")
+            if key == "dilation_exceeds_kernel":
+                found |= {"attr:dilation", "attr:dilations", "attr:kernel_shape"}
     return found
 
 
@@ -129,6 +134,8 @@ def _compile_key(key: str, value: Any, families: Mapping[str, frozenset[str]]) -
         )
     if key == "pool_output_divides":
         return lambda facts, ctx: _pool_divides(facts) is value
+    if key == "dilation_exceeds_kernel":
+        return lambda facts, ctx: _dilation_exceeds_kernel(facts) is value
     if key == "op_in":
         allowed = frozenset(value)
         return lambda facts, ctx: (
@@ -245,3 +252,21 @@ def _pool_divides(facts: Facts) -> bool | None:
     if any(not isinstance(d, int) for d in (*dims, *sizes)) or any(s <= 0 for s in sizes):
         return None
     return all(d % s == 0 for d, s in zip(dims, sizes, strict=True))
+
+
+def _dilation_exceeds_kernel(facts: Facts) -> bool | None:
+    """Whether a convolution's dilation is larger than its kernel in some spatial dimension;
+    None when either is unknown. The kernel is ONNX ``kernel_shape`` or the weight's
+    (input 1) spatial dims; the dilation is ATen ``dilation`` or ONNX ``dilations``."""
+    dilation = normalise(facts.attrs.get("dilation", facts.attrs.get("dilations")))
+    kernel = normalise(facts.attrs.get("kernel_shape"))
+    if kernel is None and len(facts.in_shapes) > 1 and facts.in_shapes[1] is not None:
+        kernel = list(facts.in_shapes[1][2:])
+    if dilation is None or not kernel:
+        return None
+    dilations = dilation if isinstance(dilation, list) else [dilation] * len(kernel)
+    pairs = [(d, k) for d, k in zip(dilations, kernel, strict=False)
+             if isinstance(d, int) and isinstance(k, int)]
+    if not pairs:
+        return None
+    return any(k < d for d, k in pairs)

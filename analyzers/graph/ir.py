@@ -39,16 +39,25 @@ DTYPE_BYTES: Mapping[str, float] = {
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
-    """Where a node came from in the user's code: file and line, and the module path."""
+    """Where a node came from in the user's code: file and line, and the module path.
+
+    ``library`` is the innermost frame inside an installed library (``site-packages``:
+    ``transformers/models/llama/modeling_llama.py:123``) when the op was made there: the
+    file and line are then the user's line that called into the library (None when no user
+    code is on the stack, as for a model built from a Hugging Face config, whose module
+    path is the attribution), and the library line is detail."""
 
     file: str | None = None
     line: int | None = None
     module: str | None = None
+    library: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")
         if self.module:
-            return f"{where} ({self.module})" if where else self.module
+            where = f"{where} ({self.module})" if where else self.module
+        if self.library:
+            where = f"{where} via {self.library}" if where else self.library
         return where or "unknown location"
 
 

@@ -14,7 +14,7 @@ HOST_READ_OPS = frozenset({
 
 def node_location(node: Node) -> Location:
     loc = node.location
-    return Location(file=loc.file, line=loc.line, module=loc.module)
+    return Location(file=loc.file, line=loc.line, module=loc.module, library=loc.library)
 
 
 def producers(graph: Graph) -> dict[str, Node]:

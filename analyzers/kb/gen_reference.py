@@ -49,7 +49,7 @@ def build_profiles(reference: Path, curated: dict, stack_ids: set[str]) -> dict:
     releases = {row["neuron_sdk"]: row for row in read_csv(reference, "releases.csv")}
     source_note = "releases.csv"
     profiles = []
-    for spec in curated["profiles"]:
+    for spec in _inherited(curated["profiles"]):
         row = releases.get(spec["release"])
         if row is None:
             raise GenerationError(
@@ -83,6 +83,23 @@ def build_profiles(reference: Path, curated: dict, stack_ids: set[str]) -> dict:
     if curated["default"] not in ids:
         raise GenerationError(f"default profile {curated['default']} is not defined")
     return {"kind": "profiles", "default": curated["default"], "profiles": profiles}
+
+
+def _inherited(specs: list[dict]) -> list[dict]:
+    """Curated profiles with ``like: ID`` completed from profile ID (defined earlier in the
+    file, newest first): an older line repeats only what differs from the line it follows."""
+    by_id: dict[str, dict] = {}
+    complete = []
+    for spec in specs:
+        base_id = spec.get("like")
+        if base_id is not None:
+            if base_id not in by_id:
+                raise GenerationError(f"profile {spec['id']}: like {base_id}, which is not "
+                                      "defined before it")
+            spec = {**by_id[base_id], **{k: v for k, v in spec.items() if k != "like"}}
+        by_id[spec["id"]] = spec
+        complete.append(spec)
+    return complete
 
 
 def _stacks(spec: dict, row: dict[str, str], stack_ids: set[str]) -> dict:

@@ -80,6 +80,7 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
     limits = _load_curated(curated_dir, "limits.yaml")
     citations = _load_curated(curated_dir, "citations.yaml")
     stacks_cur = _load_curated(curated_dir, "stacks.yaml")
+    known_issues = _load_curated(curated_dir, "known_issues.yaml")
     profiles = build_profiles(reference, _load_curated(curated_dir, "profiles.yaml"),
                               set(stacks_cur["stacks"]))
     targets = build_targets(reference, _load_curated(curated_dir, "targets.yaml"))
@@ -98,6 +99,7 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
             "issues": dtypes["issues"],
         },
         "limits.yaml": {"kind": "limits", "limits": limits["limits"]},
+        "known_issues.yaml": {"kind": "known_issues", "issues": known_issues["issues"]},
         "citations.yaml": {"kind": "citations", "citations": citations["citations"]},
         "rewrites.yaml": {
             "kind": "rewrites",
@@ -165,6 +167,29 @@ def _check_references(files: dict[str, Any]) -> None:
         for bound in sdk.values():
             if bound not in profile_ids:
                 raise GenerationError(f"{where}: sdk bound {bound} is not a profile id")
+    _check_known_issues(files, profile_ids)
+
+
+def _check_known_issues(files: dict[str, Any], profile_ids: set[str]) -> None:
+    """A known issue names profiles that exist, was fixed after the lines it affects, and
+    names ops the knowledge base has."""
+    from trnport.analyzers.kb.model import sdk_tuple
+
+    op_keys = {key for name in ("ops/aten.yaml", "ops/torch.yaml") for key in files[name]["ops"]}
+    onnx_keys = {f"onnx::{key}" for key in files["ops/onnx.yaml"]["ops"]}
+    for issue in files["known_issues.yaml"]["issues"]:
+        where = f"known_issues.yaml:{issue['id']}"
+        bounds = [*issue["affected"].values(), issue["fixed_in"]]
+        for bound in bounds:
+            if bound not in profile_ids:
+                raise GenerationError(f"{where}: SDK line {bound} is not a profile id")
+        if sdk_tuple(issue["fixed_in"]) <= sdk_tuple(issue["affected"]["max"]):
+            raise GenerationError(f"{where}: fixed_in {issue['fixed_in']} is not after the "
+                                  f"affected lines (max {issue['affected']['max']})")
+        for op in issue["ops"]:
+            packet = ".".join(op.split(".")[:2])
+            if op not in op_keys and packet not in op_keys and op not in onnx_keys:
+                raise GenerationError(f"{where}: op {op} is not in the knowledge base")
 
 
 def main(argv: list[str] | None = None) -> int:

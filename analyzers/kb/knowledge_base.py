@@ -11,6 +11,7 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.model import (
     DtypeIssueSpec,
     InstanceInfo,
+    KnownIssue,
     Limit,
     OpEntry,
     Profile,
@@ -37,6 +38,7 @@ class KnowledgeBase:
     what it was generated from (reference snapshot, torch, onnx, onnx2torch versions).
     ``stacks`` defines the PyTorch stacks (which line offers which is in the profiles);
     ``int64_posture`` words the int64 default a verdict assumes when a line leaves it open.
+    ``known_issues`` are the documented wrong results and failures a later release fixed.
     """
 
     generated: str
@@ -58,6 +60,7 @@ class KnowledgeBase:
     citations: Mapping[str, str]
     stacks: Mapping[str, StackSpec]
     int64_posture: Mapping[str, str]
+    known_issues: tuple[KnownIssue, ...] = ()
 
     # ---- profiles -----------------------------------------------------------------------
     def profile(self, profile_id: str | None = None) -> Profile:

@@ -22,6 +22,7 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.knowledge_base import KnowledgeBase
 from trnport.analyzers.kb.model import (
     DtypeIssueSpec,
+    KnownIssue,
     Limit,
     OpEntry,
     Profile,
@@ -46,6 +47,7 @@ _KIND_DEFINITIONS = {
     "citations": "citations_file",
     "ops": "ops_file",
     "stacks": "stacks_file",
+    "known_issues": "known_issues_file",
 }
 
 
@@ -259,6 +261,17 @@ def _rewrite(rewrite_id: str, data: dict) -> Rewrite:
                    MappingProxyType(dict(titles)) if titles else None)
 
 
+def _known_issue(data: dict) -> KnownIssue:
+    when = data.get("when")
+    return KnownIssue(
+        id=data["id"], kind=data["kind"], ops=frozenset(data["ops"]),
+        when=MappingProxyType(when) if when else None,
+        affected_min=data["affected"].get("min"), affected_max=data["affected"]["max"],
+        fixed_in=data["fixed_in"], summary=data["summary"], workaround=data.get("workaround"),
+        source=data["source"], confidence=data["confidence"],
+    )
+
+
 def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
     """Freeze validated file data into a :class:`KnowledgeBase`."""
     by_kind: dict[str, list[Any]] = {}
@@ -303,6 +316,8 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         stacks=MappingProxyType({stack_id: _stack_spec(stack_id, spec)
                                  for stack_id, spec in stacks["stacks"].items()}),
         int64_posture=MappingProxyType(dict(stacks["int64_posture"])),
+        known_issues=tuple(_known_issue(i) for data in by_kind.get("known_issues", [])
+                           for i in data["issues"]),
     )
 
 

@@ -65,6 +65,30 @@ class DtypeIssueSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownIssue:
+    """A wrong result or compiler failure that the Neuron release notes document as fixed in
+    a later release (known_issues.yaml): the ops and condition that trigger it, the SDK lines
+    it affects (``affected_min`` None: every line before the fix) and the line that fixed it."""
+
+    id: str
+    kind: str
+    ops: frozenset[str]
+    when: Mapping[str, Any] | None
+    affected_min: str | None
+    affected_max: str
+    fixed_in: str
+    summary: str
+    workaround: str | None
+    source: str
+    confidence: str
+
+    def affects(self, sdk: tuple[int, ...]) -> bool:
+        """Whether the SDK line ``sdk`` (a profile's version) carries the issue."""
+        low = sdk_tuple(self.affected_min) if self.affected_min else None
+        return (low is None or sdk >= low) and sdk <= sdk_tuple(self.affected_max)
+
+
+@dataclass(frozen=True, slots=True)
 class SourceEdit:
     """One textual edit of a rewrite on a user's source line: a regular expression and its
     replacement (``re.sub`` syntax). A rewrite's edits are alternative spellings of the same

@@ -23,6 +23,10 @@ def offered(profile: Profile, family: str) -> list[tuple[str, str]]:
     return sorted(found, key=lambda pair: pair[0] != default)
 
 
+def _families(profile: Profile) -> list[str]:
+    return sorted({family for offer in profile.stacks.values() for family in offer.targets})
+
+
 def choose(specs: Mapping[str, StackSpec], profile: Profile, family: str,
            requested: str | None = None) -> StackChoice:
     """The stack for ``family`` on ``profile``: ``requested``, or the line's default.
@@ -31,8 +35,9 @@ def choose(specs: Mapping[str, StackSpec], profile: Profile, family: str,
     stack on this line or the requested one is not offered."""
     available = offered(profile, family)
     if not available:
-        raise InputError(f"Neuron SDK {profile.id} supports no PyTorch stack on {family}; "
-                         f"choose another --sdk")
+        raise InputError(f"Neuron SDK {profile.id} supports no PyTorch stack on {family} "
+                         f"(its targets: {', '.join(_families(profile))}); choose another "
+                         f"--sdk or --target")
     wanted = requested or profile.default_stack.get(family) or available[0][0]
     spec = specs.get(wanted)
     if spec is None:

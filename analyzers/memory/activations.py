@@ -7,6 +7,11 @@ runtime's I/O buffers, hold them). The peak is the
 largest sum of live bytes just after a node allocates its outputs (its inputs are still live).
 Views (``view``, ``permute``, ``expand``, ``slice``... see :data:`.ops.ALIAS_PACKETS`) share
 their base's storage, as in eager PyTorch; weights are counted in :mod:`.params`, never here.
+Expert weights picked per token (``gate_up_proj[expert_ids]``, a gather on a weight of rank
+3 or more, and views of it) stay weights too: the exported mixture-of-experts layer gathers
+``tokens × top-k`` copies of whole expert matrices, which Neuron's MoE kernels never
+materialise; what the experts compute (``tokens × top-k × intermediate``) is counted
+(:mod:`.experts`).
 This is what an eager run without fusion holds; the Neuron compiler fuses elementwise chains
 and keeps tiles in SBUF, so the device usually needs less, but it also keeps extra scratchpad.
 
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 
 from trnport.analyzers.graph.ir import Graph
 from trnport.analyzers.memory.dtypes import DtypePolicy
+from trnport.analyzers.memory.experts import picks_expert_weights, weight_names
 from trnport.analyzers.memory.ops import ALIAS_PACKETS, op_packet
 from trnport.analyzers.memory.scaling import (
     Scale,
@@ -159,6 +165,7 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
     producers: list[list[str]] = []
     of_value, last_use = store.of_value, store.last_use
     aliases: dict[str, bool] = {}
+    weights = weight_names(graph)
     for index, node in enumerate(graph.nodes):
         for name in node.inputs:
             storage = of_value.get(name)
@@ -169,6 +176,11 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
         is_alias = aliases.get(node.op)
         if is_alias is None:
             is_alias = aliases[node.op] = op_packet(node.op) in ALIAS_PACKETS
+        if node.inputs and node.inputs[0] in weights and (
+                is_alias or picks_expert_weights(node, shapes)):
+            weights.update(name for name in node.outputs if name)
+            producers.append([])
+            continue  # a view or per-token pick of a weight: counted with the weights
         for name in node.outputs:
             if not name:
                 continue

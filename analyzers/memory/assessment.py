@@ -133,13 +133,28 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
         targets=targets, compute=compute, workload=workload, roofline=tuple(estimates),
         instructions=estimate_instructions(graph, context.symbols, tp=effective_tp,
                                            training=training, shapes=shapes),
-        sharding=tuple(sharding_issues(graph, effective_tp, context.symbols)),
+        sharding=tuple(sharding_issues(graph, effective_tp, context.symbols,
+                                       ep=options.ep if effective_tp == options.tp else 1)),
         flops_by_status=(flops_by_status(compute, coverage_verdicts)
                          if coverage_verdicts is not None else None),
         assumptions=common_assumptions()
         + (TRAINING_ASSUMPTIONS if training else INFERENCE_ASSUMPTIONS)
-        + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ()),
+        + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ())
+        + _experts_assumption(context.dims, options),
     )
+
+
+def _experts_assumption(dims, options: AnalysisOptions) -> tuple[str, ...]:
+    """How a mixture-of-experts layer is sized, with the router's numbers from the config."""
+    if not dims.is_moe:
+        return ()
+    top_k = f"top-{dims.top_k}" if dims.top_k else "top-k not in the config"
+    layout = (f"EP {options.ep} groups of TP {options.tp // options.ep}" if options.ep > 1
+              else f"TP {options.tp}")
+    return (f"mixture of experts: {dims.experts} routed experts, {top_k} routing; expert "
+            f"weights are weights, split over {layout}; activations count every token "
+            "once per routed expert (no capacity limit, no dropped tokens); the per-token "
+            "copies of expert weights the export gathers are weight reads, not activations",)
 
 
 def _axes(graph: Graph, budget: CoreBudget, chosen: Layout,

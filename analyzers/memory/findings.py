@@ -48,4 +48,4 @@ def location_of(node: Node | None) -> Location:
     if node is None:
         return Location()
     return Location(file=node.location.file, line=node.location.line,
-                    module=node.location.module)
+                    module=node.location.module, library=node.location.library)

@@ -15,7 +15,11 @@ past the usual size:
   ``K`` = input channels per group × kernel volume, ``N`` = output channels per group);
 * every other non-view op issues one instruction per P × F elements it writes (reductions:
   per element read);
-* a training step counts three times the forward; a ``tp``-way layout divides the count.
+* a training step counts three times the forward; a ``tp``-way layout divides the count;
+* a mixture-of-experts layer exported as per-token copies of expert weights
+  (:mod:`.experts`) counts as the grouped products a MoE kernel issues: the pick is a
+  weight read (no instruction) and the per-token ``bmm`` becomes one product per expert
+  over the tokens routed to it.
 
 Calibration: issue #987 reports 8.66 million instructions for Swin2SR (classical x2: embed
 dim 180, 6 × 6 blocks, 8 × 8 windows) at 1×3×512×512; the same architecture built from
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 
 from trnport.analyzers.graph.ir import Graph, Node
 from trnport.analyzers.kb import load_kb
+from trnport.analyzers.memory.experts import picked_expert_weights
 from trnport.analyzers.memory.ops import (
     ALIAS_PACKETS,
     ATTENTION_PACKETS,
@@ -139,8 +144,11 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
     engine = TensorEngine.from_kb()
 
     total, heaviest, heaviest_count = 0, None, 0
+    expert_copies = picked_expert_weights(graph, shapes)
     for node in graph.nodes:
-        count = node_instructions(node, shape_of, engine)
+        count = _expert_instructions(node, shape_of, engine, expert_copies)
+        if count is None:
+            count = node_instructions(node, shape_of, engine)
         total += count
         if count > heaviest_count:
             heaviest, heaviest_count = node.name, count
@@ -149,3 +157,24 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
                                heaviest_node=heaviest, heaviest_count=heaviest_count,
                                unsharded=total,
                                limit=int(load_kb().limit("instruction_count").value))
+
+
+def _expert_instructions(node: Node, shape_of, engine: TensorEngine,
+                         expert_copies: Mapping[str, int]) -> int | None:
+    """Instructions of a node of an exported MoE layer, or None for any other node: a pick
+    of expert weights issues none, and a per-token product with picked weights
+    (``[S, out, in] × [S, in, 1]``) issues one grouped product per expert, each over the
+    ``S / experts`` tokens routed to it."""
+    if not expert_copies or not node.inputs:
+        return None
+    if node.outputs and node.outputs[0] in expert_copies:
+        return 0
+    picked = next((name for name in node.inputs if name in expert_copies), None)
+    if picked is None or op_packet(node.op) not in MATMUL_PACKETS:
+        return None
+    weight = shape_of(picked)
+    if not weight or len(weight) < 3:
+        return None
+    routed = weight[0]
+    groups = max(1, min(routed, expert_copies[picked]))
+    return engine.tiles(groups, math.ceil(routed / groups), weight[-1], weight[-2])

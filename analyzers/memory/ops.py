@@ -15,6 +15,12 @@ def op_packet(op: str) -> str:
     return ".".join(parts[:2]) if len(parts) > 2 else op
 
 
+#: Ops that pick rows of their first input by index. On a stacked expert weight
+#: ``[experts, out, in]`` the pick is the export's way of routing tokens to experts
+#: (``weight[expert_ids]``): Neuron's MoE kernels read the experts' weights in place, so the
+#: picked copy is weight traffic, not an activation (see :mod:`.activations`).
+GATHER_PACKETS = frozenset({"aten.index", "aten.index_select", "onnx::Gather"})
+
 #: Ops whose outputs share their first input's storage (no new memory, no data moved).
 #: A compiler may still materialise some (a permute before a matmul); eager PyTorch does not.
 ALIAS_PACKETS = frozenset({

@@ -58,7 +58,11 @@ class ModelDims:
     head_dim: int | None = None
     intermediate: int | None = None
     vocab: int | None = None
+    #: routed experts per MoE layer and the experts each token is routed to (router top-k)
     experts: int | None = None
+    top_k: int | None = None
+    #: width of one expert's MLP (``moe_intermediate_size``, else ``intermediate_size``)
+    expert_intermediate: int | None = None
 
     @classmethod
     def from_graph(cls, graph: Graph) -> ModelDims:
@@ -73,12 +77,25 @@ class ModelDims:
         return cls(hidden=hidden, layers=number("num_hidden_layers"), heads=heads,
                    kv_heads=number("num_key_value_heads") or heads, head_dim=head_dim,
                    intermediate=number("intermediate_size"), vocab=number("vocab_size"),
-                   experts=number("num_local_experts"))
+                   **_experts(number))
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.experts and self.experts > 1)
 
     @property
     def sizes(self) -> frozenset[int]:
         return frozenset(d for d in (self.hidden, self.head_dim, self.intermediate, self.vocab)
                          if d)
+
+
+def _experts(number) -> dict[str, int | None]:
+    """The router's numbers from a config: experts, top-k and one expert's MLP width."""
+    experts = number("num_local_experts") or number("n_routed_experts") or number("num_experts")
+    if not experts:
+        return {}
+    return {"experts": experts, "top_k": number("num_experts_per_tok"),
+            "expert_intermediate": number("moe_intermediate_size") or number("intermediate_size")}
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,11 @@ def _intermediate(graph: Graph, dims: ModelDims, symbols) -> _Found:
     return _Found(dims.intermediate, node.name if node else None)
 
 
-def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[ShardingIssue]:
-    """Dimensions of ``graph`` that a ``tp``-way layout cannot split evenly (none at tp 1,
-    except the MLP-kernel limit, which applies to one core too)."""
+def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int],
+                    ep: int = 1) -> list[ShardingIssue]:
+    """Dimensions of ``graph`` that a ``tp``-way layout (with ``ep`` expert-parallel groups)
+    cannot split evenly (none at tp 1, except the MLP-kernel limit, which applies to one core
+    too)."""
     kb = load_kb()
     mlp_limit = kb.limit("nki_mlp_intermediate")
     dims = ModelDims.from_graph(graph)
@@ -143,6 +145,7 @@ def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[S
                      f"rank would hold {padded // tp} (padded to {padded}), or the sharding "
                      "fails"),
         ))
+    issues += _expert_issues(dims, tp, ep, kb.citation("tp_sharding"))
     intermediate = _intermediate(graph, dims, symbols)
     if intermediate.size and math.ceil(intermediate.size / tp) > mlp_limit.value:
         per_core = math.ceil(intermediate.size / tp)
@@ -153,4 +156,28 @@ def sharding_issues(graph: Graph, tp: int, symbols: Mapping[str, int]) -> list[S
                      f"columns per core, above the {mlp_limit.value} the NKI MLP "
                      "kernel accepts (NCC_EBIR023) if that kernel is enabled"),
         ))
+    return issues
+
+
+def _expert_issues(dims: ModelDims, tp: int, ep: int, source: str) -> list[ShardingIssue]:
+    """Mixture-of-experts layers: ``ep`` groups hold whole experts, so it must divide the
+    expert count; inside a group each expert's MLP is split over ``tp / ep`` ranks."""
+    if not dims.is_moe:
+        return []
+    issues = []
+    experts = dims.experts or 0
+    if ep > 1 and experts % ep:
+        issues.append(ShardingIssue(
+            dimension="experts", size=experts, tp=tp, severity="warning", node=None,
+            source=source,
+            message=(f"{experts} experts cannot be split evenly over EP {ep}: some expert-"
+                     f"parallel groups would hold {math.ceil(experts / ep)} experts and "
+                     "others fewer, or the sharding fails")))
+    inner, width = tp // ep, dims.expert_intermediate
+    if width and inner > 1 and width % inner:
+        issues.append(ShardingIssue(
+            dimension="expert MLP size", size=width, tp=tp, severity="warning", node=None,
+            source=source,
+            message=(f"expert MLP size ({width}) cannot be split evenly over the {inner} TP "
+                     f"ranks of each expert-parallel group (TP {tp} / EP {ep})")))
     return issues

@@ -17,12 +17,13 @@ from trnport.analyzers.report.memory_view import GridCell, memory_view
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
     VERDICT_HEADLINES,
+    by_call_site,
     checklist,
     location_text,
     rewrite_items,
 )
 from trnport.analyzers.report.rule_docs import DOCS_URL_ENV, load_rule_docs, rule_help_uri
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_flops
 
@@ -100,8 +101,7 @@ def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
     lines = [*_codes(report),
              f"<details open><summary><b>Findings ({len(report.findings)})</b></summary>", "",
              "| | Code | Finding | Location | Fix |", "|---|---|---|---|---|"]
-    order = sorted(range(len(report.findings)),
-                   key=lambda i: SEVERITIES.index(report.findings[i].severity))
+    order = _grouped_order(report.findings)
     for index in order[:_MAX_FINDINGS]:
         finding = report.findings[index]
         tags = []
@@ -110,6 +110,8 @@ def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
         if gate is not None and gate.failing[index]:
             tags.append("**fails gate**")
         where = location_text(finding)
+        if finding.location.library:
+            where = f"{where} → {finding.location.library}" if where else finding.location.library
         lines.append(
             f"| {_SEVERITY_MARK[finding.severity]} | {_code_link(finding.code)} {finding.symbol} "
             f"| {text(finding.message)}{' · ' + ' '.join(tags) if tags else ''} "
@@ -117,6 +119,21 @@ def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
     if len(report.findings) > _MAX_FINDINGS:
         lines.append(f"\n… and {len(report.findings) - _MAX_FINDINGS} more in the full report.")
     return [*lines, "", "</details>", ""]
+
+
+def _grouped_order(findings: Sequence[Finding]) -> list[int]:
+    """Finding indices by severity; within one, findings made inside installed libraries
+    follow the first one of their user call site."""
+    order: list[int] = []
+    for severity in SEVERITIES:
+        chosen = [f for f in findings if f.severity == severity]
+        for _, members in by_call_site(chosen):
+            order += [_index_of(findings, member) for member in members]
+    return order
+
+
+def _index_of(findings: Sequence[Finding], finding: Finding) -> int:
+    return next(i for i, f in enumerate(findings) if f is finding)
 
 
 def _code_link(rule: str) -> str:

@@ -83,12 +83,38 @@ def anchor(prefix: str, name: str) -> str:
 
 
 def location_text(finding: Finding) -> str:
-    """``file:line in module`` with whatever parts are known ('' when none is)."""
+    """``file:line in module`` with whatever parts are known ('' when none is): the user's
+    call site; the library line it called into is ``finding.location.library``."""
     loc = finding.location
     where = f"{loc.file}:{loc.line}" if loc.file and loc.line else (loc.file or "")
     if loc.module:
         where = f"{where} in {loc.module}" if where else loc.module
     return where
+
+
+def call_site_text(finding: Finding) -> str:
+    """The user's line a finding traces back to (``file:line``), else its module path."""
+    loc = finding.location
+    if loc.file and loc.line:
+        return f"{loc.file}:{loc.line}"
+    return loc.file or loc.module or "model"
+
+
+def by_call_site(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings in report order, those made inside installed libraries gathered under the
+    user's call site they came from (``('', [finding])`` for each of the others)."""
+    groups: list[tuple[str, list[Finding]]] = []
+    sites: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if not finding.location.library:
+            groups.append(("", [finding]))
+            continue
+        site = call_site_text(finding)
+        if site not in sites:
+            sites[site] = []
+            groups.append((site, sites[site]))
+        sites[site].append(finding)
+    return groups
 
 
 def finding_groups(report: Report, gate: GateOutcome | None) -> dict[str, list[FindingGroup]]:
@@ -104,8 +130,17 @@ def finding_groups(report: Report, gate: GateOutcome | None) -> dict[str, list[F
     groups: dict[str, list[FindingGroup]] = {severity: [] for severity in SEVERITIES}
     for (severity, code), items in by_code.items():
         groups.setdefault(severity, []).append(FindingGroup(
-            code=code, symbol=items[0].finding.symbol, severity=severity, items=tuple(items)))
+            code=code, symbol=items[0].finding.symbol, severity=severity,
+            items=tuple(_by_site(items))))
     return {severity: group for severity, group in groups.items() if group}
+
+
+def _by_site(items: list[FindingItem]) -> list[FindingItem]:
+    """A group's items with those made inside installed libraries gathered under their
+    user call site (see :func:`by_call_site`)."""
+    by_finding = {id(item.finding): item for item in items}
+    return [by_finding[id(f)] for _, members in by_call_site([i.finding for i in items])
+            for f in members]
 
 
 _STATE_RANK = ("skip", "ok", "warn", "fail")

@@ -92,6 +92,20 @@ def _location(finding: Finding, report: Report, source_root: Path | None) -> dic
     return location
 
 
+def _library_location(finding: Finding) -> dict[str, Any] | None:
+    """The installed library's line a finding was made on, as a related location (the
+    result's own location is the user's call site)."""
+    library = finding.location.library
+    if not library:
+        return None
+    path, _, line = library.rpartition(":")
+    physical: dict[str, Any] = {"artifactLocation": {"uri": path or library}}
+    if line.isdigit():
+        physical["region"] = {"startLine": int(line)}
+    return {"id": 1, "physicalLocation": physical,
+            "message": {"text": "inside an installed library, called from the result's location"}}
+
+
 def _result(finding: Finding, index: int, rule_index: int, report: Report, gate: GateOutcome,
             source_root: Path | None) -> dict[str, Any]:
     result: dict[str, Any] = {
@@ -100,6 +114,7 @@ def _result(finding: Finding, index: int, rule_index: int, report: Report, gate:
         "level": _LEVELS[finding.severity],
         "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
         "locations": [_location(finding, report, source_root)],
+        **({"relatedLocations": [related]} if (related := _library_location(finding)) else {}),
         "partialFingerprints": {_FINGERPRINT_KEY: fingerprint(finding)},
         "properties": {
             "symbol": finding.symbol, "category": finding.category, "fix": finding.fix,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.report_view import by_call_site, location_text
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count
 
@@ -19,7 +20,8 @@ def render_text(report: Report) -> str:
         f" ({human_bytes(model.param_bytes, largest='GiB')} as stored)",
         f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
         f"{target.mode}, {target.dtype}, batch {target.batch}"
-        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "
+        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}"
+        f"{f', ep {target.ep}' if target.ep > 1 else ''}; "
         f"SDK profile {report.kb.profile}"
         f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}; "
         f"stack {target.stack_text}",
@@ -36,15 +38,13 @@ def render_text(report: Report) -> str:
         if not group:
             continue
         lines += ["", f"{severity.upper()}S:" if len(group) > 1 else f"{severity.upper()}:"]
-        for finding in group:
-            where = finding.location
-            at = f"{where.file}:{where.line}" if where.file and where.line else (where.file or "")
-            if where.module:
-                at = f"{at} in {where.module}" if at else where.module
-            lines.append(f"  {finding.code} {finding.symbol} x{finding.count}: {finding.message}")
-            if at:
-                lines.append(f"      at {at}")
-            lines.append(f"      fix: {finding.fix}")
+        for site, members in by_call_site(group):
+            indent = "  "
+            if site:  # findings made inside installed libraries, under the user's call
+                lines.append(f"  at {site} (inside installed libraries):")
+                indent = "    "
+            for finding in members:
+                lines += _finding_lines(finding, indent, at=not site)
     memory_lines = render_memory(report.memory)
     if memory_lines:
         lines += ["", *memory_lines]
@@ -60,3 +60,18 @@ def render_text(report: Report) -> str:
         lines += ["", "NOTES:"] + [f"  - {d}" for d in report.diagnostics]
     # one escape pass over every line: model strings cannot forge lines or drive the terminal
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _finding_lines(finding: Finding, indent: str, *, at: bool) -> list[str]:
+    """One finding: message, where (unless its call site heads the group), library line
+    and fix."""
+    lines = [f"{indent}{finding.code} {finding.symbol} x{finding.count}: {finding.message}"]
+    where = location_text(finding)
+    if at and where:
+        lines.append(f"{indent}    at {where}")
+    library = finding.location.library
+    if library:
+        module = finding.location.module
+        lines.append(f"{indent}    library: {library}{f' in {module}' if module else ''}")
+    lines.append(f"{indent}    fix: {finding.fix}")
+    return lines

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Location:
-    """The place in what the user wrote: source file and line, and the module path."""
+    """The place in what the user wrote: source file and line, and the module path;
+    ``library`` is the installed library's line the op was made on, when the file and line
+    are the user's call into that library (see ``SourceLocation``)."""
 
     file: str | None = None
     line: int | None = None
     module: str | None = None
+    library: str | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class TargetInfo:
     seq_len: int | None
     tp: int
     stack: str = "xla"
+    ep: int = 1
     stack_label: str | None = None
 
     @property

@@ -84,7 +84,7 @@ class RuleContext:
 
 def _location(node: Node) -> Location:
     loc = node.location
-    return Location(file=loc.file, line=loc.line, module=loc.module)
+    return Location(file=loc.file, line=loc.line, module=loc.module, library=loc.library)
 
 
 def _display_op(node: Node, op: str) -> str:

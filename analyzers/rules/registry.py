@@ -32,6 +32,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN404": "trn404_instruction_count_risk",
     "TRN409": "trn409_tensor_beyond_device_memory",
     "TRN501": "trn501_bf16_mask_constant",
+    "TRN502": "trn502_known_issue_by_sdk",
     "TRN503": "trn503_autocast_precision_risk",
     "TRN310": "trn310_recompilation_per_input_shape",
     "TRN601": "trn601_inplace_dropout_in_training",

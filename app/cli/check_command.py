@@ -199,7 +199,7 @@ def _options(settings):
     return AnalysisOptions(
         target=settings.target, instance=settings.instance, mode=settings.mode,
         dtype=settings.dtype, batch=settings.batch, seq_len=settings.seq_len, tp=settings.tp,
-        pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
+        ep=settings.ep, pp=settings.pp, dp=settings.dp, optimizer=settings.optimizer,
         zero1=bool(settings.zero1), sdk=settings.sdk, stack=settings.stack,
         torchneuron_tables=tables_folder(), trust_code=bool(settings.trust_code),
         cache_dir=graph_cache_folder(disabled=bool(getattr(settings, "no_cache", False))),

@@ -158,6 +158,7 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "batch": ("batch", _positive, False),
     "seq_len": ("seq_len", _positive, False),
     "tp": ("tp", _positive, False),
+    "ep": ("ep", _positive, False),
     "pp": ("pp", _positive, False),
     "dp": ("dp", _positive, False),
     "optimizer": ("optimizer", _choice(OPTIMIZERS), False),

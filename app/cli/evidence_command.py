@@ -85,7 +85,7 @@ def _merged_into_model(evidence, args) -> int:
 
     options = AnalysisOptions(
         target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
-        batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
+        batch=args.batch, seq_len=args.seq_len, tp=args.tp, ep=args.ep, pp=args.pp, dp=args.dp,
         optimizer=args.optimizer, zero1=bool(args.zero1), sdk=args.sdk,
         trust_code=bool(args.trust_code))
     report = merge_evidence(analyze(args.model, options), evidence, load_kb())

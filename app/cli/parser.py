@@ -93,6 +93,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        help="sequence length for example inputs built from a config")
     group.add_argument("--tp", type=positive_int, default=1,
                        help="tensor-parallel degree (default: 1)")
+    group.add_argument("--ep", type=positive_int, default=1,
+                       help="expert-parallel degree of mixture-of-experts layers; divides "
+                       "--tp (default: 1)")
     group.add_argument("--pp", type=positive_int, default=1,
                        help="pipeline-parallel stages (default: 1)")
     group.add_argument("--dp", type=positive_int, default=1,

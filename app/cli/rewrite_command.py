@@ -188,7 +188,7 @@ def _options(args):
 
     return AnalysisOptions(
         target=args.target, instance=args.instance, mode=args.mode, dtype=args.dtype,
-        batch=args.batch, seq_len=args.seq_len, tp=args.tp, pp=args.pp, dp=args.dp,
+        batch=args.batch, seq_len=args.seq_len, tp=args.tp, ep=args.ep, pp=args.pp, dp=args.dp,
         optimizer=args.optimizer, zero1=bool(args.zero1), sdk=args.sdk,
         trust_code=bool(args.trust_code),
     )

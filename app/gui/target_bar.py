@@ -51,6 +51,8 @@ class TargetBar(QWidget):
         self.batch = _spin(1, 65536, 1, "Batch size of the example inputs")
         self.seq_len = _spin(0, 1_048_576, 0, "Sequence length (configs only)", "auto")
         self.tp = _spin(1, 128, 1, "Tensor-parallel degree")
+        self.ep = _spin(1, 128, 1, "Expert-parallel degree of mixture-of-experts layers "
+                        "(divides TP)")
         self.sdk = _combo(["newest", *profiles], "newest", "Neuron SDK profile")
         self.stack = _combo(["default", *STACKS], "default",
                             "PyTorch stack: the SDK line's default for the target, PyTorch/XLA "
@@ -60,7 +62,7 @@ class TargetBar(QWidget):
         for label, widget in (("Target", self.family), ("Instance", self.instance),
                               ("Mode", self.mode), ("dtype", self.dtype),
                               ("Batch", self.batch), ("Seq", self.seq_len), ("TP", self.tp),
-                              ("SDK", self.sdk), ("Stack", self.stack)):
+                              ("EP", self.ep), ("SDK", self.sdk), ("Stack", self.stack)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             layout.addWidget(caption)
@@ -73,7 +75,7 @@ class TargetBar(QWidget):
             combo.currentTextChanged.connect(self._mark_stacks)
         for combo in (self.family, self.instance, self.mode, self.dtype, self.sdk, self.stack):
             combo.currentTextChanged.connect(self._emit)
-        for spin in (self.batch, self.seq_len, self.tp):
+        for spin in (self.batch, self.seq_len, self.tp, self.ep):
             spin.valueChanged.connect(self._emit)
 
     def _fill_instances(self, *_):
@@ -119,7 +121,7 @@ class TargetBar(QWidget):
             "instance": None if instance in ("", "default") else instance,
             "mode": self.mode.currentText(), "dtype": self.dtype.currentText(),
             "batch": self.batch.value(), "seq_len": self.seq_len.value() or None,
-            "tp": self.tp.value(), "sdk": None if sdk == "newest" else sdk,
+            "tp": self.tp.value(), "ep": self.ep.value(), "sdk": None if sdk == "newest" else sdk,
             "stack": None if stack == "default" else stack,
         }
 
@@ -136,7 +138,8 @@ class TargetBar(QWidget):
         if values.get("stack"):
             self.stack.setCurrentText(str(values["stack"]))
             self._mark_stacks()
-        for key, spin in (("batch", self.batch), ("seq_len", self.seq_len), ("tp", self.tp)):
+        for key, spin in (("batch", self.batch), ("seq_len", self.seq_len), ("tp", self.tp),
+                          ("ep", self.ep)):
             try:
                 spin.setValue(int(values.get(key) or spin.value()))
             except (TypeError, ValueError):

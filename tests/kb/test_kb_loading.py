@@ -34,6 +34,7 @@ KINDS = {
     "citations": "citations_file",
     "ops": "ops_file",
     "stacks": "stacks_file",
+    "known_issues": "known_issues_file",
 }
 
 

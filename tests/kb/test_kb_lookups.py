@@ -13,8 +13,25 @@ def test_default_profile_is_2_34_and_release_numbers_map_to_their_line():
     assert kb.profile(None).id == "2.34"
     assert kb.profile("2.33.1").id == "2.33"
     assert kb.profile("2.31.1").id == "2.31"
-    assert kb.profile("2.28").id == "2.29"  # 2.27-2.29 share verdicts
-    assert kb.profile("2.25").id == "2.26"
+    assert kb.profile("2.28.1").id == "2.28"
+    assert kb.profile("2.25").id == "2.25"
+
+
+def test_every_sdk_line_back_to_2_18_has_its_own_profile_with_its_compiler():
+    kb = load_kb()
+    lines = [f"2.{minor}" for minor in range(18, 35)]
+    assert [p.id for p in kb.profiles] == lines[::-1]
+    assert kb.profile("2.20").neuronx_cc == "2.15.143.0"
+    assert kb.profile("2.18").neuronx_cc == "2.13.72.0"
+    assert kb.profile("2.18").compiler_defaults["auto_cast"] == "matmult"
+
+
+def test_trn2_is_not_a_target_before_neuron_2_21():
+    kb = load_kb()
+    assert "trn2" in kb.profile("2.21").stacks["xla"].targets
+    assert "trn2" not in kb.profile("2.20").stacks["xla"].targets
+    with pytest.raises(InputError, match=r"2\.20"):
+        kb.stack(kb.profile("2.20"), "trn2")
 
 
 def test_unknown_profile_lists_valid_ids():

@@ -31,6 +31,9 @@ CONFIG_SUMMARY_KEYS = (
     "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
     "intermediate_size", "vocab_size", "max_position_embeddings", "head_dim",
     "num_local_experts", "num_experts_per_tok", "torch_dtype",
+    # mixture of experts: the routed expert count goes by three names across families
+    # (Mixtral, DeepSeek, Qwen-MoE), the expert MLP width by its own key
+    "n_routed_experts", "num_experts", "n_shared_experts", "moe_intermediate_size",
 )
 #: Largest config.json read; real ones are a few kilobytes.
 MAX_CONFIG_BYTES = 4 * 1024 * 1024

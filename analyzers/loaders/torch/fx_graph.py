@@ -10,7 +10,10 @@ What the converter reads from each FX node's ``meta`` (as torch 2.13 fills it):
   shape and dtype; tensor data is never read, so programs on the ``meta`` device work.
 - ``stack_trace``: the Python frames that created the op, outermost first. The innermost
   frame is usually inside ``torch/nn/modules``; the location is the innermost frame *outside*
-  torch itself, i.e. the line the user (or ``transformers``) wrote.
+  torch and outside installed libraries (``site-packages``: transformers, timm...), i.e. the
+  line the user wrote that called into them; the innermost library frame is kept as the
+  location's ``library`` detail. A model built from a Hugging Face config has no user frame:
+  its module path is the attribution and the transformers line the detail.
 - ``nn_module_stack``: ordered outermost to innermost; the last entry's path (``layers.0.mlp``)
   is the module.
 - ``from_node``: provenance. After ``run_decompositions`` its first entry is the node of the
@@ -482,25 +485,51 @@ class _Converter:
         key = (stack_trace, module)
         cached = self._location_cache.get(key)
         if cached is None:
-            file, line = self._user_frame(stack_trace) if stack_trace else (None, None)
-            cached = SourceLocation(file, line, module)
+            file, line, library = self._user_frame(stack_trace) if stack_trace \
+                else (None, None, None)
+            cached = SourceLocation(file, line, module, library)
             self._location_cache[key] = cached
         return cached
 
-    def _user_frame(self, stack_trace: str) -> tuple[str | None, int | None]:
-        """The innermost frame outside torch's own sources (else the innermost real frame).
+    def _user_frame(self, stack_trace: str) -> tuple[str | None, int | None, str | None]:
+        """(file, line, library): the innermost frame in the user's code and the innermost
+        frame in an installed library below it, ``package/path.py:line``.
 
-        Generated code (``<eval_with_key>.5``, the FX retrace of a ``torch.cond``) is no file
-        anyone can open, so it is never chosen.
+        Frames in torch's own sources are never chosen (the innermost real frame is, when
+        there is nothing else); without user code (a model built by transformers from a
+        config) file and line are None. Generated code (``<eval_with_key>.5``, the FX retrace
+        of a ``torch.cond``) is no file anyone can open, so it is never chosen.
         """
         cached = self._frame_cache.get(stack_trace)
         if cached is not None:
             return cached
         frames = [(f, int(n)) for f, n in _FRAME.findall(stack_trace) if not f.startswith("<")]
-        user = [f for f in frames if not f[0].startswith((self.torch_dir, "torch/"))]
-        chosen = (user or frames or [(None, None)])[-1]
+        outside = [f for f in frames if not f[0].startswith((self.torch_dir, "torch/"))]
+        user = [f for f in outside if library_path(f[0]) is None]
+        installed = [f for f in outside if library_path(f[0]) is not None]
+        library = f"{library_path(installed[-1][0])}:{installed[-1][1]}" if installed else None
+        if user:
+            chosen: tuple[str | None, int | None, str | None] = (*user[-1], library)
+        elif installed:
+            chosen = (None, None, library)
+        else:
+            file, line = (frames or [(None, None)])[-1]
+            chosen = (file, line, None)
         self._frame_cache[stack_trace] = chosen
         return chosen
+
+
+_LIBRARY_ROOTS = ("site-packages", "dist-packages")
+
+
+def library_path(file: str) -> str | None:
+    """``transformers/models/llama/modeling_llama.py`` for a file of an installed package
+    (under ``site-packages`` or ``dist-packages``), None for the user's own files."""
+    parts = file.replace("\\", "/").split("/")
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] in _LIBRARY_ROOTS and index + 1 < len(parts):
+            return "/".join(parts[index + 1:])
+    return None
 
 
 def _innermost_module(module_stack: dict | None) -> str | None:

@@ -212,6 +212,16 @@ def test_recent_files_and_target_choices_persist(qtbot, settings, tmp_path):
         str((SAMPLES / "tiny_cnn.onnx").resolve())]
 
 
+def test_expert_parallel_degree_from_the_target_bar(qtbot, window):
+    window.target_bar.tp.setValue(4)
+    window.target_bar.ep.setValue(2)
+    report = analyse(qtbot, window, SAMPLES / "tiny_cnn.onnx")
+    assert (report.target.tp, report.target.ep) == (4, 2)
+    window.target_bar.ep.setValue(3)
+    window.analyse()
+    assert "--ep 3 must divide --tp 4" in window.error_dialog.text()
+
+
 @pytest.mark.parametrize("model, tab", [
     ("tiny_cnn.onnx", "Summary"),
     # a large model on the Memory tab once aborted in interpreter shutdown after saving
