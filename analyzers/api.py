@@ -222,6 +222,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),
             nodes_by_status=by_status, findings_by_severity=by_severity,
             flops_coverage_pct=_flops_coverage(memory),
+            not_analysed=tuple(graph.metadata.get("not_analysed", ())),
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),

@@ -72,6 +72,9 @@ def _header(report: Report, gate: GateOutcome | None) -> list[str]:
         f"| {text(t.stack_text)} |",
         "",
     ]
+    lines += [f"Not analysed: {text(gap)}" for gap in s.not_analysed]
+    if s.not_analysed:
+        lines.append("")
     if gate is not None:
         lines += [_gate_line(report, gate), ""]
     return lines

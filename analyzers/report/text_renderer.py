@@ -30,6 +30,7 @@ def render_text(report: Report) -> str:
     ]
     by_sev = summary.findings_by_severity
     lines.append("  findings: " + ", ".join(f"{by_sev.get(s, 0)} {s}" for s in SEVERITIES))
+    lines += [f"  not analysed: {gap}" for gap in summary.not_analysed]
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:

@@ -101,6 +101,9 @@ class Summary:
     # share of the model's FLOPs in supported or conditional nodes; None when no node has a
     # FLOP estimate (graphs without shapes)
     flops_coverage_pct: float | None = None
+    # parts of the model the verdicts do not cover, one line each (a backward graph that
+    # could not be captured, the code after a guard export stopped at)
+    not_analysed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
