@@ -27,6 +27,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN302": "trn302_dynamic_input_dims",
     "TRN303": "trn303_host_sync",
     "TRN304": "trn304_data_dependent_control_flow",
+    "TRN305": "trn305_export_stopped_at_data_dependent_guard",
     "TRN401": "trn401_does_not_fit_per_core",
     "TRN402": "trn402_needs_tensor_parallel",
     "TRN403": "trn403_sharding_constraint",

@@ -25,12 +25,17 @@ from trnport.analyzers.graph import Graph
 from trnport.analyzers.loaders.base import LoadedModel, first_line
 
 BACKWARD_PREFIX = "backward."
+#: Formats whose graph comes from torch.export: without a program, export did not capture it.
+_EXPORTED_FORMATS = frozenset({"python", "pt2", "hf-config"})
 
 
 def add_backward(loaded: LoadedModel) -> None:
     """Replace ``loaded.graph`` by forward + backward; on failure keep the forward graph,
     record why in its metadata and add a diagnostic (never raise)."""
     program = loaded.graph.metadata.pop("exported_program", None)
+    if program is None and loaded.format in _EXPORTED_FORMATS:
+        _record_missing_backward(loaded, "torch.export produced no program to differentiate")
+        return
     if program is None:
         loaded.diagnostics.append(
             f"training mode: backward ops were not analysed ({loaded.format} models have no "
@@ -39,13 +44,7 @@ def add_backward(loaded: LoadedModel) -> None:
     try:
         joint = joint_graph(program, loaded.graph)
     except Exception as exc:  # joint tracing fails in many framework-specific ways
-        reason = f"{type(exc).__name__}: {first_line(exc)}"
-        loaded.graph.metadata["training_capture"] = {"complete": False, "reason": reason}
-        loaded.graph.metadata.setdefault("not_analysed", []).append(
-            "the backward graph (training mode): only forward ops have verdicts")
-        loaded.diagnostics.append(
-            f"training mode: the backward graph could not be captured ({reason}); only the "
-            "forward graph has verdicts")
+        _record_missing_backward(loaded, f"{type(exc).__name__}: {first_line(exc)}")
         return
     backward = joint.metadata.get("backward_nodes", [])
     frozen = joint.metadata.get("frozen_parameters", [])
@@ -61,6 +60,16 @@ def add_backward(loaded: LoadedModel) -> None:
     loaded.diagnostics.append(
         f"training mode: {len(backward)} backward nodes analysed with the forward graph")
     loaded.graph = joint
+
+
+def _record_missing_backward(loaded: LoadedModel, reason: str) -> None:
+    """Keep the forward graph and say, for the rule and the summary, why it is alone."""
+    loaded.graph.metadata["training_capture"] = {"complete": False, "reason": reason}
+    loaded.graph.metadata.setdefault("not_analysed", []).append(
+        "the backward graph (training mode): only forward ops have verdicts")
+    loaded.diagnostics.append(
+        f"training mode: the backward graph could not be captured ({reason}); only the "
+        "forward graph has verdicts")
 
 
 def joint_graph(program: Any, forward: Graph) -> Graph:

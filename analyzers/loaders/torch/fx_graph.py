@@ -44,6 +44,11 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
 from trnport.analyzers.graph.ir import UNKNOWN_LOCATION
 from trnport.analyzers.loaders.base import first_line
+from trnport.analyzers.loaders.torch.guards import (
+    DataDependentGuardError,
+    guard_site,
+    is_data_dependent_guard,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -73,7 +78,8 @@ def export_program(
     *,
     dynamic_shapes: Any = None,
 ) -> torch.export.ExportedProgram:
-    """``torch.export.export(strict=False)``; any export failure becomes a one-line InputError."""
+    """``torch.export.export(strict=False)``; any export failure becomes a one-line InputError
+    (a :class:`DataDependentGuardError` when a data-dependent guard stopped it)."""
     import torch
 
     try:
@@ -86,17 +92,13 @@ def export_program(
     except InputError:
         raise
     except Exception as exc:  # export raises many unrelated types for untraceable code
-        if _is_data_dependent_guard(exc):
+        message = f"torch.export failed: {_export_failure_summary(exc)}"
+        if is_data_dependent_guard(exc):
             program = _draft_export(module, args, kwargs, dynamic_shapes)
             if program is not None:
                 return program
-        raise InputError(f"torch.export failed: {_export_failure_summary(exc)}") from exc
-
-
-def _is_data_dependent_guard(exc: BaseException) -> bool:
-    """A Python branch (or size) decided by a tensor value stopped the export."""
-    return type(exc).__name__ in ("GuardOnDataDependentSymNode", "UserError") and \
-        "data-dependent" in str(exc)
+            raise DataDependentGuardError(message, guard_site(exc)) from exc
+        raise InputError(message) from exc
 
 
 def _draft_export(module: Any, args: tuple, kwargs: dict | None, dynamic_shapes: Any) -> Any:
