@@ -223,6 +223,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             nodes_by_status=by_status, findings_by_severity=by_severity,
             flops_coverage_pct=_flops_coverage(memory),
             not_analysed=tuple(graph.metadata.get("not_analysed", ())),
+            converter_fix=_converter_fix(loaded, findings, kb, profile, target, options, stack),
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
@@ -231,6 +232,17 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         memory=memory_section(memory),
         rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
     )
+
+
+def _converter_fix(loaded, findings, kb, profile, target, options, stack):
+    """For ONNX: the errors only the onnx2torch converter raises and the rewrites that
+    answer them (analyzers.rewrites.converter_fix); None for other formats."""
+    if loaded.format != "onnx":
+        return None
+    from trnport.analyzers.rewrites.converter_fix import plan_converter_fix
+
+    return plan_converter_fix(findings, loaded.graph, kb, profile, target, options,
+                              str(loaded.path), stack)
 
 
 def _stack_package(profile, stack) -> str | None:

@@ -18,6 +18,7 @@ from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
     VERDICT_HEADLINES,
     checklist,
+    converter_fix_text,
     location_text,
     rewrite_items,
 )
@@ -72,9 +73,12 @@ def _header(report: Report, gate: GateOutcome | None) -> list[str]:
         f"| {text(t.stack_text)} |",
         "",
     ]
-    lines += [f"Not analysed: {text(gap)}" for gap in s.not_analysed]
-    if s.not_analysed:
-        lines.append("")
+    notes = [f"Not analysed: {text(gap)}" for gap in s.not_analysed]
+    command = "\x00"  # escaped with the sentence, then set as code
+    fix_text = converter_fix_text(report, quote=lambda _command: command)
+    if fix_text and s.converter_fix is not None:
+        notes.append(text(fix_text).replace(command, code(s.converter_fix.command)))
+    lines += [line for note in notes for line in (note, "")]
     if gate is not None:
         lines += [_gate_line(report, gate), ""]
     return lines
