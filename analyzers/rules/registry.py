@@ -16,6 +16,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN104": "trn104_degraded_configuration",
     "TRN105": "trn105_unknown_op",
     "TRN106": "trn106_custom_op",
+    "TRN107": "trn107_op_not_decomposable",
     "TRN108": "trn108_training_coverage_incomplete",
     "TRN201": "trn201_fp64_silently_fp32",
     "TRN202": "trn202_int64_downcast",

@@ -49,6 +49,7 @@ from trnport.analyzers.loaders.torch.guards import (
     guard_site,
     is_data_dependent_guard,
 )
+from trnport.analyzers.loaders.torch.opaque import decompose_tolerantly, restore_opaque_nodes
 
 if TYPE_CHECKING:
     import torch
@@ -172,17 +173,14 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     import torch
 
     guards = _data_dependent_guards(ep)
+    opaque: list = []
     if decompose:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                ep = ep.run_decompositions()
-        except Exception as exc:
-            raise InputError(
-                f"decomposing {name} to core ATen failed: {first_line(exc)}"
-            ) from exc
+        ep, opaque = decompose_tolerantly(
+            ep, _decompose,
+            lambda exc: InputError(f"decomposing {name} to core ATen failed: {first_line(exc)}"))
     converter = _Converter(torch)
     graph = converter.convert(ep.graph, name, ep.graph_signature)
+    restore_opaque_nodes(graph, opaque)
     graph.metadata.update(
         torch_version=torch.__version__.split("+")[0],
         dynamic_dims=_dynamic_dims(graph),
@@ -196,6 +194,12 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     # differentiated in training mode (trnport.analyzers.training); analyze() drops it
     graph.metadata["exported_program"] = ep
     return graph
+
+
+def _decompose(ep: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return ep.run_decompositions()
 
 
 def tied_weights(module: Any) -> dict[str, str]:

@@ -1,5 +1,7 @@
 """A model whose export fails for a reason that belongs to the model gets a report, not
-exit 2: a data-dependent guard (TRN305 at the user's line, with what tracing records)."""
+exit 2: a data-dependent guard (TRN305 at the user's line, with what tracing records), a
+custom op whose library is not loaded (TRN106 on its node), an op torch cannot decompose
+(TRN107 on its node, the rest analysed)."""
 
 from __future__ import annotations
 
@@ -82,3 +84,103 @@ def test_guard_in_training_mode_says_the_backward_is_missing(tmp_path):
     report = analyze(_write(tmp_path), AnalysisOptions(trust_code=True, mode="training"))
     codes = {f.code for f in report.findings}
     assert {"TRN305", "TRN108"} <= codes
+
+
+CUSTOM_OP_PROGRAM = textwrap.dedent('''
+    import sys
+    import torch
+
+
+    @torch.library.custom_op("vendorlib::fused_gelu", mutates_args=())
+    def fused_gelu(x: torch.Tensor, scale: float) -> torch.Tensor:
+        return torch.nn.functional.gelu(x) * scale
+
+
+    @fused_gelu.register_fake
+    def _(x, scale):
+        return torch.empty_like(x)
+
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            return torch.relu(fused_gelu(self.proj(x), 2.0))
+
+
+    torch.export.save(torch.export.export(Block(), (torch.randn(2, 8),)), sys.argv[1])
+''')
+
+
+@pytest.mark.slow
+def test_pt2_with_an_op_from_an_unloaded_library_gets_trn106_on_that_node(tmp_path):
+    import subprocess
+    import sys
+
+    maker = tmp_path / "make_program.py"
+    maker.write_text(CUSTOM_OP_PROGRAM)
+    archive = tmp_path / "vendor.pt2"
+    # the library is registered only in the process that saves the program
+    subprocess.run([sys.executable, str(maker), str(archive)], check=True, capture_output=True)
+    report = analyze(archive, TRUSTED)
+    custom = next(f for f in report.findings if f.code == "TRN106")
+    assert custom.ops == ("vendorlib.fused_gelu.default",)
+    assert len(custom.nodes) == 1
+    assert custom.location.file == str(maker) and custom.location.line == \
+        _line_of(maker, "fused_gelu(self.proj(x)")
+    ops = {row.op for row in report.operators}
+    assert {"aten.relu.default", "vendorlib.fused_gelu.default"} <= ops
+    assert any("vendorlib::fused_gelu is not registered" in d for d in report.diagnostics)
+
+
+SPARSE_MIX = textwrap.dedent('''
+    import torch
+
+
+    class SparseMix(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = torch.nn.Linear(8, 8)
+
+        def forward(self, x):
+            y = self.proj(x)
+            return torch.relu(y) + y.SPARSE().to_dense()
+
+
+    model = SparseMix()
+    example_inputs = (torch.randn(2, 8),)
+''')
+
+
+@pytest.mark.slow
+def test_op_torch_cannot_decompose_is_a_finding_and_the_rest_is_analysed(tmp_path):
+    path = tmp_path / "sparse_mix.py"
+    path.write_text(SPARSE_MIX.replace("SPARSE", "to_sparse_csr"))
+    report = analyze(path, TRUSTED)
+    stuck = next(f for f in report.findings if f.code == "TRN107")
+    assert stuck.location.file == str(path.resolve())
+    assert stuck.location.line == _line_of(path, "to_dense()")
+    assert "layout_impl" in stuck.message
+    ops = {row.op for row in report.operators}
+    assert {"aten.relu.default", "aten.addmm.default"} <= ops
+
+
+@pytest.mark.slow
+def test_saved_program_with_to_sparse_is_analysed_around_it(tmp_path):
+    import runpy
+
+    import torch
+
+    source = tmp_path / "sparse_mix.py"
+    source.write_text(SPARSE_MIX.replace("SPARSE", "to_sparse"))
+    namespace = runpy.run_path(str(source))
+    archive = tmp_path / "sparse_mix.pt2"
+    torch.export.save(torch.export.export(namespace["model"], namespace["example_inputs"]),
+                      str(archive))
+    report = analyze(archive, TRUSTED)
+    stuck = next(f for f in report.findings if f.code == "TRN107")
+    assert stuck.ops == ("aten.to_sparse.default",)
+    assert stuck.location.line == _line_of(source, "to_dense()")
+    assert "aten.relu.default" in {row.op for row in report.operators}
