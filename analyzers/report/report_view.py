@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trnport.analyzers.report.gate import GateOutcome
@@ -112,7 +113,9 @@ _STATE_RANK = ("skip", "ok", "warn", "fail")
 _FIT_STAGE_STATE = {"fits": "ok", "tight": "warn", "does-not-fit": "fail"}
 
 
-def converter_fix_text(report: Report, quote=lambda command: f"`{command}`") -> str | None:
+def converter_fix_text(report: Report,
+                       quote: Callable[[str], str] = lambda command: f"`{command}`",
+                       ) -> str | None:
     """One line on an ONNX model's errors that only the onnx2torch converter raises: how
     many, the command that fixes them (as ``quote`` writes it) and the rewrites it chains,
     and what still blocks Neuron. None when no automated rewrite answers an error."""
