@@ -12,33 +12,19 @@ import pytest
 from tests.helpers import run_cli
 from trnport.analyzers.api import analyze
 from trnport.analyzers.options import AnalysisOptions
+from trnport.analyzers.rules.docs import example_code
+from trnport.analyzers.rules.registry import rule_module
 
 TRUSTED = AnalysisOptions(trust_code=True, target="inf2", sdk="2.32")
 
-GREEDY_NMS = textwrap.dedent('''
-    import torch
-
-
-    class GreedySuppression(torch.nn.Module):
-        def forward(self, scores, boxes):
-            order = scores.argsort(descending=True)
-            keep = []
-            while order.numel() > 0:
-                best = order[0]
-                keep.append(best)
-                rest = order[1:]
-                order = rest[scores[rest] < scores[best] * 0.9]
-            return boxes[torch.stack(keep)]RETURN_EXTRA
-
-
-    model = GreedySuppression()
-    example_inputs = (torch.rand(8), torch.rand(8, 4))
-''')
+#: the documented example of TRN305: a greedy NMS loop on a tensor condition
+GREEDY_NMS = example_code(rule_module("TRN305"))
 
 
 def _write(tmp_path, extra_output=""):
     path = tmp_path / "suppression.py"
-    path.write_text(GREEDY_NMS.replace("RETURN_EXTRA", extra_output))
+    returned = "return boxes[torch.stack(keep)]"
+    path.write_text(GREEDY_NMS.replace(returned, returned + extra_output))
     return path
 
 
@@ -135,29 +121,14 @@ def test_pt2_with_an_op_from_an_unloaded_library_gets_trn106_on_that_node(tmp_pa
     assert any("vendorlib::fused_gelu is not registered" in d for d in report.diagnostics)
 
 
-SPARSE_MIX = textwrap.dedent('''
-    import torch
-
-
-    class SparseMix(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.proj = torch.nn.Linear(8, 8)
-
-        def forward(self, x):
-            y = self.proj(x)
-            return torch.relu(y) + y.SPARSE().to_dense()
-
-
-    model = SparseMix()
-    example_inputs = (torch.randn(2, 8),)
-''')
+#: the documented example of TRN107: a CSR tensor made and densified inside the model
+SPARSE_MIX = example_code(rule_module("TRN107"))
 
 
 @pytest.mark.slow
 def test_op_torch_cannot_decompose_is_a_finding_and_the_rest_is_analysed(tmp_path):
     path = tmp_path / "sparse_mix.py"
-    path.write_text(SPARSE_MIX.replace("SPARSE", "to_sparse_csr"))
+    path.write_text(SPARSE_MIX)
     report = analyze(path, TRUSTED)
     stuck = next(f for f in report.findings if f.code == "TRN107")
     assert stuck.location.file == str(path.resolve())
@@ -174,7 +145,7 @@ def test_saved_program_with_to_sparse_is_analysed_around_it(tmp_path):
     import torch
 
     source = tmp_path / "sparse_mix.py"
-    source.write_text(SPARSE_MIX.replace("SPARSE", "to_sparse"))
+    source.write_text(SPARSE_MIX.replace("to_sparse_csr()", "to_sparse()"))
     namespace = runpy.run_path(str(source))
     archive = tmp_path / "sparse_mix.pt2"
     torch.export.save(torch.export.export(namespace["model"], namespace["example_inputs"]),
