@@ -202,6 +202,12 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     graph = loaded.graph
     stack = stack or kb.stack(profile, target.family, options.stack)
     table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
+    converter_fix = _converter_fix(loaded, findings, kb, profile, target, options, stack)
+    rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id)
+    if converter_fix is not None:
+        from trnport.analyzers.rewrites.converter_fix import with_chain
+
+        rewrites = with_chain(rewrites, converter_fix, kb, stack.id)
     return Report(
         tool=ToolInfo(name="trnport", version=__version__),
         kb=KbInfo(
@@ -223,14 +229,14 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             nodes_by_status=by_status, findings_by_severity=by_severity,
             flops_coverage_pct=_flops_coverage(memory),
             not_analysed=tuple(graph.metadata.get("not_analysed", ())),
-            converter_fix=_converter_fix(loaded, findings, kb, profile, target, options, stack),
+            converter_fix=converter_fix,
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
         diagnostics=(*loaded.diagnostics, *stack_notes(profile, stack, table)),
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
-        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
+        rewrites=rewrites,
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from trnport.analyzers.results import ConverterFix, Finding
+from trnport.analyzers.results import ConverterFix, Finding, RewriteSuggestion
 from trnport.analyzers.rewrites.catalog import automation_for
 
 DOWNGRADE = "RW-onnx-opset-downgrade"
@@ -98,3 +98,31 @@ def _errors_at_downgraded_opset(graph: Any, kb: Any, profile: Any, target: Any,
     coverage = assess_coverage(lowered, kb, profile, target, options)
     findings = run_rules(lowered, coverage, kb, profile, target, options, stack=stack)
     return [f for f in findings if f.severity == "error"]
+
+
+def with_chain(suggestions: tuple[RewriteSuggestion, ...], fix: ConverterFix | None, kb: Any,
+               stack: str = "xla") -> tuple[RewriteSuggestion, ...]:
+    """The report's rewrite suggestions with the converter chain in them: each member is
+    applied by the chain's command (one alone can leave the model blocked), and a member no
+    current finding names (hidden behind an opset error) is suggested after the others.
+    A chain of one rewrite leaves the suggestions as they are."""
+    if fix is None or not fix.fixable or len(fix.chain) < 2:
+        return suggestions  # a single rewrite's own --apply command is the whole fix
+    from trnport.analyzers.rewrites.catalog import automation
+
+    chain = set(fix.chain)
+    updated = [dataclasses.replace(s, apply=fix.command) if s.id in chain else s
+               for s in suggestions]
+    named = {s.id for s in suggestions}
+    for rewrite_id in fix.chain:
+        if rewrite_id in named:
+            continue
+        entry, auto = kb.rewrite(rewrite_id), automation(rewrite_id)
+        updated.append(RewriteSuggestion(
+            id=rewrite_id, title=entry.title_for(stack) if entry else rewrite_id,
+            source=entry.source if entry else "", automated=True, findings_cleared=0,
+            codes="", nodes=(), nodes_on_device=0, flops_on_device=0,
+            host_round_trips_removed=0, apply=fix.command,
+            before=auto.before if auto else None, after=auto.after if auto else None,
+            rank=len(updated) + 1))
+    return tuple(updated)

@@ -82,6 +82,9 @@ def test_dynamo_export_is_fixable_and_agrees_with_pytorch_after_the_suggested_ch
     assert "RW-reshape-allowzero-off" in fix.chain  # hidden behind the opset errors
     assert f"--all-safe -o {tmp_path / name}.rewritten.onnx" in fix.command
     assert "fixable: " in render_text(onnx_report)
+    suggested = {s.id: s for s in onnx_report.rewrites}
+    assert set(fix.chain) <= set(suggested)  # a rewrite an opset error hides is suggested too
+    assert all(suggested[rewrite_id].apply == fix.command for rewrite_id in fix.chain)
     assert flagged_ops(onnx_report) != flagged_ops(torch_report)
 
     rewritten = tmp_path / f"{name}.rewritten.onnx"
