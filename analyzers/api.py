@@ -202,6 +202,12 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     graph = loaded.graph
     stack = stack or kb.stack(profile, target.family, options.stack)
     table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
+    converter_fix = _converter_fix(loaded, findings, kb, profile, target, options, stack)
+    rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id)
+    if converter_fix is not None:
+        from trnport.analyzers.rewrites.converter_fix import with_chain
+
+        rewrites = with_chain(rewrites, converter_fix, kb, stack.id)
     return Report(
         tool=ToolInfo(name="trnport", version=__version__),
         kb=KbInfo(
@@ -224,14 +230,27 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),
             nodes_by_status=by_status, findings_by_severity=by_severity,
             flops_coverage_pct=_flops_coverage(memory),
+            not_analysed=tuple(graph.metadata.get("not_analysed", ())),
+            converter_fix=converter_fix,
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
         diagnostics=(*loaded.diagnostics, *stack_notes(profile, stack, table)),
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
-        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
+        rewrites=rewrites,
     )
+
+
+def _converter_fix(loaded, findings, kb, profile, target, options, stack):
+    """For ONNX: the errors only the onnx2torch converter raises and the rewrites that
+    answer them (analyzers.rewrites.converter_fix); None for other formats."""
+    if loaded.format != "onnx":
+        return None
+    from trnport.analyzers.rewrites.converter_fix import plan_converter_fix
+
+    return plan_converter_fix(findings, loaded.graph, kb, profile, target, options,
+                              str(loaded.path), stack)
 
 
 def _stack_package(profile, stack) -> str | None:

@@ -19,6 +19,7 @@ from trnport.analyzers.report.report_view import (
     VERDICT_HEADLINES,
     by_call_site,
     checklist,
+    converter_fix_text,
     location_text,
     rewrite_items,
 )
@@ -74,6 +75,12 @@ def _header(report: Report, gate: GateOutcome | None) -> list[str]:
         f"| {text(t.stack_text)} |",
         "",
     ]
+    notes = [f"Not analysed: {text(gap)}" for gap in s.not_analysed]
+    command = "\x00"  # escaped with the sentence, then set as code
+    fix_text = converter_fix_text(report, quote=lambda _command: command)
+    if fix_text and s.converter_fix is not None:
+        notes.append(text(fix_text).replace(command, code(s.converter_fix.command)))
+    lines += [line for note in notes for line in (note, "")]
     if gate is not None:
         lines += [_gate_line(report, gate), ""]
     return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trnport.analyzers.report.gate import GateOutcome
@@ -145,6 +146,31 @@ def _by_site(items: list[FindingItem]) -> list[FindingItem]:
 
 _STATE_RANK = ("skip", "ok", "warn", "fail")
 _FIT_STAGE_STATE = {"fits": "ok", "tight": "warn", "does-not-fit": "fail"}
+
+
+def converter_fix_text(report: Report,
+                       quote: Callable[[str], str] = lambda command: f"`{command}`",
+                       ) -> str | None:
+    """One line on an ONNX model's errors that only the onnx2torch converter raises: how
+    many, the command that fixes them (as ``quote`` writes it) and the rewrites it chains,
+    and what still blocks Neuron. None when no automated rewrite answers an error."""
+    fix = report.summary.converter_fix
+    if fix is None:
+        return None
+    chain = ", then ".join(fix.chain)
+    text = (f"{_errors_block(fix.converter_errors)} only the onnx2torch converter at this "
+            f"opset: {quote(fix.command)} applies {chain}, each verified")
+    if fix.fixable:
+        return f"fixable: {text}"
+    rest = [f"{_errors_block(fix.neuron_errors)} Neuron itself"] if fix.neuron_errors else []
+    if fix.by_hand_errors:
+        rest.append(f"{_plural(fix.by_hand_errors, 'node')} onnx2torch cannot convert "
+                    "need converting by hand")
+    return "; ".join([text, *rest])
+
+
+def _errors_block(count: int) -> str:
+    return f"{_plural(count, 'error')} {'blocks' if count == 1 else 'block'}"
 
 
 def _plural(number: int, noun: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
-from trnport.analyzers.report.report_view import by_call_site, location_text
+from trnport.analyzers.report.report_view import by_call_site, converter_fix_text, location_text
 from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count
@@ -33,6 +33,10 @@ def render_text(report: Report) -> str:
     ]
     by_sev = summary.findings_by_severity
     lines.append("  findings: " + ", ".join(f"{by_sev.get(s, 0)} {s}" for s in SEVERITIES))
+    lines += [f"  not analysed: {gap}" for gap in summary.not_analysed]
+    fix_text = converter_fix_text(report)
+    if fix_text:
+        lines.append(f"  {fix_text}")
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:

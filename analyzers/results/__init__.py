@@ -11,6 +11,7 @@ package of the engine may import this one; it imports none of them.
 from trnport.analyzers.results.findings import Finding, Location, Provenance
 from trnport.analyzers.results.memory import MemorySection
 from trnport.analyzers.results.report import (
+    ConverterFix,
     KbInfo,
     ModelInfo,
     ModuleRow,
@@ -30,7 +31,7 @@ from trnport.analyzers.results.vocabulary import (
 )
 
 __all__ = [
-    "CATEGORIES", "SCHEMA_ID", "SEVERITIES", "STATUSES", "Finding", "KbInfo", "Location",
-    "MemorySection", "ModelInfo", "ModuleRow", "OperatorRow", "Provenance", "Report",
+    "CATEGORIES", "SCHEMA_ID", "SEVERITIES", "STATUSES", "ConverterFix", "Finding", "KbInfo",
+    "Location", "MemorySection", "ModelInfo", "ModuleRow", "OperatorRow", "Provenance", "Report",
     "RewriteSuggestion", "Summary", "TargetInfo", "ToolInfo", "verdict_for",
 ]

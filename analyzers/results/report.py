@@ -101,6 +101,29 @@ class ModuleRow:
 
 
 @dataclass(frozen=True)
+class ConverterFix:
+    """How much of an ONNX model's blocking comes only from the onnx2torch converter (an op
+    it converts only at an older opset, an attribute value it lacks) and is answered by the
+    automated rewrites, and how much blocks Neuron itself.
+
+    ``converter_errors`` are the converter's errors an automated rewrite answers,
+    ``by_hand_errors`` the converter's errors none answers (the node is converted by hand)
+    and ``neuron_errors`` those that block Neuron itself, now or once the chain has lowered
+    the opset. ``chain`` is every rewrite ``command`` applies, in the order it applies them;
+    ``fixable`` is True when nothing blocks after it."""
+
+    command: str
+    chain: tuple[str, ...]
+    converter_errors: int
+    neuron_errors: int
+    by_hand_errors: int = 0
+
+    @property
+    def fixable(self) -> bool:
+        return self.converter_errors > 0 and not self.neuron_errors and not self.by_hand_errors
+
+
+@dataclass(frozen=True)
 class Summary:
     verdict: str
     coverage_pct: float
@@ -109,6 +132,11 @@ class Summary:
     # share of the model's FLOPs in supported or conditional nodes; None when no node has a
     # FLOP estimate (graphs without shapes)
     flops_coverage_pct: float | None = None
+    # parts of the model the verdicts do not cover, one line each (a backward graph that
+    # could not be captured, the code after a guard export stopped at)
+    not_analysed: tuple[str, ...] = ()
+    # ONNX: the errors the automated rewrites answer, apart from those that block Neuron
+    converter_fix: ConverterFix | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,6 +26,7 @@ APPLY_ORDER = (
     "RW-mask-with-where",
     "RW-finite-mask-fill",
     "RW-reshape-allowzero-off",
+    "RW-gelu-to-erf",
     # last: it also adapts the nodes the other rewrites add
     "RW-onnx-opset-downgrade",
 )

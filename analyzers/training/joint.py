@@ -6,6 +6,13 @@ the program's fake/meta tensors (no weights are read). Forward nodes keep the na
 forward graph, so they take its source locations; each backward node is attributed to the
 latest forward node it reads (directly or through earlier backward nodes) — the op whose
 gradient it computes.
+
+Parameters the loss does not depend on (a pretraining head this forward leaves unused, a
+weight that only feeds an argmax) receive no gradient, and the joint tracer refuses those
+("Found a parameter that did not receive a gradient"). They are traced as frozen weights, as
+an optimizer would leave them, so the rest of the backward is still analysed. When capture
+fails anyway the forward graph is kept and ``graph.metadata["training_capture"]`` says why,
+which the incomplete-training-coverage rule reports.
 """
 
 from __future__ import annotations
@@ -18,12 +25,17 @@ from trnport.analyzers.graph import Graph
 from trnport.analyzers.loaders.base import LoadedModel, first_line
 
 BACKWARD_PREFIX = "backward."
+#: Formats whose graph comes from torch.export: without a program, export did not capture it.
+_EXPORTED_FORMATS = frozenset({"python", "pt2", "hf-config"})
 
 
 def add_backward(loaded: LoadedModel) -> None:
-    """Replace ``loaded.graph`` by forward + backward; on failure keep the forward graph and
-    add a diagnostic (never raise)."""
+    """Replace ``loaded.graph`` by forward + backward; on failure keep the forward graph,
+    record why in its metadata and add a diagnostic (never raise)."""
     program = loaded.graph.metadata.pop("exported_program", None)
+    if program is None and loaded.format in _EXPORTED_FORMATS:
+        _record_missing_backward(loaded, "torch.export produced no program to differentiate")
+        return
     if program is None:
         loaded.diagnostics.append(
             f"training mode: backward ops were not analysed ({loaded.format} models have no "
@@ -32,11 +44,15 @@ def add_backward(loaded: LoadedModel) -> None:
     try:
         joint = joint_graph(program, loaded.graph)
     except Exception as exc:  # joint tracing fails in many framework-specific ways
-        loaded.diagnostics.append(
-            f"training mode: the backward graph could not be captured "
-            f"({type(exc).__name__}: {first_line(exc)}); only the forward graph has verdicts")
+        _record_missing_backward(loaded, f"{type(exc).__name__}: {first_line(exc)}")
         return
     backward = joint.metadata.get("backward_nodes", [])
+    frozen = joint.metadata.get("frozen_parameters", [])
+    if frozen:
+        loaded.diagnostics.append(
+            f"training mode: {len(frozen)} parameter(s) get no gradient from this forward "
+            f"and were traced as frozen: {', '.join(frozen[:5])}"
+            f"{' ...' if len(frozen) > 5 else ''}")
     if loaded.graph.metadata.get("replicated_layers"):
         loaded.diagnostics.append(
             "training mode: backward ops come from the reduced-layer export; their counts "
@@ -44,6 +60,16 @@ def add_backward(loaded: LoadedModel) -> None:
     loaded.diagnostics.append(
         f"training mode: {len(backward)} backward nodes analysed with the forward graph")
     loaded.graph = joint
+
+
+def _record_missing_backward(loaded: LoadedModel, reason: str) -> None:
+    """Keep the forward graph and say, for the rule and the summary, why it is alone."""
+    loaded.graph.metadata["training_capture"] = {"complete": False, "reason": reason}
+    loaded.graph.metadata.setdefault("not_analysed", []).append(
+        "the backward graph (training mode): only forward ops have verdicts")
+    loaded.diagnostics.append(
+        f"training mode: the backward graph could not be captured ({reason}); only the "
+        "forward graph has verdicts")
 
 
 def joint_graph(program: Any, forward: Graph) -> Graph:
@@ -57,9 +83,59 @@ def joint_graph(program: Any, forward: Graph) -> Graph:
         warnings.simplefilter("ignore")
         decomposed = program.run_decompositions()
         loss_index = _sum_outputs_into_loss(decomposed, torch)
+        frozen = _freeze_parameters_without_gradient(decomposed, torch)
         joint_program = _export_forward_backward(decomposed, joint_loss_index=loss_index)
     joint = graph_from_exported_program(joint_program, forward.name, decompose=False)
-    return _merge(forward, joint)
+    merged = _merge(forward, joint)
+    if frozen:
+        merged.metadata["frozen_parameters"] = frozen
+    return merged
+
+
+#: Ops whose floating-point result carries no gradient to their inputs.
+_GRADIENT_STOPS = frozenset({"aten.detach.default"})
+
+
+def _freeze_parameters_without_gradient(program: Any, torch: Any) -> list[str]:
+    """Mark every parameter the loss has no differentiable path to as not requiring a
+    gradient (in the placeholder's fake value, which the joint tracer reads); returns their
+    names. A path is differentiable while each value on it is floating point: a boolean mask
+    or an integer index computed from a weight passes it no gradient."""
+    from torch.export.graph_signature import InputKind
+
+    graph = program.graph
+    loss = graph.output_node().args[0][-1]
+    reached: set[Any] = set()
+    stack = [loss]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, torch.fx.Node) or node in reached:
+            continue
+        reached.add(node)
+        if node.op != "call_function" or str(node.target) in _GRADIENT_STOPS:
+            continue
+        stack.extend(arg for arg in node.all_input_nodes if _carries_gradient(arg, torch))
+    placeholders = {node.name: node for node in graph.nodes if node.op == "placeholder"}
+    frozen = []
+    for spec in program.graph_signature.input_specs:
+        if spec.kind != InputKind.PARAMETER:
+            continue
+        node = placeholders.get(spec.arg.name)
+        val = node.meta.get("val") if node is not None else None
+        if node is None or node in reached or not getattr(val, "requires_grad", False):
+            continue
+        node.meta["val"] = val.detach()
+        frozen.append(spec.target)
+    return frozen
+
+
+def _carries_gradient(node: Any, torch: Any) -> bool:
+    """Whether a gradient can flow back through ``node``'s value (a float tensor, or a
+    tuple holding one; shapes and symbols carry none)."""
+    val = node.meta.get("val")
+    values = val if isinstance(val, (tuple, list)) else (val,)
+    return any(isinstance(v, torch.Tensor) and (v.is_floating_point() or v.is_complex())
+               for v in values)
 
 
 def _sum_outputs_into_loss(program: Any, torch: Any) -> int:

@@ -47,6 +47,12 @@ from trnport.analyzers.errors import InputError
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
 from trnport.analyzers.graph.ir import UNKNOWN_LOCATION
 from trnport.analyzers.loaders.base import first_line
+from trnport.analyzers.loaders.torch.guards import (
+    DataDependentGuardError,
+    guard_site,
+    is_data_dependent_guard,
+)
+from trnport.analyzers.loaders.torch.opaque import decompose_tolerantly, restore_opaque_nodes
 
 if TYPE_CHECKING:
     import torch
@@ -76,7 +82,8 @@ def export_program(
     *,
     dynamic_shapes: Any = None,
 ) -> torch.export.ExportedProgram:
-    """``torch.export.export(strict=False)``; any export failure becomes a one-line InputError."""
+    """``torch.export.export(strict=False)``; any export failure becomes a one-line InputError
+    (a :class:`DataDependentGuardError` when a data-dependent guard stopped it)."""
     import torch
 
     try:
@@ -89,17 +96,13 @@ def export_program(
     except InputError:
         raise
     except Exception as exc:  # export raises many unrelated types for untraceable code
-        if _is_data_dependent_guard(exc):
+        message = f"torch.export failed: {_export_failure_summary(exc)}"
+        if is_data_dependent_guard(exc):
             program = _draft_export(module, args, kwargs, dynamic_shapes)
             if program is not None:
                 return program
-        raise InputError(f"torch.export failed: {_export_failure_summary(exc)}") from exc
-
-
-def _is_data_dependent_guard(exc: BaseException) -> bool:
-    """A Python branch (or size) decided by a tensor value stopped the export."""
-    return type(exc).__name__ in ("GuardOnDataDependentSymNode", "UserError") and \
-        "data-dependent" in str(exc)
+            raise DataDependentGuardError(message, guard_site(exc)) from exc
+        raise InputError(message) from exc
 
 
 def _draft_export(module: Any, args: tuple, kwargs: dict | None, dynamic_shapes: Any) -> Any:
@@ -173,17 +176,14 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     import torch
 
     guards = _data_dependent_guards(ep)
+    opaque: list = []
     if decompose:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)
-                ep = ep.run_decompositions()
-        except Exception as exc:
-            raise InputError(
-                f"decomposing {name} to core ATen failed: {first_line(exc)}"
-            ) from exc
+        ep, opaque = decompose_tolerantly(
+            ep, _decompose,
+            lambda exc: InputError(f"decomposing {name} to core ATen failed: {first_line(exc)}"))
     converter = _Converter(torch)
     graph = converter.convert(ep.graph, name, ep.graph_signature)
+    restore_opaque_nodes(graph, opaque)
     graph.metadata.update(
         torch_version=torch.__version__.split("+")[0],
         dynamic_dims=_dynamic_dims(graph),
@@ -197,6 +197,12 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     # differentiated in training mode (trnport.analyzers.training); analyze() drops it
     graph.metadata["exported_program"] = ep
     return graph
+
+
+def _decompose(ep: Any) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return ep.run_decompositions()
 
 
 def tied_weights(module: Any) -> dict[str, str]:

@@ -52,7 +52,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     """Load ``path`` as an ExportedProgram archive and convert it to core-ATen :class:`Graph`."""
     require_nonempty_file(path)
     model_name, program_json = _read_program_json(path)
-    program = _deserialize(path, _parse_program(path, program_json))
+    program, unloaded_ops = _deserialize(path, _parse_program(path, program_json))
     tied = _tied_weights(path, model_name)
     from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 
@@ -65,7 +65,10 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     drop_tied_weights(graph, tied)
     graph.metadata["pt2_model_name"] = model_name
     check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
-    return LoadedModel(graph=graph, format="pt2", path=path)
+    diagnostics = [f"custom op {name} is not registered here (its library is not loaded): "
+                   "analysed as an opaque op with the shapes the program records"
+                   for name in unloaded_ops]
+    return LoadedModel(graph=graph, format="pt2", path=path, diagnostics=diagnostics)
 
 
 def _read_program_json(path: Path) -> tuple[str, bytearray]:
@@ -160,8 +163,9 @@ def _parse_program(path: Path, program_json: bytearray) -> dict:
     return program
 
 
-def _deserialize(path: Path, program_dict: dict) -> Any:
-    """ExportedProgram from its JSON, with meta tensors standing in for every weight."""
+def _deserialize(path: Path, program_dict: dict) -> tuple[Any, list[str]]:
+    """ExportedProgram from its JSON, with meta tensors standing in for every weight, and
+    the custom ops it uses that had to be stood in for (their library is not loaded)."""
     import torch
     from torch._export.serde import schema
     from torch._export.serde.serialize import ExportedProgramDeserializer, _dict_to_dataclass
@@ -172,6 +176,13 @@ def _deserialize(path: Path, program_dict: dict) -> Any:
         raise InputError(f"{path}: program JSON does not match torch's schema: "
                          f"{first_line(exc)}") from exc
     state_dict, constants = _meta_weights(path, serialized, torch)
+    from trnport.analyzers.loaders.torch.unloaded_ops import define_unloaded_ops
+
+    graph = serialized.graph_module.graph
+    try:
+        unloaded = define_unloaded_ops(graph, graph.tensor_values)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from exc
     imported: set[str] = set()
     while True:
         try:
@@ -184,7 +195,7 @@ def _deserialize(path: Path, program_dict: dict) -> Any:
                 raise InputError(f"{path}: torch cannot deserialize the program: "
                                  f"{first_line(exc)}") from exc
     _weights_as_graph_fakes(program, torch)
-    return program
+    return program, unloaded
 
 
 def _import_pytree_owner(error: Exception, imported: set[str]) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 from trnport.analyzers.errors import InputError, TrustRequiredError
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.torch.guards import DataDependentGuardError
 from trnport.analyzers.loaders.torch.pins import check_pinned_inputs
 from trnport.analyzers.options import AnalysisOptions
 
@@ -52,17 +53,45 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         try:
             program = export_program(model, input_sets[0],
                                      dynamic_shapes=namespace.get("dynamic_shapes"))
+        except DataDependentGuardError as exc:
+            program, graph = None, _graph_past_guard(path, model, input_sets[0], exc)
         except InputError as exc:
             raise InputError(f"{_where_raised(path, exc.__cause__ or exc)}: {exc}") from exc
-    try:
-        graph = graph_from_exported_program(program, path.stem)
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from exc
+    if program is not None:
+        try:
+            graph = graph_from_exported_program(program, path.stem)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from exc
     drop_tied_weights(graph, tied_weights(model))
     graph.metadata["input_shape_sets"] = [_shapes(inputs) for inputs in input_sets]
     graph.metadata["source_file"] = str(path)
     check_pinned_inputs(graph, options.input_shapes, options.input_dtypes)
     return LoadedModel(graph=graph, format="python", path=path)
+
+
+def _graph_past_guard(path: Path, model: Any, inputs: tuple, error: Any) -> Any:
+    """The graph ``torch.jit.trace`` records when export stopped at a data-dependent guard
+    (an empty graph when tracing fails too); the guard and what it left out are recorded in
+    its metadata for the export-guard rule and the summary."""
+    from trnport.analyzers.graph import Graph
+    from trnport.analyzers.loaders.torch.guards import guard_site, traced_graph
+
+    site = guard_site(error.__cause__, prefer_file=str(path)) if error.__cause__ else error.site
+    trace_error = None
+    try:
+        graph = traced_graph(model, inputs, path.stem)
+    except InputError as exc:
+        graph, trace_error = Graph(name=path.stem), str(exc)
+    graph.metadata["export_guard"] = {
+        "expression": site.expression, "file": site.file, "line": site.line, "code": site.code,
+        "captured_by": None if trace_error else "torch.jit.trace", "trace_error": trace_error,
+    }
+    gap = (f"the whole model: torch.export stopped at the data-dependent guard at "
+           f"{site.where}, and {trace_error}" if trace_error else
+           f"control flow past the data-dependent guard at {site.where}: the ops are those "
+           "torch.jit.trace recorded for the example inputs")
+    graph.metadata.setdefault("not_analysed", []).append(gap)
+    return graph
 
 
 class _file_folder_importable:

@@ -84,8 +84,13 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         raise InputError(f"{path}: --input-shape does not apply to a TorchScript archive: it "
                          "records no input shapes to pin")
     module = _jit_load(path)
-    graph = _ScriptConverter(module).convert(path.stem)
+    graph = script_graph(module, path.stem)
     return LoadedModel(graph=graph, format="torchscript", path=path)
+
+
+def script_graph(module: Any, name: str) -> Graph:
+    """The :class:`Graph` of a TorchScript module in memory (a saved or a traced one)."""
+    return _ScriptConverter(module).convert(name)
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trnport.analyzers.report.report_view import converter_fix_text
 from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
 from trnport.analyzers.results.units import compact_bytes
 from trnport.app.gui.palette import SEVERITY_COLORS, STATUS_COLORS, VERDICT_COLORS
@@ -123,6 +124,16 @@ def memory_line(report: Report) -> str:
     return line + "."
 
 
+def coverage_notes(report: Report) -> str:
+    """What the verdicts do not cover, and for ONNX the errors only the onnx2torch converter
+    raises with the rewrite chain that fixes them; empty when there is nothing to say."""
+    lines = [f"Not analysed: {gap}" for gap in report.summary.not_analysed]
+    fix = converter_fix_text(report, quote=str)
+    if fix:
+        lines.append(fix[0].upper() + fix[1:] + ".")
+    return "\n".join(lines)
+
+
 def rewrites_line(report: Report) -> str:
     """One line on the rewrites the findings point to."""
     ids = sorted({f.rewrite for f in report.findings if f.rewrite})
@@ -177,6 +188,10 @@ class SummaryView(QWidget):
         self.memory_label.setWordWrap(True)
         self.rewrites_label = QLabel()
         self.rewrites_label.setWordWrap(True)
+        self.coverage_notes = QLabel()
+        self.coverage_notes.setWordWrap(True)
+        self.coverage_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.coverage_notes.setVisible(False)
         self.top_findings = QTreeWidget()
         self.top_findings.setHeaderLabels(["Severity", "Code", "Finding", "Nodes"])
         self.top_findings.setRootIsDecorated(False)
@@ -203,6 +218,7 @@ class SummaryView(QWidget):
         layout.addLayout(middle)
         layout.addWidget(self.memory_label)
         layout.addWidget(self.rewrites_label)
+        layout.addWidget(self.coverage_notes)
         layout.addWidget(self.top_box)
         self._stretch = QWidget()  # fills the space until a report is shown
         layout.addWidget(self._stretch, 1)
@@ -266,6 +282,9 @@ class SummaryView(QWidget):
                 str(report.summary.findings_by_severity.get(severity, 0)))
         self.memory_label.setText(memory_line(report))
         self.rewrites_label.setText(rewrites_line(report))
+        notes = coverage_notes(report)
+        self.coverage_notes.setText(notes)
+        self.coverage_notes.setVisible(bool(notes))
         self._fill_top_findings(report)
 
 

@@ -78,3 +78,39 @@ def test_topk_diff_edits_the_call_once(tmp_path):
     diff = source_diff("RW-topk-int-to-float", str(source), 1)
     assert "+values, idx = torch.topk(scores.float(), 3)\n" in diff
     assert "torch.float()" not in diff
+
+
+def test_opset_errors_are_told_apart_from_what_blocks_neuron(tmp_path):
+    """A ReduceMean onnx2torch cannot convert at opset 18 is answered by the rewrite chain;
+    the NonZero beside it blocks Neuron whatever the opset."""
+    import jsonschema
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    from trnport.analyzers.report.json_renderer import render_json
+    from trnport.analyzers.report.text_renderer import render_text
+
+    nodes = [helper.make_node("ReduceMean", ["x", "axes"], ["m"], name="mean", keepdims=1),
+             helper.make_node("NonZero", ["m"], ["where"], name="nz")]
+    built = models.model(nodes, [models.tensor("x", TensorProto.FLOAT, [2, 3, 4])],
+                         [models.tensor("where", TensorProto.INT64, [3, None])],
+                         [models.const("axes", np.array([2], dtype=np.int64))], opset=18)
+    path = tmp_path / "mixed.onnx"
+    onnx.save(built, str(path))
+    from trnport.analyzers.options import AnalysisOptions
+
+    report = analyze(path, AnalysisOptions(target="inf2", sdk="2.32"))  # NonZero: an error
+    fix = report.summary.converter_fix
+    assert (fix.converter_errors, fix.neuron_errors, fix.fixable) == (1, 1, False)
+    assert fix.chain == ("RW-onnx-opset-downgrade",)
+    text = render_text(report)
+    assert "1 error blocks only the onnx2torch converter" in text
+    assert "1 error blocks Neuron itself" in text and "fixable:" not in text
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(json.loads(render_json(report)), schema)
+
+
+def test_report_without_converter_errors_has_no_fix_plan(tmp_path):
+    path = tmp_path / "onehot.onnx"
+    onnx.save(models.integer_topk(), str(path))
+    assert analyze(path).summary.converter_fix is None

@@ -195,3 +195,24 @@ def test_python_sample_asks_in_a_real_dialog_before_running(qtbot, window, artif
     assert "mlp_model.py" in seen["text"]
     assert window.worker is None
     assert "not allowed" in window.status_label.text()
+
+
+def test_summary_says_which_errors_only_the_onnx_converter_raises(qtbot, window, tmp_path):
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+
+    mean = helper.make_node("ReduceMean", ["x", "axes"], ["y"], name="mean", keepdims=1)
+    graph = helper.make_graph(
+        [mean], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 1])],
+        initializer=[onnx.numpy_helper.from_array(np.array([2], dtype=np.int64), "axes")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    path = tmp_path / "opset18.onnx"
+    onnx.save(model, str(path))
+    analyse(qtbot, window, path)
+    view = window.summary_view
+    assert not view.coverage_notes.isHidden()
+    text = view.coverage_notes.text()
+    assert text.startswith("Fixable: 1 error blocks only the onnx2torch converter")
+    assert f"trnport rewrite {path} --all-safe" in text
