@@ -27,7 +27,9 @@ class AnalysisOptions:
     ``stack`` is the PyTorch stack (one of :data:`STACKS`); None takes the SDK line's default
     for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
     imported TorchNeuron compatibility tables (``trnport kb import-torchneuron``), None for
-    none.
+    none. ``backend_kernels`` names the CompositeImplicitAutograd ATen ops the Neuron backend
+    implements itself, which PyTorch loaders keep whole instead of decomposing
+    (``analyze`` fills it from the knowledge base).
     """
 
     target: str = "trn2"
@@ -44,6 +46,7 @@ class AnalysisOptions:
     sdk: str | None = None
     stack: str | None = None
     torchneuron_tables: str | None = None
+    backend_kernels: frozenset[str] = frozenset()
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     input_dtypes: dict[str, str] = field(default_factory=dict)

@@ -37,6 +37,9 @@ class KnowledgeBase:
     what it was generated from (reference snapshot, torch, onnx, onnx2torch versions).
     ``stacks`` defines the PyTorch stacks (which line offers which is in the profiles);
     ``int64_posture`` words the int64 default a verdict assumes when a line leaves it open.
+    ``backend_kernels`` are the CompositeImplicitAutograd ATen ops (``aten.einsum.default``)
+    the Neuron backend implements itself: the dispatcher hands them over whole, so PyTorch
+    loaders keep them instead of decomposing them.
     """
 
     generated: str
@@ -58,6 +61,7 @@ class KnowledgeBase:
     citations: Mapping[str, str]
     stacks: Mapping[str, StackSpec]
     int64_posture: Mapping[str, str]
+    backend_kernels: frozenset[str] = frozenset()
 
     # ---- profiles -----------------------------------------------------------------------
     def profile(self, profile_id: str | None = None) -> Profile:

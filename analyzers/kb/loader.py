@@ -303,6 +303,7 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         stacks=MappingProxyType({stack_id: _stack_spec(stack_id, spec)
                                  for stack_id, spec in stacks["stacks"].items()}),
         int64_posture=MappingProxyType(dict(stacks["int64_posture"])),
+        backend_kernels=frozenset(stacks["backend_kernels"]["ops"]),
     )
 
 
