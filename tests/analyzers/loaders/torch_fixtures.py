@@ -7,8 +7,8 @@ not against the loaders' own logic.
 
 from __future__ import annotations
 
-import inspect
 import functools
+import inspect
 import operator
 from collections import Counter
 
