@@ -271,6 +271,9 @@ class _Converter:
                     self._add_value(graph, fx.name, fx.meta.get("val"))
                     continue
                 op = self.op_name(target)
+                if op == "higher_order.with_effects" and len(fx.args) > 1 \
+                        and isinstance(fx.args[1], self.op_overload):
+                    op = self.op_name(fx.args[1])  # the token only orders the effectful op
                 if op in _SKIPPED_OPS:
                     continue
                 if op in _ALIAS_OPS:
