@@ -7,6 +7,7 @@ and a True answer raises :class:`AnalysisCancelled`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections import Counter
@@ -114,6 +115,8 @@ def analyze(
     profile = kb.profile(options.sdk)
     target = kb.target(options.target, options.instance)
     stack = kb.stack(profile, target.family, options.stack)  # refused before any loading
+    if not options.backend_kernels:
+        options = dataclasses.replace(options, backend_kernels=kb.backend_kernels)
     loaded = load_model(path, options)
     digest = _BackgroundDigest(path)  # only for a model that loaded
     forward_graph = loaded.graph

@@ -31,7 +31,9 @@ class AnalysisOptions:
     for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
     imported TorchNeuron compatibility tables (``trnport kb import-torchneuron``), None for
     none. ``cache_dir`` is the folder of the loaded-graph cache (``loaders.cache``); None
-    loads every model afresh.
+    loads every model afresh. ``backend_kernels`` names the CompositeImplicitAutograd ATen
+    ops the Neuron backend implements itself, which PyTorch loaders keep whole instead of
+    decomposing (``analyze`` fills it from the knowledge base).
     """
 
     target: str = "trn2"
@@ -50,6 +52,7 @@ class AnalysisOptions:
     stack: str | None = None
     torchneuron_tables: str | None = None
     cache_dir: str | None = None
+    backend_kernels: frozenset[str] = frozenset()
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     input_dtypes: dict[str, str] = field(default_factory=dict)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("onnx", "onnx_series", "startup", "torch", "hf_llama", "reanalysis",
+BENCHMARKS = ("onnx", "onnx_series", "startup", "torch", "engine", "hf_llama", "reanalysis",
               "onnx_external", "gui", "gui_tables")
 OUTCOMES = {0: "PASS", 1: "FAIL (target missed)", 2: "ERROR (could not run)"}
 

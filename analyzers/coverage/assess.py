@@ -337,16 +337,15 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     ``profile`` and ``target``, and list its dtype issues. See :class:`CoverageResult` for
     what ``coverage_pct`` counts."""
     run = _Pass(graph, kb, profile, target, options)
-    stack = stack_mapper(kb, profile, target, options)  # None: the verdicts stand as they are
+    stack = stack_mapper(kb, profile, target, options)
     verdicts: list[NodeVerdict] = []
     issues: list[DtypeIssue] = []
     counts = dict.fromkeys(NODE_STATUSES, 0)
     for node, owner in graph.walk():
         outcome, facts = run.verdict_outcome(node, owner)
         found_issues = run.dtype_outcomes(node, owner, facts)
-        if stack is not None:
-            outcome = stack.outcome(outcome, node, owner)
-            found_issues = stack.issues(found_issues, node, owner)
+        outcome = stack.outcome(outcome, node, owner)
+        found_issues = stack.issues(found_issues, node, owner)
         status, reason, matched = outcome.status, outcome.reason, outcome.matched
         for (
             dtype,
@@ -402,4 +401,4 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
         profile=profile.id,
         target=target.family,
     )
-    return stack.finish(result) if stack is not None else result
+    return stack.finish(result)

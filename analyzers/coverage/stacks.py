@@ -111,7 +111,8 @@ def cause_of(outcome, op: str, kb, spec) -> str:
 class StackMapper:
     """Maps the coverage pass's outcomes for one analysis (see the module docstring).
 
-    ``torchneuron`` is False on PyTorch/XLA, where only the int64 posture is added."""
+    ``torchneuron`` is False on PyTorch/XLA, where only the bytes a CPU fallback copies and
+    the int64 posture are added."""
 
     def __init__(self, kb, profile, target, choice, table: CompatTable | None) -> None:
         self.kb = kb
@@ -134,7 +135,7 @@ class StackMapper:
     def outcome(self, outcome, node: Node, graph: Graph):
         """The stack's outcome for ``node`` in place of the XLA-derived ``outcome``."""
         if not self.torchneuron:
-            return outcome
+            return self._xla_outcome(outcome, node, graph)
         # the pass keeps one outcome object per op and fact signature, so its identity is a
         # cheap cache key (the entry keeps the object alive, so the id is not reused)
         fast = self._by_identity.get((id(outcome), node.op))
@@ -153,6 +154,18 @@ class StackMapper:
         elif not per_node:
             self._by_identity[(id(outcome), node.op)] = (outcome, mapped)
         return mapped
+
+    def _xla_outcome(self, outcome, node: Node, graph: Graph):
+        """On PyTorch/XLA the verdict stands; a CPU fallback also says what it copies."""
+        if outcome.status != "cpu_fallback" or outcome.code != "TRN102" \
+                or "transfer_known" not in self.verdicts:
+            return outcome
+        key = (outcome, _shapes(node, graph))
+        mapped = self._cache.get(key)
+        if mapped is None:
+            reason = f"{outcome.reason}; {self._transfer(node, graph)}"
+            mapped = self._cache[key] = (dataclasses.replace(outcome, reason=reason), False)
+        return mapped[0]
 
     def _map(self, o, cause: str, node: Node, graph: Graph, dtypes) -> tuple[Any, bool]:
         if self.index is not None and cause not in ("conversion", "unknown", "no_cpu_kernel"):
@@ -279,12 +292,9 @@ def _shapes(node: Node, graph: Graph) -> tuple:
                  for n in (*node.inputs, *node.outputs) if n)
 
 
-def stack_mapper(kb, profile, target, options) -> StackMapper | None:
-    """The mapper for this analysis, or None when verdicts stand as the knowledge base
-    gives them (PyTorch/XLA on a line whose int64 default is documented)."""
+def stack_mapper(kb, profile, target, options) -> StackMapper:
+    """The mapper for this analysis (on PyTorch/XLA it only adds the bytes a CPU fallback
+    copies and the int64 posture a line leaves open)."""
     choice = kb.stack(profile, target.family, getattr(options, "stack", None))
     table = torchneuron_table(kb, profile, options) if choice.id == "torchneuron" else None
-    mapper = StackMapper(kb, profile, target, choice, table)
-    if not mapper.torchneuron and mapper.posture is None:
-        return None
-    return mapper
+    return StackMapper(kb, profile, target, choice, table)

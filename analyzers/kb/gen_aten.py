@@ -31,6 +31,13 @@ def read_xla_lowerings(reference: Path) -> dict[str, dict[str, str]]:
     return table
 
 
+def read_xla_autograd_names(reference: Path) -> list[str]:
+    """The ``aten::op[.overload]`` names torch-xla 2.9 registers in the ``autograd`` section
+    of its native-functions table (on the AutogradXLA key, ahead of functionalization)."""
+    return [row["aten_op"] for row in read_csv(reference, "torch_xla_aten_lowerings.csv")
+            if "autograd" in row["codegen_sections"].split("|")]
+
+
 def read_op_notes(reference: Path) -> tuple[set[str], set[str]]:
     """(packets in the official torch-neuronx list, every packet named in aten_op_notes.csv)."""
     official: set[str] = set()
@@ -85,27 +92,47 @@ def core_packets() -> set[str]:
     return {name.split(".")[1] for name in core_overloads()}
 
 
-def decomposition_key(packet: str) -> str | None:
-    """'CompositeImplicitAutograd' / 'CompositeExplicitAutograd' when some overload of the
-    packet has such a kernel in the installed torch, else None."""
+# How the dispatcher serves an op overload on the XLA device when torch-xla registers no
+# kernel for it (c10 OperatorEntry::computeDispatchTableEntry): a CompositeImplicitAutograd
+# kernel decomposes it before any backend sees it; a CompositeExplicitAutograd kernel is
+# registered for every backend key, so it runs on the device and calls other ATen ops there;
+# CompositeExplicitAutogradNonFunctional kernels exclude XLA, so those ops, like ops with only
+# CPU/CUDA kernels, reach torch-xla's CPU fallback.
+IMPLICIT, EXPLICIT, NO_KERNEL = "implicit", "explicit", "no_kernel"
+_KIND_KEYS = (("CompositeImplicitAutograd", IMPLICIT), ("CompositeExplicitAutograd", EXPLICIT))
+
+
+def functional_overloads(packet: str) -> list[str]:
+    """The overloads of ``packet`` that can appear in a functionalized graph: neither
+    ``out=`` variants nor in-place or otherwise mutating schemas; [] for non-dispatcher names."""
     import torch
 
     ops = getattr(torch.ops.aten, packet, None)
     if ops is None or not hasattr(ops, "overloads"):
-        return None
-    found = set()
+        return []
+    found = []
     for overload in ops.overloads():
-        qualified = f"aten::{packet}" + ("" if overload == "default" else f".{overload}")
-        for key in ("CompositeImplicitAutograd", "CompositeExplicitAutograd"):
-            try:
-                if torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key):
-                    found.add(key)
-            except RuntimeError:  # TorchScript-only builtins are not in the dispatcher
-                continue
-    for key in ("CompositeImplicitAutograd", "CompositeExplicitAutograd"):
-        if key in found:
-            return key
-    return None
+        schema = getattr(ops, overload)._schema
+        if schema.is_mutable or any(arg.is_out for arg in schema.arguments):
+            continue
+        if _dispatcher_kind(packet, overload) is not None:
+            found.append(overload)
+    return sorted(found)
+
+
+def _dispatcher_kind(packet: str, overload: str) -> str | None:
+    """IMPLICIT / EXPLICIT / NO_KERNEL for the overload on XLA, None when the dispatcher
+    does not know it (TorchScript-only builtins such as ``aten::remainder.int``)."""
+    import torch
+
+    qualified = f"aten::{packet}" + ("" if overload == "default" else f".{overload}")
+    for key, kind in _KIND_KEYS:
+        try:
+            if torch._C._dispatch_has_kernel_for_dispatch_key(qualified, key):
+                return kind
+        except RuntimeError:
+            return None
+    return NO_KERNEL
 
 
 def _lowering_of(packet: str, xla: dict[str, dict[str, str]]) -> tuple[str, dict[str, str]] | None:
@@ -117,11 +144,50 @@ def _lowering_of(packet: str, xla: dict[str, dict[str, str]]) -> tuple[str, dict
     return None
 
 
-def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version,
-                 sources: dict[str, str]) -> dict[str, Any]:
-    """The entry the evidence alone supports, before curated overrides; ``sources`` are the
-    curated file's ``x-sources`` (what each kind of evidence cites)."""
+def _lowered_overloads(packet: str, xla: dict[str, dict[str, str]]) -> tuple[str, set[str]] | None:
+    """(torch-xla table packet, the overloads of ``packet`` it lowers) or None."""
     lowering = _lowering_of(packet, xla)
+    if lowering is None:
+        return None
+    name, overloads = lowering
+    return name, set(overloads)
+
+
+def derive_overloads(packet: str, xla, official, hlo_map, hlo_status, torch_version,
+                     sources: dict[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """(the packet's entry, {overload: entry} for the overloads whose verdict differs).
+
+    The packet's entry is that of its ``default`` overload (else its first lowered one):
+    each overload is judged as the dispatcher serves it on the XLA device — lowered by
+    torch-xla, decomposed (CompositeImplicitAutograd), run by the CompositeExplicitAutograd
+    kernel, or sent to the CPU fallback."""
+    overloads = functional_overloads(packet)
+    lowered = _lowered_overloads(packet, xla)
+    if not overloads:
+        return derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version,
+                            sources, None), {}
+    lowered_set = lowered[1] if lowered else set()
+    primary = "default" if "default" in overloads else next(
+        (o for o in overloads if o in lowered_set), overloads[0])
+    # the 2022 list names packets: it vouches for the packet's main overload only
+    entries = {
+        overload: derive_entry(packet, xla, official if overload == primary else set(),
+                               hlo_map, hlo_status, torch_version, sources, overload)
+        for overload in overloads
+    }
+    main = entries[primary]
+    differing = {o: e for o, e in entries.items() if e["status"] != main["status"]}
+    return main, differing
+
+
+def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version,
+                 sources: dict[str, str], overload: str | None = None) -> dict[str, Any]:
+    """The entry the evidence alone supports for ``overload`` of ``packet`` (None: the
+    packet as a whole, for names the dispatcher does not know), before curated overrides;
+    ``sources`` are the curated file's ``x-sources`` (what each kind of evidence cites)."""
+    lowering = _lowered_overloads(packet, xla)
+    if lowering and overload is not None and overload not in lowering[1]:
+        lowering = None
     is_official = packet in official or f"{packet}_" in official
     hlo = hlo_map.get(f"aten.{packet}", [])
     hlo_documented = bool(hlo) and all(hlo_status.get(op) == "documented_supported" for op in hlo)
@@ -129,6 +195,7 @@ def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version,
     if lowering:
         name, overloads = lowering
         evidence.append(f"torch-xla 2.9 lowering: aten::{name} ({', '.join(sorted(overloads))})")
+    kind = _dispatcher_kind(packet, overload) if overload is not None else None
     if is_official:
         evidence.append("listed in the official torch-neuronx operator list (2022)")
     if hlo:
@@ -154,25 +221,58 @@ def derive_entry(packet: str, xla, official, hlo_map, hlo_status, torch_version,
         return _entry(
             "supported", None, reason, "; ".join(cited), "high" if high else "medium", evidence
         )
-    key = decomposition_key(packet)
-    if key is not None:
-        evidence.append(f"{key} kernel in torch {torch_version}")
-        confidence = "medium" if key == "CompositeImplicitAutograd" else "low"
-        reason = (
-            f"no torch-xla lowering of its own; PyTorch decomposes it ({key}) into other ATen "
-            "ops before torch-xla sees them, so the verdict rests on those ops (trnport's "
-            "inference from the torch dispatcher, not an AWS statement)"
-        )
-        source = sources["dispatcher"].format(version=torch_version, key=key)
-        return _entry("supported", None, reason, source, confidence, evidence)
-    reason = (
-        "no torch-xla 2.9 lowering and no PyTorch decomposition found: torch-xla runs such ops "
-        "on the host CPU (graph break) and torch_neuronx.trace fails on them; no Neuron "
-        "statement names this op"
-    )
-    entry = _entry("cpu_fallback", "TRN102", reason, sources["fallback"], "low", evidence)
+    if overload is None:
+        kind = _packet_kind(packet)
+    if kind == IMPLICIT:
+        evidence.append(f"CompositeImplicitAutograd kernel in torch {torch_version}")
+        return _entry("supported", None, sources["implicit_reason"],
+                      sources["implicit"].format(version=torch_version), "medium", evidence)
+    mutating = _mutating_original(packet, overload) if kind == EXPLICIT else None
+    if mutating is not None and _lowered_overloads(mutating[0], xla) is None:
+        # a functional variant functionalization generated: its kernel clones the inputs and
+        # calls the mutating op, which is what reaches torch-xla (and its CPU fallback)
+        evidence.append(f"generated functional variant of aten::{mutating[0]}")
+        reason = sources["generated_reason"].format(op=f"aten::{mutating[0]}")
+        cited = sources["generated"].format(version=torch_version)
+        entry = _entry("cpu_fallback", "TRN102", reason, cited, "medium", evidence)
+        entry["rewrite"] = "RW-partition-to-cpu"
+        return entry
+    if kind == EXPLICIT:
+        evidence.append(f"CompositeExplicitAutograd kernel in torch {torch_version}")
+        return _entry("supported", None, sources["explicit_reason"],
+                      sources["explicit"].format(version=torch_version), "low", evidence)
+    reason = sources["fallback_reason"].format(op=f"aten::{packet}")
+    entry = _entry("cpu_fallback", "TRN102", reason, sources["fallback"], "medium", evidence)
     entry["rewrite"] = "RW-partition-to-cpu"
     return entry
+
+
+def _mutating_original(packet: str, overload: str | None) -> tuple[str, str] | None:
+    """(packet, overload) of the mutating op a generated functional variant wraps
+    (``cauchy`` → ``cauchy_``, ``_batch_norm_with_update_functional`` →
+    ``_batch_norm_with_update``); None for an op torch did not generate."""
+    import torch
+
+    ops = getattr(torch.ops.aten, packet, None)
+    op = getattr(ops, overload or "default", None) if ops is not None else None
+    if op is None or torch.Tag.generated not in op.tags:
+        return None
+    name = packet.removesuffix("_functional") if packet.endswith("_functional") \
+        else f"{packet}_"
+    original = getattr(torch.ops.aten, name, None)
+    if original is None or not hasattr(original, "overloads"):
+        return None
+    return name, overload or "default"
+
+
+def _packet_kind(packet: str) -> str | None:
+    """How a name the dispatcher does not list overload by overload is served (TorchScript
+    builtins, Python-level names): its first known overload's kind, else None."""
+    for overload in ("default", *sorted(functional_overloads(packet))):
+        kind = _dispatcher_kind(packet, overload)
+        if kind is not None:
+            return kind
+    return None
 
 
 def _entry(status, code, reason, source, confidence, evidence) -> dict[str, Any]:
@@ -209,7 +309,7 @@ def build_aten(reference: Path, curated: dict, extra_packets: set[str]) -> dict[
     sources = curated["x-sources"]
     entries_cur: dict[str, dict] = curated.get("entries", {})
     packets = core_packets() | set(xla) | official | named | extra_packets
-    packets |= set(curated.get("extra_ops", []))
+    packets |= set(curated.get("extra_ops", [])) | set(curated.get("opinfo_ops", []))
     packets |= {key.split(".")[1] for key in entries_cur}
 
     def curated_for(key: str, packet: str) -> dict:
@@ -217,13 +317,20 @@ def build_aten(reference: Path, curated: dict, extra_packets: set[str]) -> dict[
 
     out: dict[str, Any] = {}
     for packet in sorted(packets):
-        derived = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version, sources)
+        derived, overloads = derive_overloads(packet, xla, official, hlo_map, hlo_status,
+                                              torch_version, sources)
         cur = curated_for(f"aten.{packet}", packet)
         _check_fallback_covered(packet, xla, cur, entries_cur)
         out[f"aten.{packet}"] = _merge(derived, cur)
+        if "status" in cur:
+            continue  # a curated verdict for the packet covers every overload
+        inherited = {"rules": cur["rules"]} if "rules" in cur else {}
+        for overload, entry in overloads.items():
+            out[f"aten.{packet}.{overload}"] = _merge(entry, inherited)
     for key in sorted(k for k in entries_cur if k.count(".") == 2):
-        packet = key.split(".")[1]
-        base = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version, sources)
+        packet, overload = key.split(".")[1:]
+        base = derive_entry(packet, xla, official, hlo_map, hlo_status, torch_version, sources,
+                            overload if overload in functional_overloads(packet) else None)
         out[key] = _merge(base, entries_cur[key])
     return dict(sorted(out.items()))
 

@@ -35,8 +35,32 @@ def no_cpu_kernel(aten_keys: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def build_stacks(curated: dict, aten_keys: Iterable[str], profile_stacks: set[str]) -> dict:
-    """stacks.yaml: the curated definitions, TorchNeuron's ``no_cpu_kernel`` filled in.
+def backend_kernels(lowered: Iterable[str]) -> list[str]:
+    """The overloads among ``lowered`` (``aten::einsum``) that have a
+    CompositeImplicitAutograd kernel. ``lowered`` are the ops torch-xla registers on the
+    AutogradXLA key, which the dispatcher reaches before the Functionalize key (where every
+    other composite op is decomposed, even one torch-xla also lowers), so these arrive whole.
+    As ``aten.<op>.<overload>``."""
+    import torch
+
+    found = []
+    for name in lowered:
+        try:
+            implicit = torch._C._dispatch_has_kernel_for_dispatch_key(
+                name, "CompositeImplicitAutograd")
+        except RuntimeError:  # not an operator of this torch
+            continue
+        if implicit:
+            packet, _, overload = name.removeprefix("aten::").partition(".")
+            found.append(f"aten.{packet}.{overload or 'default'}")
+    return sorted(found)
+
+
+def build_stacks(curated: dict, aten_keys: Iterable[str], profile_stacks: set[str],
+                 lowered: Iterable[str] = ()) -> dict:
+    """stacks.yaml: the curated definitions, TorchNeuron's ``no_cpu_kernel`` filled in, and
+    the composite ops the backend keeps whole (from ``lowered``, torch-xla's autograd-section
+    registrations).
     ``profile_stacks`` are the stack ids the profiles use; each needs a definition."""
     stacks = {stack_id: dict(spec) for stack_id, spec in curated["stacks"].items()}
     missing = profile_stacks - set(stacks)
@@ -44,4 +68,6 @@ def build_stacks(curated: dict, aten_keys: Iterable[str], profile_stacks: set[st
         raise GenerationError(f"stacks.yaml: no definition of {', '.join(sorted(missing))}")
     if "torchneuron" in stacks:
         stacks["torchneuron"]["no_cpu_kernel"] = no_cpu_kernel(aten_keys)
-    return {"kind": "stacks", "stacks": stacks, "int64_posture": curated["int64_posture"]}
+    kept = {"ops": backend_kernels(lowered), "source": curated["backend_kernels_source"]}
+    return {"kind": "stacks", "stacks": stacks, "int64_posture": curated["int64_posture"],
+            "backend_kernels": kept}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.kb.gen_aten import build_aten
+from trnport.analyzers.kb.gen_aten import build_aten, read_xla_autograd_names
 from trnport.analyzers.kb.gen_onnx import build_onnx
 from trnport.analyzers.kb.gen_reference import GenerationError, build_profiles, build_targets
 from trnport.analyzers.kb.gen_stacks import build_stacks
@@ -90,7 +90,8 @@ def build_all(reference: Path, curated_dir: Path) -> dict[str, Any]:
     used_stacks = {s for p in profiles["profiles"] for s in p["stacks"]}
     files: dict[str, Any] = {
         "profiles.yaml": profiles,
-        "stacks.yaml": build_stacks(stacks_cur, aten, used_stacks),
+        "stacks.yaml": build_stacks(stacks_cur, aten, used_stacks,
+                                    read_xla_autograd_names(reference)),
         "targets.yaml": targets,
         "dtypes.yaml": {
             "kind": "dtypes",

@@ -39,6 +39,9 @@ class KnowledgeBase:
     ``stacks`` defines the PyTorch stacks (which line offers which is in the profiles);
     ``int64_posture`` words the int64 default a verdict assumes when a line leaves it open.
     ``known_issues`` are the documented wrong results and failures a later release fixed.
+    ``backend_kernels`` are the CompositeImplicitAutograd ATen ops (``aten.einsum.default``)
+    the Neuron backend implements itself: the dispatcher hands them over whole, so PyTorch
+    loaders keep them instead of decomposing them.
     """
 
     generated: str
@@ -61,6 +64,7 @@ class KnowledgeBase:
     stacks: Mapping[str, StackSpec]
     int64_posture: Mapping[str, str]
     known_issues: tuple[KnownIssue, ...] = ()
+    backend_kernels: frozenset[str] = frozenset()
 
     # ---- profiles -----------------------------------------------------------------------
     def profile(self, profile_id: str | None = None) -> Profile:

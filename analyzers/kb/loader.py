@@ -318,6 +318,7 @@ def build_kb(parsed: dict[str, Any]) -> KnowledgeBase:
         int64_posture=MappingProxyType(dict(stacks["int64_posture"])),
         known_issues=tuple(_known_issue(i) for data in by_kind.get("known_issues", [])
                            for i in data["issues"]),
+        backend_kernels=frozenset(stacks["backend_kernels"]["ops"]),
     )
 
 

@@ -66,7 +66,7 @@ def entry_key(path: Path, fmt: str, options: AnalysisOptions) -> str:
 
 def _option_parts(fmt: str, options: AnalysisOptions) -> list[str]:
     parts = [options.mode, repr(sorted(options.input_shapes.items())),
-             repr(sorted(options.input_dtypes.items()))]
+             repr(sorted(options.input_dtypes.items())), repr(sorted(options.backend_kernels))]
     if fmt == "hf-config":
         parts += [options.dtype, str(options.batch), str(options.seq_len)]
     return parts

@@ -81,7 +81,8 @@ def joint_graph(program: Any, forward: Graph) -> Graph:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        decomposed = program.run_decompositions()
+        # the stored program is at dispatch level already: functionalize, decompose nothing
+        decomposed = program.run_decompositions({})
         loss_index = _sum_outputs_into_loss(decomposed, torch)
         frozen = _freeze_parameters_without_gradient(decomposed, torch)
         joint_program = _export_forward_backward(decomposed, joint_loss_index=loss_index)

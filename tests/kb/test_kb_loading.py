@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jsonschema
@@ -180,25 +179,23 @@ def test_compiled_copy_matches_the_yaml_it_stands_for():
     assert compiled["files"] == _shipped()
 
 
-def test_load_is_fast_and_imports_no_framework():
+def test_load_imports_no_framework():
+    """Its speed is measured in benchmarks/bench_engine.py, against a floor."""
     code = (
-        "import sys, time\n"
+        "import sys\n"
         "from trnport.analyzers.kb.loader import default_kb_dir, load_kb_from\n"
-        "best = min((lambda t: (load_kb_from(default_kb_dir()), time.perf_counter() - t)[1])"
-        "(time.perf_counter()) for _ in range(5))\n"
-        "print(best, 'torch' in sys.modules, 'onnx' in sys.modules, 'yaml' in sys.modules)\n"
+        "kb = load_kb_from(default_kb_dir())\n"
+        "print(len(kb.aten_ops), 'torch' in sys.modules, 'onnx' in sys.modules)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    best, torch_loaded, onnx_loaded, _ = proc.stdout.split()
+    entries, torch_loaded, onnx_loaded = proc.stdout.split()
+    assert int(entries) > 500
     assert torch_loaded == "False" and onnx_loaded == "False"
-    assert float(best) < 0.150, f"knowledge base took {float(best) * 1000:.0f} ms to load"
 
 
 def test_load_kb_is_cached():
     from trnport.analyzers.kb import load_kb
 
-    start = time.perf_counter()
     first = load_kb()
     assert load_kb() is first
-    assert time.perf_counter() - start < 5

@@ -2,7 +2,7 @@
 
 The config is read as JSON and turned into a transformers config object by its
 ``model_type``; the model class named in ``architectures`` is instantiated on the ``meta``
-device (shapes only, no memory), exported with ``torch.export`` and decomposed to core ATen.
+device (shapes only, no memory), exported with ``torch.export`` and brought to dispatch level.
 Nothing is downloaded and no code shipped with a model is ever run: a config that asks for
 custom code (``auto_map``) is refused.
 
@@ -43,12 +43,12 @@ MAX_LAYERS = 2048
 # kernels, not by casting the whole model, so fp8 analyses the bf16 model.
 _BUILD_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "bfloat16"}
 # Eager attention: explicit matmul + softmax, which every architecture implements and which
-# exports to plain core ATen on every device. "sdpa" is missing for some architectures, and
+# exports to plain ATen ops on every device. "sdpa" is missing for some architectures, and
 # where present it decomposes into the same matmul + softmax plus mask bookkeeping
 # (any / logical_not / where) that would only add noise to the op report.
 ATTENTION_IMPLEMENTATION = "eager"
 # Mixture-of-experts layers: "batched_mm" gathers each token's expert weights and runs bmm,
-# static shapes and core ATen only. The default ("grouped_mm") emits a CUDA-oriented
+# static shapes and plain ATen ops only. The default ("grouped_mm") emits a CUDA-oriented
 # aten._grouped_mm on meta tensors and "eager" loops over a data-dependent expert list that
 # torch.export cannot trace.
 EXPERTS_IMPLEMENTATION = "batched_mm"
@@ -227,12 +227,14 @@ def config_summary(config: Any, raw: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path) -> Graph:
+def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path,
+            options: AnalysisOptions) -> Graph:
     from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
     try:
         program = export_program(model, (), kwargs)
-        return graph_from_exported_program(program, name)
+        return graph_from_exported_program(program, name,
+                                           backend_kernels=options.backend_kernels)
     except InputError as exc:
         raise InputError(f"{config_path}: {exc}") from None
 
@@ -248,7 +250,7 @@ def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any]
     try:
         reduced = build_meta_model(cls, lr.reduced_config(config, plan), options, config_path)
         lr.check_reduced_model(full, reduced, config, plan)
-        graph = lr.replicate_layers(_export(reduced, kwargs, name, config_path), plan)
+        graph = lr.replicate_layers(_export(reduced, kwargs, name, config_path, options), plan)
     except lr.ReplicationRefused as refusal:
         return None, f"exported all {plan.total} layers: {refusal}"
     return graph, plan.diagnostic()
@@ -299,7 +301,7 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
     graph, note = _export_replicated(model, cls, config, inputs.kwargs, name, options,
                                      source.config_path)
     if graph is None:
-        graph = _export(model, inputs.kwargs, name, source.config_path)
+        graph = _export(model, inputs.kwargs, name, source.config_path, options)
     if note:
         diagnostics.append(note)
     _drop_tied_duplicates(graph, model)

@@ -18,7 +18,7 @@ What the converter reads from each FX node's ``meta`` (as torch 2.13 fills it):
   is the module.
 - ``from_node``: provenance. After ``run_decompositions`` its first entry is the node of the
   pre-decomposition graph, whose ``target`` is the op the user's code produced
-  (``aten.linear.default`` for the ``permute`` + ``addmm`` it became); that is ``source_op``.
+  (``aten.linear.default`` for the ``t`` + ``addmm`` it became); that is ``source_op``.
   (``original_aten`` names the op *after* decomposition in torch 2.13, so it is not used.)
 
 Bookkeeping nodes carry no computation the Neuron compiler sees and are not emitted:
@@ -40,7 +40,7 @@ import operator
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from trnport.analyzers.errors import InputError
@@ -166,21 +166,28 @@ def _export_failure_summary(exc: BaseException) -> str:
     return f"{summary} {detail[:300]}" if detail else summary
 
 
-def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -> Graph:
-    """Convert ``ep`` into a :class:`Graph`, after decomposing to core ATen when ``decompose``.
+def graph_from_exported_program(
+    ep: Any, name: str, *, decompose: bool = True, backend_kernels: Iterable[str] = ()
+) -> Graph:
+    """Convert ``ep`` into a :class:`Graph`, first brought to dispatch level when ``decompose``.
 
-    Core ATen (``ep.run_decompositions()``) is the op set torch-xla lowers for Neuron; each node
-    keeps the pre-decomposition op as ``source_op`` and its user-code location. Only
-    ``meta["val"]`` shapes and dtypes are read, never tensor data.
+    Dispatch level (:mod:`.dispatch_level`) is the op set a Neuron backend receives:
+    functionalized ATen with the dispatcher's CompositeImplicitAutograd decompositions, except
+    for the ``backend_kernels`` the backend implements itself. Each node keeps the op the
+    user's code produced as ``source_op`` and its user-code location. Only ``meta["val"]``
+    shapes and dtypes are read, never tensor data.
     """
     import torch
+
+    from trnport.analyzers.loaders.torch.dispatch_level import to_dispatch_level
 
     guards = _data_dependent_guards(ep)
     opaque: list = []
     if decompose:
         ep, opaque = decompose_tolerantly(
-            ep, _decompose,
-            lambda exc: InputError(f"decomposing {name} to core ATen failed: {first_line(exc)}"))
+            ep, lambda program: to_dispatch_level(program, backend_kernels),
+            lambda exc: InputError(f"bringing {name} to dispatch level failed: "
+                                   f"{first_line(exc)}"))
     converter = _Converter(torch)
     graph = converter.convert(ep.graph, name, ep.graph_signature)
     restore_opaque_nodes(graph, opaque)
@@ -197,12 +204,6 @@ def graph_from_exported_program(ep: Any, name: str, *, decompose: bool = True) -
     # differentiated in training mode (trnport.analyzers.training); analyze() drops it
     graph.metadata["exported_program"] = ep
     return graph
-
-
-def _decompose(ep: Any) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        return ep.run_decompositions()
 
 
 def tied_weights(module: Any) -> dict[str, str]:
@@ -276,6 +277,9 @@ class _Converter:
                     self._add_value(graph, fx.name, fx.meta.get("val"))
                     continue
                 op = self.op_name(target)
+                if op == "higher_order.with_effects" and len(fx.args) > 1 \
+                        and isinstance(fx.args[1], self.op_overload):
+                    op = self.op_name(fx.args[1])  # the token only orders the effectful op
                 if op in _SKIPPED_OPS:
                     continue
                 if op in _ALIAS_OPS:

@@ -49,7 +49,7 @@ _UNREGISTERED_PYTREE = re.compile(r"Deserializing ([\w.]+) in pytree is not regi
 
 
 def load(path: Path, options: AnalysisOptions) -> LoadedModel:
-    """Load ``path`` as an ExportedProgram archive and convert it to core-ATen :class:`Graph`."""
+    """Load ``path`` as an ExportedProgram archive; convert it to a dispatch-level Graph."""
     require_nonempty_file(path)
     model_name, program_json = _read_program_json(path)
     program, unloaded_ops = _deserialize(path, _parse_program(path, program_json))
@@ -57,7 +57,8 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     from trnport.analyzers.loaders.torch.fx_graph import graph_from_exported_program
 
     try:
-        graph = graph_from_exported_program(program, path.stem)
+        graph = graph_from_exported_program(program, path.stem,
+                                            backend_kernels=options.backend_kernels)
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from exc
     from trnport.analyzers.loaders.torch.fx_graph import drop_tied_weights

@@ -59,7 +59,8 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
             raise InputError(f"{_where_raised(path, exc.__cause__ or exc)}: {exc}") from exc
     if program is not None:
         try:
-            graph = graph_from_exported_program(program, path.stem)
+            graph = graph_from_exported_program(program, path.stem,
+                                                backend_kernels=options.backend_kernels)
         except InputError as exc:
             raise InputError(f"{path}: {exc}") from exc
     drop_tied_weights(graph, tied_weights(model))

@@ -4,7 +4,6 @@ custom operators, summary counts."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import onnx
@@ -393,7 +392,8 @@ def test_tiny_transformer_blocks_have_no_unsupported_or_unknown_nodes(family):
         assert not [i for i in result.dtype_issues if i.severity == "error"]
 
 
-def test_fifty_thousand_nodes_are_assessed_in_well_under_a_second():
+def test_fifty_thousand_nodes_all_get_a_verdict():
+    """Its speed is measured in benchmarks/bench_engine.py, against a floor."""
     block = _export(
         torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.GELU(), torch.nn.LayerNorm(8)),
         torch.randn(2, 8),
@@ -406,12 +406,8 @@ def test_fifty_thousand_nodes_are_assessed_in_well_under_a_second():
                 Node(f"{node.name}_{copy}", node.op, node.inputs, node.outputs, node.attributes)
             )
     graph = Graph(name="big", nodes=nodes[:50_000], values=values)
-    _assess(graph, target="trn1")  # warm the knowledge base cache
-    timings = []
-    for _ in range(2):  # best of two: the suite shares a 2-core machine
-        start = time.perf_counter()
-        result = _assess(graph, target="trn1")
-        timings.append(time.perf_counter() - start)
-    elapsed = min(timings)
+    result = _assess(graph, target="trn1")
     assert result.total == 50_000
-    assert elapsed < 0.8, f"{elapsed:.2f} s for 50,000 nodes"
+    assert sum(result.counts.values()) == 50_000
+    assert {v.op for v in result.verdicts} == {node.op for node in block.nodes}
+    assert result.counts["unknown"] == 0

@@ -13,7 +13,6 @@ import runpy
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -614,28 +613,12 @@ def test_onnx_loader_keeps_going_when_shape_inference_fails(tmp_path):
     assert graph.values["y"].dtype == "float32"  # what the file declares is kept
 
 
-# --- speed ------------------------------------------------------------------------------------
+# --- size ---------------------------------------------------------------------------------
+# (the loader's speed is measured in benchmarks/bench_onnx.py, against onnx.load + inference)
 
 @pytest.mark.slow
-def test_onnx_loader_speed_on_twenty_thousand_nodes_stays_near_onnx_itself(tmp_path):
+def test_onnx_loader_keeps_every_node_of_twenty_thousand(tmp_path):
     path = fx.save(fx.many_nodes_model(1000), tmp_path / "many.onnx")
-
-    def floor() -> None:
-        model = onnx.load(str(path), load_external_data=False)
-        onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
-
-    def best_of(function, runs: int = 3) -> float:
-        times = []
-        for _ in range(runs):
-            start = time.process_time()
-            function()
-            times.append(time.process_time() - start)
-        return min(times)
-
     graph, _ = load_path(path)
     assert len(graph.nodes) == 20_000
-    ratio = best_of(lambda: load(path, OPTIONS)) / best_of(floor)
-    # Measured 2.5-2.7x on the development machine; the product target (1.5x) is for
-    # the whole analysis on real models, whose weights dominate onnx.load. This bound
-    # catches a conversion that stops being linear.
-    assert ratio < 4.0, ratio
+    assert len({node.name for node in graph.nodes}) == 20_000

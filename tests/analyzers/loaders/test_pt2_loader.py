@@ -64,10 +64,10 @@ def _assert_one_line(error: pytest.ExceptionInfo, path: Path, *fragments: str) -
         assert fragment in message, (fragment, message)
 
 
-def test_loaded_ops_equal_torch_core_aten_ops(cnn_program, cnn_pt2):
+def test_loaded_ops_equal_torch_dispatch_level_ops(cnn_program, cnn_pt2):
     loaded = load_model(cnn_pt2, OPTIONS)
     assert loaded.format == "pt2"
-    assert Counter(n.op for n in loaded.graph.nodes) == fx.core_aten_counter(cnn_program)
+    assert Counter(n.op for n in loaded.graph.nodes) == fx.dispatch_level_counter(cnn_program)
 
 
 def test_locations_and_source_ops_survive_save_and_load(cnn_pt2):
@@ -102,7 +102,7 @@ def test_dynamic_dims_survive_save_and_load(attention_program, tmp_path):
     path = tmp_path / "attention.pt2"
     torch.export.save(attention_program, path)
     graph = load_model(path, OPTIONS).graph
-    assert Counter(n.op for n in graph.nodes) == fx.core_aten_counter(attention_program)
+    assert Counter(n.op for n in graph.nodes) == fx.dispatch_level_counter(attention_program)
     seq = graph.values["x"].shape[1]
     assert isinstance(seq, str)
     assert graph.metadata["dynamic_dims"] == {"x": {1: seq}}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from torch.export import Dim
 
 from tests.analyzers.loaders import torch_fixtures as fx
 from trnport.analyzers.errors import InputError
+from trnport.analyzers.loaders.torch.dispatch_level import to_dispatch_level
 from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
 FIXTURE_FILE = str(Path(fx.__file__).resolve())
@@ -41,14 +41,22 @@ def attention_graph(attention_program):
     return graph_from_exported_program(attention_program, "attention")
 
 
-def test_cnn_ops_equal_torch_core_aten_ops(cnn_program, cnn_graph):
-    assert Counter(n.op for n in cnn_graph.nodes) == fx.core_aten_counter(cnn_program)
+def test_cnn_ops_equal_torch_dispatch_level_ops(cnn_program, cnn_graph):
+    assert Counter(n.op for n in cnn_graph.nodes) == fx.dispatch_level_counter(cnn_program)
 
 
-def test_attention_ops_equal_torch_core_aten_ops(attention_program, attention_graph):
-    expected = fx.core_aten_counter(attention_program)
+def test_attention_ops_equal_torch_dispatch_level_ops(attention_program, attention_graph):
+    expected = fx.dispatch_level_counter(attention_program)
     assert Counter(n.op for n in attention_graph.nodes) == expected
-    assert "aten.topk.default" in expected and "aten.where.self" in expected
+    assert "aten.topk.default" in expected and "aten.masked_fill.Scalar" in expected
+
+
+def test_composite_ops_are_decomposed_but_core_aten_tables_are_not(attention_graph):
+    ops = {n.op for n in attention_graph.nodes}
+    # linear / layer_norm / softmax have CompositeImplicitAutograd kernels: decomposed
+    assert not ops & {"aten.linear.default", "aten.layer_norm.default", "aten.softmax.int"}
+    # masked_fill has a kernel of its own: the backend receives it, not core ATen's where
+    assert "aten.masked_fill.Scalar" in ops and "aten.where.self" not in ops
 
 
 def test_bookkeeping_nodes_are_not_emitted(attention_graph):
@@ -71,10 +79,9 @@ def test_linear_decomposition_keeps_linear_as_source_op(cnn_graph):
     assert addmm.location.line == fx.source_line(fx.SmallCNN.forward, "self.fc(")
 
 
-def test_masked_fill_decomposition_points_back_to_masked_fill(attention_graph):
-    where = next(n for n in attention_graph.nodes if n.op == "aten.where.self")
-    assert where.source_op == "aten.masked_fill.Scalar"
-    assert where.location.line == fx.source_line(fx.TinyAttention.forward, "masked_fill")
+def test_masked_fill_keeps_its_line(attention_graph):
+    masked = next(n for n in attention_graph.nodes if n.op == "aten.masked_fill.Scalar")
+    assert masked.location.line == fx.source_line(fx.TinyAttention.forward, "masked_fill")
 
 
 def test_undecomposed_op_has_no_source_op(cnn_graph):
@@ -143,8 +150,8 @@ def test_attributes_are_plain_python(attention_graph):
 
     for node in attention_graph.nodes:
         assert all(plain(v) for v in node.attributes.values()), node
-    scalar = next(n for n in attention_graph.nodes if n.op == "aten.scalar_tensor.default")
-    assert scalar.attributes["dtype"] == "float32"
+    topk = next(n for n in attention_graph.nodes if n.op == "aten.topk.default")
+    assert isinstance(topk.attributes["k"], int)
 
 
 def test_metadata_records_the_torch_version(cnn_graph):
@@ -218,17 +225,15 @@ class _Stack(nn.Module):
         return x
 
 
-@pytest.mark.slow
-def test_conversion_adds_under_ten_percent_to_export_time():
-    start = time.perf_counter()
+def test_conversion_keeps_every_node_of_a_twelve_block_stack():
+    """Its speed is measured in benchmarks/bench_engine.py, against the export."""
     program = export_program(_Stack().eval(), fx.attention_inputs())
-    decomposed = program.run_decompositions()
-    export_seconds = time.perf_counter() - start
-    start = time.perf_counter()
+    decomposed = program.run_decompositions({})
     graph = graph_from_exported_program(decomposed, "stack", decompose=False)
-    convert_seconds = time.perf_counter() - start
-    assert len(graph.nodes) > 300
-    assert convert_seconds < 0.1 * export_seconds, (convert_seconds, export_seconds)
+    calls = [n for n in decomposed.graph.nodes if n.op == "call_function"
+             and "getitem" not in str(n.target)]
+    assert len(graph.nodes) > 100
+    assert len(graph.nodes) <= len(calls)
 
 
 class _Branches(nn.Module):
@@ -247,7 +252,7 @@ def test_cond_bodies_become_subgraphs_located_at_the_cond_call():
     cond = next(n for n in graph.nodes if n.op == "higher_order.cond")
     assert [sub.name for sub in cond.subgraphs] == ["true_graph_0", "false_graph_0"]
     true_ops = Counter(n.op for n in cond.subgraphs[0].nodes)
-    decomposed = program.run_decompositions()
+    decomposed = to_dispatch_level(program)
     expected = Counter(str(n.target) for n in decomposed.graph_module.true_graph_0.graph.nodes
                        if n.op == "call_function" and n.target is not operator.getitem)
     assert true_ops == expected

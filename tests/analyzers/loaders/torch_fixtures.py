@@ -7,6 +7,7 @@ not against the loaders' own logic.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 from collections import Counter
@@ -81,7 +82,22 @@ def source_line(function, fragment: str) -> int:
 def core_aten_counter(ep: torch.export.ExportedProgram) -> Counter:
     """Ops of ``ep`` after core-ATen decomposition, minus getitem, SymInt arithmetic and the
     documented bookkeeping ops, counted straight from torch's FX graph."""
-    decomposed = ep.run_decompositions()
+    return _counter(ep.run_decompositions())
+
+
+def dispatch_level_counter(ep: torch.export.ExportedProgram) -> Counter:
+    """Ops of ``ep`` after functionalization and the dispatcher's CompositeImplicitAutograd
+    kernels, counted the same way (torch's ``run_decompositions`` with those kernels)."""
+    from torch._export.utils import _collect_all_valid_cia_ops_for_aten_namespace
+
+    key = torch._C.DispatchKey.CompositeImplicitAutograd
+    sdpa = torch.ops.aten.scaled_dot_product_attention.default
+    table = {op: functools.partial(op._op_dk, key)
+             for op in _collect_all_valid_cia_ops_for_aten_namespace() if op is not sdpa}
+    return _counter(ep.run_decompositions(table))
+
+
+def _counter(decomposed: torch.export.ExportedProgram) -> Counter:
     counts: Counter = Counter()
     for node in decomposed.graph.nodes:
         if node.op != "call_function" or node.target is operator.getitem:
