@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.trnport-installed
 DEMO_DIR ?= reports/demo
 
-.PHONY: venv demo test lint bench bundle clean
+.PHONY: venv demo test lint accuracy bench bundle clean
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: venv
 	mkdir -p build/mypy/trnport
 	ln -sfn "$(CURDIR)/analyzers" build/mypy/trnport/analyzers
 	$(VENV)/bin/mypy
+
+# the public regression corpus (tests/accuracy): recall per category and SDK, false alarms
+accuracy: venv
+	$(PY) -m tests.accuracy.run_accuracy
 
 bench: venv
 	$(PY) benchmarks/run_all.py

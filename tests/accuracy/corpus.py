@@ -26,7 +26,10 @@ FAMILIES = ("TRN1", "TRN2", "TRN3", "TRN4", "TRN5", "TRN6", "TRN7")
 REPRO_KINDS = ("module", "onnx", "hf_config", "script")
 SEVERITIES = ("error", "warning", "info")
 CASE_KEYS = {"id", "title", "source", "date", "sdk", "target", "stack", "repro", "expect",
-             "family", "mode", "dtype", "batch", "seq_len", "tp", "ep", "notes", "instance"}
+             "family", "mode", "dtype", "batch", "seq_len", "tp", "pp", "dp", "zero1", "notes",
+             "instance"}
+#: case keys passed to the analysis as options
+OPTION_KEYS = ("mode", "dtype", "batch", "seq_len", "tp", "pp", "dp", "zero1", "instance")
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,7 @@ def _case(raw: dict[str, Any], file: str) -> Case:
     if not expect.working and family not in FAMILIES:
         raise ValueError(f"{where}: a documented failure names its family ({FAMILIES})")
     sdk = raw["sdk"]
-    options = {key: raw[key] for key in ("mode", "dtype", "batch", "seq_len", "tp", "instance")
-               if key in raw}
+    options = {key: raw[key] for key in OPTION_KEYS if key in raw}
     return Case(id=raw["id"], title=raw["title"], source=raw["source"], date=str(raw["date"]),
                 sdk_min=str(sdk["min"]), sdk_max=None if sdk.get("max") is None
                 else str(sdk["max"]), target=raw["target"], stack=raw["stack"],

@@ -81,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(case, outcome):
         if args.v:
-            verdict = ("ok" if (case.expect.working and not outcome.alarms) or outcome.detected
-                       else "MISS")
+            if outcome.profile is None:
+                verdict = "skip"
+            elif outcome.error:
+                verdict = "FAIL"
+            elif case.expect.working:
+                verdict = "ok" if not outcome.alarms else "ALARM"
+            else:
+                verdict = "ok" if outcome.detected else "MISS"
             print(f"{verdict:4} {case.id:<40} {_expected(case)} → {_got(outcome)[:150]}",
                   flush=True)
 

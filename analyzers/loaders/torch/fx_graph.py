@@ -267,6 +267,9 @@ class _Converter:
                     self._add_value(graph, fx.name, fx.meta.get("val"))
                     continue
                 op = self.op_name(target)
+                if op == "higher_order.with_effects" and len(fx.args) > 1:
+                    # an effect token around an op with side effects: judge the wrapped op
+                    op = self.op_name(fx.args[1])
                 if op in _SKIPPED_OPS:
                     continue
                 if op in _ALIAS_OPS:

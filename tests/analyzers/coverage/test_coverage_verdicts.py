@@ -192,10 +192,11 @@ def test_unknown_and_custom_ops_are_never_silently_supported():
     assert codes == {
         "a": ("unknown", "TRN105"),
         "b": ("unknown", "TRN106"),
-        "c": ("unknown", "TRN106"),
+        # a vendor-domain ONNX op has no onnx2torch converter: the model cannot reach Neuron
+        "c": ("unsupported", "TRN106"),
         "d": ("supported", None),
     }
-    assert result.counts["unknown"] == 3
+    assert result.counts["unknown"] == 2
     assert result.coverage_pct == pytest.approx(25.0)
     assert sum(result.counts[s] for s in NODE_STATUSES) == result.total == 4
 
@@ -307,7 +308,7 @@ def test_onnx_reshape_static_vs_runtime_shape_and_custom_domain(tmp_path):
         "unsupported",
         "TRN301",
     )
-    assert (verdicts["vendor"].status, verdicts["vendor"].code) == ("unknown", "TRN106")
+    assert (verdicts["vendor"].status, verdicts["vendor"].code) == ("unsupported", "TRN106")
 
 
 def test_onnx_opset_beyond_onnx2torch_converters_is_flagged(tmp_path):
