@@ -28,12 +28,6 @@ def _io(name: str, dtype: str, shape) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, _DTYPES[dtype], shape)
 
 
-def unary(path: Path, op: str, dtype: str = "float", shape=(2, 4, 8), out_dtype: str | None = None,
-          **attrs) -> Path:
-    """One ``op`` node on input x (the shape may hold dim_param names)."""
-    node = helper.make_node(op, ["x"], ["y"], name=op.lower(), **attrs)
-    return _save(path, [node], [_io("x", dtype, list(shape))],
-                 [_io("y", out_dtype or dtype, list(shape))])
 
 
 def symbolic_encoder(path: Path, hidden: int = 64) -> Path:
@@ -80,47 +74,3 @@ def custom_domain_op(path: Path, domain: str = "com.example", op: str = "FusedGe
     node = helper.make_node(op, ["x"], ["y"], name="custom", domain=domain)
     return _save(path, [node], [_io("x", "float", [2, 8])], [_io("y", "float", [2, 8])],
                  domains=((domain, 1),))
-
-
-def conv_net(path: Path, channels: int = 16, size: int = 32) -> Path:
-    """Conv → BatchNormalization → Relu → MaxPool → GlobalAveragePool → Gemm: a tiny CNN."""
-    inits = [
-        helper.make_tensor("w", TensorProto.FLOAT, [channels, 3, 3, 3], [0.01] * channels * 27),
-        helper.make_tensor("scale", TensorProto.FLOAT, [channels], [1.0] * channels),
-        helper.make_tensor("bias", TensorProto.FLOAT, [channels], [0.0] * channels),
-        helper.make_tensor("mean", TensorProto.FLOAT, [channels], [0.0] * channels),
-        helper.make_tensor("var", TensorProto.FLOAT, [channels], [1.0] * channels),
-        helper.make_tensor("fc_w", TensorProto.FLOAT, [10, channels], [0.01] * 10 * channels),
-        helper.make_tensor("fc_b", TensorProto.FLOAT, [10], [0.0] * 10),
-    ]
-    nodes = [
-        helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
-        helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["b"],
-                         name="bn"),
-        helper.make_node("Relu", ["b"], ["r"], name="relu"),
-        helper.make_node("MaxPool", ["r"], ["p"], name="pool", kernel_shape=[2, 2],
-                         strides=[2, 2]),
-        helper.make_node("GlobalAveragePool", ["p"], ["g"], name="gap"),
-        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
-        helper.make_node("Gemm", ["f", "fc_w", "fc_b"], ["y"], name="fc", transB=1),
-    ]
-    return _save(path, nodes, [_io("x", "float", [1, 3, size, size])], [_io("y", "float", [1, 10])],
-                 inits)
-
-
-def layer_norm_mlp(path: Path, hidden: int = 32) -> Path:
-    """LayerNormalization → MatMul → Gelu (opset 20) → MatMul: a transformer MLP block."""
-    inits = [
-        helper.make_tensor("g", TensorProto.FLOAT, [hidden], [1.0] * hidden),
-        helper.make_tensor("b", TensorProto.FLOAT, [hidden], [0.0] * hidden),
-        helper.make_tensor("w1", TensorProto.FLOAT, [hidden, 4 * hidden], [0.01] * 4 * hidden * hidden),
-        helper.make_tensor("w2", TensorProto.FLOAT, [4 * hidden, hidden], [0.01] * 4 * hidden * hidden),
-    ]
-    nodes = [
-        helper.make_node("LayerNormalization", ["x", "g", "b"], ["n"], name="ln", axis=-1),
-        helper.make_node("MatMul", ["n", "w1"], ["h"], name="up"),
-        helper.make_node("Gelu", ["h"], ["a"], name="gelu"),
-        helper.make_node("MatMul", ["a", "w2"], ["y"], name="down"),
-    ]
-    return _save(path, nodes, [_io("x", "float", [1, 16, hidden])],
-                 [_io("y", "float", [1, 16, hidden])], inits, opset=20)

@@ -118,7 +118,7 @@ def test_a_documented_host_fallback_is_a_cpu_fallback():
 
 def test_performance_verdicts_are_only_for_slow_but_correct_code():
     wrong = []
-    for where, status, code, reason, source in VERDICTS:
+    for where, _status, code, reason, source in VERDICTS:
         if code != "TRN104":
             continue
         codes, issues = _cited(f"{reason} {source}")
@@ -141,7 +141,8 @@ def test_lossy_integer_paths_are_dtype_warnings():
 @pytest.mark.parametrize("module", all_rules(), ids=lambda m: m.INFO.code)
 def test_rule_severity_follows_its_sources(module):
     info = module.INFO
-    sources = " ".join(doc_sections(module).get(k, "") for k in ("Source", "Why it fails on Neuron"))
+    sections = doc_sections(module)
+    sources = " ".join(sections.get(k, "") for k in ("Source", "Why it fails on Neuron"))
     codes, issues = _cited(sources)
     documents_failure = bool(codes & REJECTION_CODES or issues & CRASH_ISSUES)
     if documents_failure and info.severity != "error":
