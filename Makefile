@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.trnport-installed
 DEMO_DIR ?= reports/demo
 
-.PHONY: venv demo test lint bench bundle compat clean
+.PHONY: venv demo test lint accuracy bench bundle compat clean
 
 $(STAMP): pyproject.toml setup.py constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ lint: venv
 # trnport in a torch 2.9.0 + torch-xla 2.9.0 environment (see README, "Neuron environments")
 compat: venv
 	bash tests/compat/run.sh
+
+# the public regression corpus (tests/accuracy): recall per category and SDK, false alarms
+accuracy: venv
+	$(PY) -m tests.accuracy.run_accuracy
 
 bench: venv
 	$(PY) benchmarks/run_all.py

@@ -256,8 +256,9 @@ def _missing(op: str, kb) -> _Outcome:
     """The outcome for an op without a knowledge-base entry."""
     namespace = op.split("::", 1)[0] if "::" in op else op.split(".", 1)[0]
     if "::" in op and namespace not in ("onnx", "ai.onnx"):
+        # no converter exists, so the model never reaches Neuron: a rejection, not a doubt
         return _Outcome(
-            "unknown",
+            "unsupported",
             f"ONNX operator from the non-default domain {namespace!r}: onnx2torch "
             "converts only the default domain and neuronx-cc accepts only known custom calls",
             "TRN106",

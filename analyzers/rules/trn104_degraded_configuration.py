@@ -1,34 +1,27 @@
-"""degraded-configuration: a supported operator whose configuration here costs accuracy
-or speed.
+"""degraded-configuration: a supported operator whose configuration here costs speed.
 
 ## What it flags
-Nodes that compile and run on the device, but where a documented condition of this node
-makes them degrade: a lossy integer path, a slower engine, an attribute the compiler
-handles by a workaround.
+Nodes that compile and run correctly on the device, but where a documented condition of
+this node makes them slower or costlier to compile: today a TorchScript loop (`prim.Loop`),
+which tracing unrolls into one copy of its body per iteration. Lossy numerics are not
+flagged here: a lossy integer path is a dtype finding (TRN202, TRN205).
 
 ## Why it fails on Neuron
-Nothing fails at compile time; the model runs slower or with different numbers than on the
-GPU, which is found late, in accuracy or throughput tests.
+Nothing fails at compile time; the graph grows with the trip count, so compile time and
+instruction count grow with it, and the cost is found late, in compile logs or throughput
+tests. A trip count that depends on tensor values is not supported at all.
 
 ## Example
-```python
-import torch
-
-class PowerFeatures(torch.nn.Module):
-    def forward(self, x):
-        return torch.pow(x.to(torch.int64), 2)
-
-model = PowerFeatures()
-example_inputs = (torch.randn(8),)
-```
+A TorchScript archive (`torch.jit.script`) whose `forward` runs `for step in range(n)`
+holds a `prim.Loop` node; `trnport check model.pt` reports it.
 
 ## Suggested rewrite
-Follow the condition's advice in the finding: usually a float or 32-bit dtype, or the
-attribute value the engines implement natively.
+Follow the condition's advice in the finding: usually a static, short trip count, or a loop
+written over a tensor dimension so that it vectorises.
 
 ## Source
-aws-neuron-sdk `about-neuron/arch/neuron-features/data-types.rst` (int64 pow is downcast),
-`compiler/neuronx-cc/api-reference-guide/index.rst`.
+`hlo_opcode_status.csv` (while: static trip counts only); aws-neuron-sdk
+`frameworks/jax/setup/jax-neuronx-known-issues.rst`.
 """
 
 from trnport.analyzers.rules.base import RuleInfo, findings_from_verdicts

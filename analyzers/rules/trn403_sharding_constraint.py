@@ -9,9 +9,9 @@ notes when the MLP intermediate per core stays above 4096, the most the NKI MLP 
 
 ## Why it fails on Neuron
 Tensor parallelism splits attention by heads, the MLP by intermediate columns and embeddings
-by vocabulary rows, evenly over the ranks. A degree that does not divide a dimension needs
-padding (memory and compute spent on zeros) or is refused when the parallel layers are
-built. The NKI MLP kernel rejects an intermediate dimension above 4096 per core with
+by vocabulary rows, evenly over the ranks. A degree that does not divide a dimension runs
+padded: memory and compute are spent on zeros (AWS runs 40-head models at TP 32 that way).
+The NKI MLP kernel rejects an intermediate dimension above 4096 per core with
 NCC_EBIR023.
 
 ## Example
@@ -62,7 +62,10 @@ per core is at most 4096, or leave that kernel disabled.
 
 ## Source
 Parallel layers and their splits: `aws-neuron/neuronx-distributed`
-`src/neuronx_distributed/parallel_layers/layers.py` (FACTS.md §8); MLP kernel limit:
+`src/neuronx_distributed/parallel_layers/layers.py` (FACTS.md §8); uneven splits run padded:
+aws-neuron-sdk `about-neuron/benchmarks/trn1/latency_data_decoder.csv` (40-head Llama-2-13B and
+CodeLlama-13B at TP 32), `libraries/nxd-inference/developer_guides/model-reference.rst`
+(Qwen2.5 with 28 and 40 heads); MLP kernel limit:
 `compiler/error-codes/EBIR023.rst` (FACTS.md §2).
 """
 
@@ -72,7 +75,7 @@ from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(
-    code="TRN403", symbol="sharding-constraint", severity="warning", category="memory",
+    code="TRN403", symbol="sharding-constraint", severity="info", category="memory",
     title="Tensor-parallel degree does not split a model dimension evenly",
     fix="Choose a tensor-parallel degree that divides the dimension",
 )

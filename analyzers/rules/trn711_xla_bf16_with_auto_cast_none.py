@@ -5,7 +5,7 @@ On the PyTorch/XLA stack, a script that sets `XLA_USE_BF16` and passes `--auto-c
 `NEURON_CC_FLAGS`.
 
 ## Why it fails on Neuron
-With both, compiling deep forward+backward graphs has failed with `NCC_INLA001` on trn2
+With both, compiling deep forward+backward graphs has crashed neuronx-cc with `NCC_INLA001` on trn2
 (aws-neuron-sdk issue #1314). `XLA_USE_BF16` has been deprecated since torch-neuronx 2.5: it
 turns every float and double tensor into bf16 behind the model's back. (On TorchNeuron the
 variable is not read at all; TRN708 reports it there.)
@@ -38,7 +38,7 @@ from trnport.analyzers.lint.findings import model_file_findings
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(
-    code="TRN711", symbol="xla-bf16-with-auto-cast-none", severity="warning",
+    code="TRN711", symbol="xla-bf16-with-auto-cast-none", severity="error",
     category="porting",
     title="XLA_USE_BF16 with --auto-cast=none on PyTorch/XLA",
     fix='Drop XLA_USE_BF16 and cast with torch.autocast(device_type="xla", '

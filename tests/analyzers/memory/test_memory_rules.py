@@ -78,8 +78,10 @@ def test_sharding_findings_use_the_tp_the_model_needs():
     assert constraint.severity == "info" and "NCC_EBIR023" in constraint.message
     found = _findings(graph, dtype="fp32", tp=8)
     heads = [f for f in found["TRN403"] if "attention heads" in f.message]
-    assert heads and heads[0].severity == "warning"
+    # NxD pads an uneven split (AWS runs 40-head models at TP 32): a cost, not a failure
+    assert heads and heads[0].severity == "info"
     assert "attention heads (20) cannot be split evenly over TP 8" in heads[0].message
+    assert "padded to 24, 20% more work" in heads[0].message
 
 
 def test_instruction_risk_is_a_low_confidence_warning_at_the_heaviest_node():

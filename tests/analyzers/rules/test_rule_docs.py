@@ -71,8 +71,16 @@ def _example_options(code: str):
 RUNNABLE = [m for m in RULES if example_code(m)]
 
 
+# rules whose findings a Python model file cannot produce, with the reason
+NO_PYTHON_EXAMPLE = {
+    "TRN105": "an op missing from the knowledge base cannot be written on purpose",
+    "TRN104": "its only verdicts today are TorchScript loops (prim.Loop)",
+}
+
+
 def test_most_rules_have_a_runnable_example():
-    assert len(RUNNABLE) >= len(RULES) - 1
+    missing = {m.INFO.code for m in RULES if not example_code(m)}
+    assert missing <= set(NO_PYTHON_EXAMPLE), missing
 
 
 @pytest.mark.slow
