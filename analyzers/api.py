@@ -193,6 +193,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
                   digest: str | None = None, stack=None) -> Report:
     from trnport.analyzers.coverage.stacks import torchneuron_table
     from trnport.analyzers.memory import memory_section
+    from trnport.analyzers.rules.priority import fix_first
 
     nodes = {node.name: node for node, _ in loaded.graph.walk()}
     by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
@@ -202,6 +203,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     graph = loaded.graph
     stack = stack or kb.stack(profile, target.family, options.stack)
     table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
+    rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id)
     return Report(
         tool=ToolInfo(name="trnport", version=__version__),
         kb=KbInfo(
@@ -211,8 +213,9 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         ),
         target=TargetInfo(
             family=options.target, instance=target.instance, mode=options.mode,
-            dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
-            stack=stack.id, stack_label=stack.label,
+            dtype=options.dtype, batch=options.batch, seq_len=options.seq_len,
+            tp=memory.chosen.layout.tp, pp=memory.chosen.layout.pp,
+            layout_source=memory.layout_source, stack=stack.id, stack_label=stack.label,
         ),
         model=ModelInfo(
             path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),
@@ -222,14 +225,23 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             verdict=verdict_for(by_severity), coverage_pct=round(coverage.coverage_pct, 2),
             nodes_by_status=by_status, findings_by_severity=by_severity,
             flops_coverage_pct=_flops_coverage(memory),
+            fix_first=fix_first(findings, memory.node_flops, rewrites),
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
-        diagnostics=(*loaded.diagnostics, *stack_notes(profile, stack, table)),
+        diagnostics=(*_layout_notes(memory), *loaded.diagnostics,
+                     *stack_notes(profile, stack, table)),
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
-        rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
+        rewrites=rewrites,
     )
+
+
+def _layout_notes(memory) -> tuple[str, ...]:
+    from trnport.analyzers.memory.findings import layout_choice_note
+
+    note = layout_choice_note(memory)
+    return (note,) if note else ()
 
 
 def _stack_package(profile, stack) -> str | None:

@@ -82,6 +82,13 @@ def anchor(prefix: str, name: str) -> str:
     return f"{prefix}-{_ANCHOR_UNSAFE.sub('-', name).strip('-') or 'x'}"
 
 
+def layout_text(target) -> str:
+    """``tp 8 (smallest that fits)``: the layout analysed, and who chose it."""
+    text = f"tp {target.tp}" + (f", pp {target.pp}" if target.pp > 1 else "")
+    chosen = target.layout_source == "auto" and target.tp * target.pp > 1
+    return f"{text} (smallest that fits)" if chosen else text
+
+
 def location_text(finding: Finding) -> str:
     """``file:line in module`` with whatever parts are known ('' when none is)."""
     loc = finding.location
@@ -189,7 +196,10 @@ def checklist(report: Report) -> tuple[Stage, ...]:
 def _memory_text(report: Report) -> str:
     memory = report.memory
     state = layout_fit(memory)
-    text = (f"{state.replace('-', ' ')} at TP {report.target.tp}" if state
+    target = report.target
+    chosen = (" (chosen: smallest that fits)"
+              if target.layout_source == "auto" and target.tp * target.pp > 1 else "")
+    text = (f"{state.replace('-', ' ')} at TP {report.target.tp}{chosen}" if state
             else "analysed")
     if memory is not None and memory.smallest_tp is not None:
         text += f"; smallest TP that fits: {memory.smallest_tp}"

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
+from trnport.analyzers.report.report_view import layout_text
 from trnport.analyzers.results import SEVERITIES, STATUSES, Report
 from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
+
+
+def _fix_first_lines(actions) -> list[str]:
+    """The ranked actions, one line each, with the place to open under it."""
+    if not actions:
+        return []
+    lines = ["", "FIX FIRST:"]
+    for action in actions:
+        lines.append(f"  {action.rank}. [{action.severity}] {action.action}")
+        where = action.location
+        if where is not None and where.file and where.line:
+            lines.append(f"     at {where.file}:{where.line}")
+    return lines
 
 
 def render_text(report: Report) -> str:
@@ -18,7 +32,7 @@ def render_text(report: Report) -> str:
         f" ({human_bytes(model.param_bytes, largest='GiB')} as stored)",
         f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
         f"{target.mode}, {target.dtype}, batch {target.batch}"
-        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}; "
+        f"{f', seq {target.seq_len}' if target.seq_len else ''}, {layout_text(target)}; "
         f"SDK profile {report.kb.profile}"
         f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}; "
         f"stack {target.stack_text}",
@@ -30,6 +44,7 @@ def render_text(report: Report) -> str:
     ]
     by_sev = summary.findings_by_severity
     lines.append("  findings: " + ", ".join(f"{by_sev.get(s, 0)} {s}" for s in SEVERITIES))
+    lines += _fix_first_lines(summary.fix_first)
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:
@@ -42,7 +57,10 @@ def render_text(report: Report) -> str:
                 at = f"{at} in {where.module}" if at else where.module
             lines.append(f"  {finding.code} {finding.symbol} x{finding.count}: {finding.message}")
             if at:
-                lines.append(f"      at {at}")
+                more = len(finding.also_at)
+                lines.append(f"      at {at}"
+                             + (f" (and {more} more place{'' if more == 1 else 's'})"
+                                if more else ""))
             lines.append(f"      fix: {finding.fix}")
     memory_lines = render_memory(report.memory)
     if memory_lines:

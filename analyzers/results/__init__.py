@@ -11,6 +11,7 @@ package of the engine may import this one; it imports none of them.
 from trnport.analyzers.results.findings import Finding, Location, Provenance
 from trnport.analyzers.results.memory import MemorySection
 from trnport.analyzers.results.report import (
+    FixAction,
     KbInfo,
     ModelInfo,
     ModuleRow,
@@ -23,6 +24,7 @@ from trnport.analyzers.results.report import (
 from trnport.analyzers.results.rewrites import RewriteSuggestion
 from trnport.analyzers.results.vocabulary import (
     CATEGORIES,
+    IMPACTS,
     SCHEMA_ID,
     SEVERITIES,
     STATUSES,
@@ -30,7 +32,8 @@ from trnport.analyzers.results.vocabulary import (
 )
 
 __all__ = [
-    "CATEGORIES", "SCHEMA_ID", "SEVERITIES", "STATUSES", "Finding", "KbInfo", "Location",
+    "CATEGORIES", "IMPACTS", "SCHEMA_ID", "SEVERITIES", "STATUSES", "Finding", "FixAction",
+    "KbInfo", "Location",
     "MemorySection", "ModelInfo", "ModuleRow", "OperatorRow", "Provenance", "Report",
     "RewriteSuggestion", "Summary", "TargetInfo", "ToolInfo", "verdict_for",
 ]

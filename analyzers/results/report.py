@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trnport.analyzers.results.findings import Finding
+from trnport.analyzers.results.findings import Finding, Location
 from trnport.analyzers.results.memory import MemorySection
 from trnport.analyzers.results.rewrites import RewriteSuggestion
 from trnport.analyzers.results.vocabulary import SCHEMA_ID
@@ -38,7 +38,9 @@ class TargetInfo:
     """What the verdicts are for. ``stack`` is the PyTorch stack (``xla`` or
     ``torchneuron``; reports written before stacks existed were all PyTorch/XLA) and
     ``stack_label`` how a reader sees it, with its status on the SDK line
-    (``TorchNeuron (public beta)``)."""
+    (``TorchNeuron (public beta)``). ``tp`` and ``pp`` are the layout analysed;
+    ``layout_source`` says who chose it: ``user`` (--tp) or ``auto`` (the smallest layout
+    of the instance that fits)."""
 
     family: str
     instance: str | None
@@ -49,6 +51,8 @@ class TargetInfo:
     tp: int
     stack: str = "xla"
     stack_label: str | None = None
+    pp: int = 1
+    layout_source: str = "user"
 
     @property
     def stack_text(self) -> str:
@@ -93,6 +97,26 @@ class ModuleRow:
 
 
 @dataclass(frozen=True)
+class FixAction:
+    """One of the first things to fix, in rank order (1 first). ``impact`` is why it ranks
+    where it does (:data:`~trnport.analyzers.results.vocabulary.IMPACTS`): it blocks the
+    compile, moves compute or time to the host, loses precision, or costs performance.
+    ``action`` is the one line to show; ``count`` and ``nodes`` the graph nodes it covers,
+    ``flops`` their estimated FLOPs, ``rewrite`` the catalogued rewrite that does it."""
+
+    rank: int
+    impact: str
+    code: str
+    severity: str
+    action: str
+    count: int
+    nodes: tuple[str, ...]
+    flops: int = 0
+    rewrite: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Summary:
     verdict: str
     coverage_pct: float
@@ -101,6 +125,8 @@ class Summary:
     # share of the model's FLOPs in supported or conditional nodes; None when no node has a
     # FLOP estimate (graphs without shapes)
     flops_coverage_pct: float | None = None
+    # at most five actions, ranked by impact (analyzers.rules.priority)
+    fix_first: tuple[FixAction, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
