@@ -36,6 +36,10 @@ from trnport.analyzers.results import (
 ProgressCallback = Callable[[str, float], None]
 CancelCallback = Callable[[], bool]
 STAGES = ("load", "coverage", "memory", "findings", "report")
+#: how the app's status bar and the command line's progress line name each stage
+STAGE_LABELS = {"load": "Loading model", "coverage": "Checking operator coverage",
+                "memory": "Estimating memory fit", "findings": "Applying rules",
+                "report": "Building report", "done": "Done"}
 
 
 def _file_digest(path: Path) -> str:

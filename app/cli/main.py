@@ -3,6 +3,7 @@ one-line message and an exit code (0 ok, 1 gate failed, 2 bad input)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -17,8 +18,9 @@ from trnport.app.cli import (
     rewrite_command,
     rules_command,
 )
-from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED
+from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED, OK
 from trnport.app.cli.parser import OneLineParser, UsageError
+from trnport.app.cli.terminal import silence_stdout
 
 COMMANDS = (check_command, rules_command, history_command, kb_command, evidence_command,
             rewrite_command, lint_command)
@@ -37,7 +39,22 @@ def build_parser() -> OneLineParser:
                                        parser_class=OneLineParser)
     for command in COMMANDS:
         command.register(subparsers)
+    _register_gui(subparsers)
     return parser
+
+
+def _register_gui(subparsers) -> None:
+    """``gui`` is started by the ``trnport`` console script before this parser runs; it is
+    listed here so that ``trnport --help`` names it."""
+    parser = subparsers.add_parser(
+        "gui", help="open the desktop app: trnport gui [MODEL] [--screenshot OUT.png "
+        "[--tab TAB] [--trust-code]]", add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=_gui_elsewhere)
+
+
+def _gui_elsewhere(args) -> int:
+    raise UsageError("the desktop app starts from the trnport command: trnport gui [MODEL]")
 
 
 def _normalise(argv: list[str]) -> list[str]:
@@ -62,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("trnport: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:  # the reader has what it wanted (trnport rules | head -1)
+        silence_stdout()
+        return OK
     except Exception as error:  # a bug, or a framework error a loader failed to wrap
         if os.environ.get("TRNPORT_DEBUG"):
             raise
