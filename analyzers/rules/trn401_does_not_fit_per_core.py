@@ -47,9 +47,15 @@ Shard the model with NeuronX Distributed: tensor parallelism (`ColumnParallelLin
 train in bf16, or pick a target with more HBM per core (trn2: 24 GiB).
 
 ## Source
-HBM per core and runtime reservations: FACTS.md §6 (`about-neuron/arch/neuron-hardware/*.rst`,
-`neuron-runtime/explore/device-memory.rst`); out-of-memory errors and their fixes:
-`compiler/error-codes/EOOM001.rst`, `EOOM002.rst`, `EVRF009.rst`, `EXSP001.rst`.
+HBM per core:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-hardware/trn2-arch.rst
+(and `trn1-arch.rst`,
+`inf2-arch.rst`); runtime reservations:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/neuron-runtime/explore/device-memory.rst;
+out-of-memory errors and their fixes:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EOOM001.rst,
+`EOOM002.rst`,
+`EVRF009.rst`, `EXSP001.rst` in the same folder.
 """
 
 from trnport.analyzers.memory.findings import (

@@ -45,10 +45,16 @@ Shard with NeuronX Distributed at the reported degree: `ColumnParallelLinear` /
 NxD Inference / vLLM Neuron with `tp_degree=N`; run on an instance with at least N cores.
 
 ## Source
-HBM per logical core and runtime reservations: FACTS.md §6 (`about-neuron/arch/
-neuron-hardware/*.rst`, `neuron-runtime/explore/device-memory.rst`); the OOM errors name
-TP/PP as the fix (`compiler/error-codes/EOOM001.rst`, `EOOM002.rst`); parallel layers:
-`neuronx_distributed/parallel_layers/layers.py`.
+HBM per logical core:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-hardware/trn2-arch.rst
+and
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-features/logical-neuroncore-config.rst;
+runtime reservations:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/neuron-runtime/explore/device-memory.rst;
+the OOM errors name TP/PP as the fix:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EOOM001.rst,
+`EOOM002.rst`; parallel layers:
+https://github.com/aws-neuron/neuronx-distributed/blob/main/src/neuronx_distributed/parallel_layers/layers.py
 """
 
 from trnport.analyzers.memory.findings import (

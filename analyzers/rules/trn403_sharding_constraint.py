@@ -61,9 +61,10 @@ a divisor or a multiple of TP. With the NKI MLP kernel, raise TP until the inter
 per core is at most 4096, or leave that kernel disabled.
 
 ## Source
-Parallel layers and their splits: `aws-neuron/neuronx-distributed`
-`src/neuronx_distributed/parallel_layers/layers.py` (FACTS.md §8); MLP kernel limit:
-`compiler/error-codes/EBIR023.rst` (FACTS.md §2).
+Parallel layers and their splits:
+https://github.com/aws-neuron/neuronx-distributed/blob/main/src/neuronx_distributed/parallel_layers/layers.py;
+MLP kernel limit:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EBIR023.rst
 """
 
 from trnport.analyzers.memory.findings import location_of
