@@ -31,7 +31,7 @@ from trnport.analyzers.report.report_view import (
 )
 from trnport.analyzers.report.rule_docs import load_rule_docs
 from trnport.analyzers.report.source_links import SourceLinks, text_at, token_breaks
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, Location, Report
 from trnport.analyzers.results.units import human_bytes, human_count, human_flops
 
 if TYPE_CHECKING:  # both are imported only when a page is rendered
@@ -75,7 +75,7 @@ def wrap_at_tokens(text: str) -> Markup:
 
 
 def _source_link(links: SourceLinks, model_path: str) -> Callable[[Any], Markup]:
-    def render(location) -> Markup:
+    def render(location: Location) -> Markup:
         from markupsafe import Markup, escape
 
         url = links.url(location, model_path)

@@ -3,7 +3,7 @@ the chosen PP stages and sequence length, and the compute estimate."""
 
 from __future__ import annotations
 
-from trnport.analyzers.results.memory import MemorySection, PerCoreUsage
+from trnport.analyzers.results.memory import CoreSpec, MemorySection, PerCoreUsage
 from trnport.analyzers.results.units import (
     GIB,
     MIB,
@@ -52,7 +52,7 @@ def render_memory(memory: MemorySection | None) -> list[str]:
     return lines
 
 
-def instance_cores(core) -> str:
+def instance_cores(core: CoreSpec) -> str:
     """The NeuronCores of the memory section's instance, as AWS counts them."""
     return neuron_cores(core.instance or core.family, core.max_cores, core.lnc,
                         core.physical_cores)

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from trnport.analyzers.report.gate import GateOutcome
 from trnport.analyzers.report.memory_view import layout_fit
-from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report, RewriteSuggestion
+from trnport.analyzers.results import (
+    SEVERITIES,
+    STATUSES,
+    Finding,
+    Report,
+    RewriteSuggestion,
+    TargetInfo,
+)
 from trnport.analyzers.results.units import human_flops
 
 # Which checklist stage a finding's category belongs to.
@@ -82,7 +89,7 @@ def anchor(prefix: str, name: str) -> str:
     return f"{prefix}-{_ANCHOR_UNSAFE.sub('-', name).strip('-') or 'x'}"
 
 
-def layout_text(target) -> str:
+def layout_text(target: TargetInfo) -> str:
     """``tp 8 (smallest that fits)``: the layout analysed, and who chose it."""
     text = f"tp {target.tp}" + (f", pp {target.pp}" if target.pp > 1 else "")
     chosen = target.layout_source == "auto" and target.tp * target.pp > 1

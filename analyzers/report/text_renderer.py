@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
 from trnport.analyzers.report.report_view import layout_text
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.results import SEVERITIES, STATUSES, FixAction, Report
 from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
 
 
-def _fix_first_lines(actions) -> list[str]:
+def _fix_first_lines(actions: tuple[FixAction, ...]) -> list[str]:
     """The ranked actions, one line each, with the place to open under it."""
     if not actions:
         return []

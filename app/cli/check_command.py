@@ -30,7 +30,6 @@ from pathlib import Path
 from trnport.analyzers.errors import InputError
 from trnport.app.cli.exit_codes import BAD_INPUT, GATE_FAILED, OK
 from trnport.app.cli.output import SUFFIXES, unique_stems, write_atomic
-from trnport.app.cli.terminal import COLOR_CHOICES, colour_wanted, colourise, progress_for
 from trnport.app.cli.parser import (
     REPORT_FORMATS,
     SEVERITY_LEVELS,
@@ -39,6 +38,7 @@ from trnport.app.cli.parser import (
     percentage,
     positive_int,
 )
+from trnport.app.cli.terminal import COLOR_CHOICES, colour_wanted, colourise, progress_for
 
 HELP = "analyse models and exit non-zero on blocking findings"
 # Formats that can hold several models in one --output file.
