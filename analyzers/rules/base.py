@@ -119,7 +119,10 @@ def findings_from_verdicts(context: RuleContext, info: RuleInfo, *,
             if entry is not None and getattr(entry, "title", None):
                 fix = entry.title_for(context.stack_id)
         ops = tuple(dict.fromkeys(v.op for v, _ in members))
-        shown = tuple(dict.fromkeys(_display_op(n, v.op) for v, n in members))
+        first_seen: dict[str, str] = {}  # each op once, as its first node shows it
+        for member, node in members:
+            first_seen.setdefault(member.op, _display_op(node, member.op))
+        shown = tuple(first_seen.values())
         places = tuple(dict.fromkeys(_location(n) for _, n in members))
         yield Finding(
             code=info.code, symbol=info.symbol,
