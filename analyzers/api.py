@@ -37,6 +37,10 @@ from trnport.analyzers.results import (
 ProgressCallback = Callable[[str, float], None]
 CancelCallback = Callable[[], bool]
 STAGES = ("load", "coverage", "memory", "findings", "report")
+#: how the app's status bar and the command line's progress line name each stage
+STAGE_LABELS = {"load": "Loading model", "coverage": "Checking operator coverage",
+                "memory": "Estimating memory fit", "findings": "Applying rules",
+                "report": "Building report", "done": "Done"}
 
 
 def _file_digest(path: Path) -> str:
@@ -196,6 +200,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
                   digest: str | None = None, stack=None) -> Report:
     from trnport.analyzers.coverage.stacks import torchneuron_table
     from trnport.analyzers.memory import memory_section
+    from trnport.analyzers.rules.priority import fix_first
 
     nodes = {node.name: node for node, _ in loaded.graph.walk()}
     by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
@@ -221,8 +226,10 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         ),
         target=TargetInfo(
             family=options.target, instance=target.instance, mode=options.mode,
-            dtype=options.dtype, batch=options.batch, seq_len=options.seq_len, tp=options.tp,
-            stack=stack.id, stack_label=stack.label, ep=options.ep,
+            dtype=options.dtype, batch=options.batch, seq_len=options.seq_len,
+            tp=memory.chosen.layout.tp, pp=memory.chosen.layout.pp,
+            layout_source=memory.layout_source, stack=stack.id, stack_label=stack.label,
+            ep=options.ep,
         ),
         model=ModelInfo(
             path=str(loaded.path), format=loaded.format, sha256=digest or _file_digest(loaded.path),
@@ -235,10 +242,12 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             flops_coverage_pct=_flops_coverage(memory),
             not_analysed=tuple(graph.metadata.get("not_analysed", ())),
             converter_fix=converter_fix,
+            fix_first=fix_first(findings, memory.node_flops, rewrites),
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
-        diagnostics=(*loaded.diagnostics, *stack_notes(profile, stack, table)),
+        diagnostics=(*_layout_notes(memory), *loaded.diagnostics,
+                     *stack_notes(profile, stack, table)),
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
         rewrites=rewrites,
@@ -254,6 +263,13 @@ def _converter_fix(loaded, findings, kb, profile, target, options, stack):
 
     return plan_converter_fix(findings, loaded.graph, kb, profile, target, options,
                               str(loaded.path), stack)
+
+
+def _layout_notes(memory) -> tuple[str, ...]:
+    from trnport.analyzers.memory.findings import layout_choice_note
+
+    note = layout_choice_note(memory)
+    return (note,) if note else ()
 
 
 def _stack_package(profile, stack) -> str | None:

@@ -22,11 +22,13 @@ class AnalysisOptions:
     config (``seq_len`` None lets the loader pick a default). ``trust_code`` allows running a
     Python model file. ``input_shapes`` pins symbolic input dims (name → shape) and
     ``input_dtypes`` records the dtype given with a pinned shape (name → dtype name).
-    ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``ep`` the
-    expert-parallel degree of mixture-of-experts layers (the TP ranks split into ``ep``
-    groups that each hold whole experts, NxD Inference's ``moe_ep_degree``; it divides
-    ``tp``, and expert weights stay split over all ``tp`` ranks); ``optimizer``
-    and ``zero1`` (optimizer state sharded over ``dp`` ranks) size training state.
+    ``tp``/``pp``/``dp`` are the tensor-, pipeline- and data-parallel degrees; ``tp`` None
+    lets the memory stage choose the smallest TP (and, when ``pp`` is None too, PP) that fits
+    the instance (:attr:`layout_source` ``auto``); ``ep`` the expert-parallel degree of
+    mixture-of-experts layers (the TP ranks split into ``ep`` groups that each hold whole
+    experts, NxD Inference's ``moe_ep_degree``; it divides ``tp``, and expert weights stay
+    split over all ``tp`` ranks); ``optimizer`` and ``zero1`` (optimizer state sharded over
+    ``dp`` ranks) size training state.
     ``stack`` is the PyTorch stack (one of :data:`STACKS`); None takes the SDK line's default
     for the target (``KnowledgeBase.stack``). ``torchneuron_tables`` is the folder of
     imported TorchNeuron compatibility tables (``trnport kb import-torchneuron``), None for
@@ -42,9 +44,9 @@ class AnalysisOptions:
     dtype: str = "bf16"
     batch: int = 1
     seq_len: int | None = None
-    tp: int = 1
+    tp: int | None = None
     ep: int = 1
-    pp: int = 1
+    pp: int | None = None
     dp: int = 1
     optimizer: str = "adamw"
     zero1: bool = False
@@ -77,12 +79,17 @@ class AnalysisOptions:
             )
         for label, number in (("batch", self.batch), ("tp", self.tp), ("ep", self.ep),
                               ("pp", self.pp), ("dp", self.dp)):
-            if not 1 <= number <= 1_000_000:
+            if number is not None and not 1 <= number <= 1_000_000:
                 raise InputError(f"--{label} must be a positive whole number, got {number}")
-        if self.tp % self.ep:
+        if self.tp is not None and self.tp % self.ep:
             raise InputError(f"--ep {self.ep} must divide --tp {self.tp}: expert parallelism "
                              "splits the TP ranks into groups that each hold whole experts")
         if not 1 <= self.max_graphs <= 1000:
             raise InputError(f"--max-graphs must be between 1 and 1000, got {self.max_graphs}")
         if self.seq_len is not None and not 1 <= self.seq_len <= 10_000_000:
             raise InputError(f"--seq-len must be a positive whole number, got {self.seq_len}")
+
+    @property
+    def layout_source(self) -> str:
+        """``user`` when the TP degree was given, ``auto`` when the analysis chooses it."""
+        return "auto" if self.tp is None else "user"

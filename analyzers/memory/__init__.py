@@ -18,7 +18,6 @@ from trnport.analyzers.memory.hardware import (
     CoreBudget,
     budget_from_target,
     compute_dtype_for,
-    largest_instance_cores,
 )
 from trnport.analyzers.memory.result import MemoryResult
 from trnport.analyzers.memory.section import memory_section
@@ -30,29 +29,25 @@ def assess_memory(graph: Graph, kb, profile, target, options: AnalysisOptions, *
     """Memory fit, compute estimate and size risks of ``graph`` on ``target``.
 
     ``kb``/``profile``/``target`` are what :func:`trnport.analyzers.kb.load_kb`,
-    ``kb.profile()`` and ``kb.target()`` return. TP degrees are tried up to the cores of the
-    chosen ``--instance``, or of the family's largest instance when none was chosen; the other
-    target families of the knowledge base are summarised too (smallest TP, roofline).
+    ``kb.profile()`` and ``kb.target()`` return. TP degrees are tried up to the logical
+    cores of the target's instance (``--instance``, else the family's default instance); the
+    other target families of the knowledge base are summarised too at their default
+    instances (smallest TP, roofline).
     ``coverage`` (an object with ``.verdicts``), when given, adds FLOPs per coverage status.
     """
-    budget = _budget(kb, target, chosen_instance=options.instance is not None)
+    budget = budget_from_target(target)
     others = []
     for family in TARGET_FAMILIES:
         if family == budget.family:
             continue
         try:
-            others.append(_budget(kb, kb.target(family), chosen_instance=False))
+            others.append(budget_from_target(kb.target(family)))
         except InputError:  # a family the knowledge base does not describe is skipped
             continue
     verdicts = getattr(coverage, "verdicts", None) if coverage is not None else None
     return estimate_memory(graph, options, budget, other_budgets=others,
                            compute_dtype=compute_dtype_for(options.dtype, profile),
                            coverage_verdicts=verdicts)
-
-
-def _budget(kb, target, *, chosen_instance: bool) -> CoreBudget:
-    cores = None if chosen_instance else largest_instance_cores(kb, target)
-    return budget_from_target(target, max_cores=cores)
 
 
 __all__ = ["CoreBudget", "MemoryResult", "assess_memory", "estimate_memory", "memory_section"]

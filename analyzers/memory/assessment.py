@@ -78,8 +78,10 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                     coverage_verdicts=None) -> MemoryResult:
     """Memory fit, compute and size risks of ``graph`` under ``options`` on ``budget``'s core.
 
-    The chosen layout is ``--tp``/``--pp`` at ``--batch`` (the export's batch when left at
-    1, e.g. a Python file's example inputs) and ``--seq-len`` (else the export's length).
+    The chosen layout is ``--tp``/``--pp`` (without ``--tp``, the smallest layout of the
+    budget's cores that fits, see :meth:`MemoryModel.smallest_layout`) at ``--batch`` (the
+    export's batch when left at 1, e.g. a Python file's example inputs) and ``--seq-len``
+    (else the export's length).
     ``other_budgets`` are other target families to summarise (smallest TP, roofline);
     ``compute_dtype`` is the dtype matmuls run in (defaults to ``options.dtype``);
     ``coverage_verdicts`` (objects with ``.node`` and ``.status``) weight coverage by FLOPs.
@@ -101,9 +103,14 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                            fused_attention=fused)
 
     model = model_for(budget)
-    chosen = Layout(options.tp, options.pp,
-                    options.batch if options.batch != 1 else context.batch,
-                    options.seq_len or context.seq_len)
+    batch = options.batch if options.batch != 1 else context.batch
+    seq_len = options.seq_len or context.seq_len
+    pps = (options.pp,) if options.pp else pp_values(1, context.dims.layers)
+    fitting = model.smallest_layout(budget.max_cores, pps, batch, seq_len)
+    if options.tp is not None:
+        chosen = Layout(options.tp, options.pp or 1, batch, seq_len)
+    else:  # without --tp the analysis is for the smallest layout that fits, else one core
+        chosen = fitting or Layout(1, options.pp or 1, batch, seq_len)
     axes = _axes(graph, budget, chosen, context.dims.layers)
     smallest = model.smallest_tp(axes["tp"], chosen.pp, chosen.batch, chosen.seq_len)
     targets = tuple(
@@ -112,7 +119,7 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                       tp_values(core.max_cores, chosen.tp), chosen.pp, chosen.batch,
                       chosen.seq_len))
         for core in (budget, *other_budgets))
-    effective_tp = max(options.tp, smallest or 1)
+    effective_tp = max(chosen.tp, smallest or 1)
     compute = profile_compute(graph, policy, context.symbols, shapes=shapes)
     workload = forward_workload(compute.total_flops, params.total_bytes, compute.anchor_bytes,
                                 state.total_bytes if state else None)
@@ -141,6 +148,7 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
         + (TRAINING_ASSUMPTIONS if training else INFERENCE_ASSUMPTIONS)
         + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ())
         + _experts_assumption(context.dims, options),
+        layout_source=options.layout_source, fitting_layout=fitting,
     )
 
 

@@ -7,7 +7,7 @@ from trnport.analyzers.memory.fit import CoreUsage
 from trnport.analyzers.memory.locate import first_located, first_user_of_param, node_named
 from trnport.analyzers.memory.result import MemoryResult
 from trnport.analyzers.results.findings import Location
-from trnport.analyzers.results.units import human_bytes
+from trnport.analyzers.results.units import human_bytes, neuron_cores
 
 
 def gib_bytes(number: float) -> str:
@@ -49,3 +49,24 @@ def location_of(node: Node | None) -> Location:
         return Location()
     return Location(file=node.location.file, line=node.location.line,
                     module=node.location.module, library=node.location.library)
+
+
+def cores_text(budget) -> str:
+    """The budget's instance and its NeuronCores as AWS counts them."""
+    return neuron_cores(budget.instance or budget.family, budget.max_cores, budget.lnc,
+                        budget.physical_cores)
+
+
+def layout_choice_note(memory: MemoryResult) -> str | None:
+    """What the reader must know about a layout the analysis chose itself (None when the
+    user gave --tp)."""
+    layout = memory.chosen.layout
+    if memory.layout_source != "auto" or (memory.fitting_layout is not None and
+                                          layout.tp * layout.pp == 1):
+        return None
+    if memory.fitting_layout is None:
+        return (f"no layout fits {cores_text(memory.budget)}; analysed at TP {layout.tp}, "
+                f"PP {layout.pp}")
+    stages = f", PP {layout.pp}" if layout.pp > 1 else ""
+    return (f"TP {layout.tp}{stages} chosen: smallest that fits {cores_text(memory.budget)} "
+            f"(--tp sets it)")

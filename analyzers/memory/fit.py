@@ -123,6 +123,19 @@ class MemoryModel:
                 return tp
         return None
 
+    def smallest_layout(self, max_cores: int, pps: Iterable[int], batch: int,
+                        seq_len: int | None) -> Layout | None:
+        """The smallest layout of at most ``max_cores`` cores that fits: the smallest TP at
+        the first of ``pps`` (ascending) where any TP fits; None when none does."""
+        for pp in sorted(set(pps)):
+            for tp in tp_values(max_cores, 1):
+                if tp * pp > max_cores:
+                    break
+                layout = Layout(tp, pp, batch, seq_len)
+                if self.usage(layout).fits:
+                    return layout
+        return None
+
     def largest_batch(self, tp: int, pp: int, seq_len: int | None) -> int:
         """The largest batch that fits at ``tp``/``pp``/``seq_len`` (0: not even batch 1;
         :data:`MAX_BATCH_SEARCHED` means that many or more).

@@ -39,6 +39,8 @@ class CoreBudget:
     tflops: Mapping[str, float] = field(default_factory=dict)
     overhead_bytes: int | None = None
     source: str = ""
+    # physical NeuronCores of the instance (at LNC 2 two of them make one logical core)
+    physical_cores: int | None = None
 
     @property
     def reserved_bytes(self) -> int:
@@ -70,17 +72,6 @@ def overhead_bytes(overheads: Mapping, lnc: int) -> int:
     return int((microcode * max(1, lnc) + scratchpad) * MB)
 
 
-def largest_instance_cores(kb, target) -> int:
-    """Logical cores of the family's largest instance in the knowledge base (by chips), at the
-    target's LNC; the target's own cores when the knowledge base lists no instances."""
-    instances = ((getattr(kb, "families", None) or {}).get(target.family) or {}).get(
-        "instances") or {}
-    chips = [spec.get("chips") for spec in instances.values() if spec.get("chips")]
-    if not chips:
-        return int(target.cores)
-    return max(int(target.cores), max(chips) * int(target.logical_cores_per_chip))
-
-
 def budget_from_target(target, max_cores: int | None = None) -> CoreBudget:
     """The per-core budget of a knowledge-base :class:`~trnport.analyzers.kb.model.Target`.
 
@@ -102,6 +93,7 @@ def budget_from_target(target, max_cores: int | None = None) -> CoreBudget:
         max_cores=int(max_cores or target.cores),
         bandwidth=float(target.hbm_bandwidth_gbps_per_core) * 1e9,
         tflops=tflops, overhead_bytes=reserved, source=getattr(target, "source", ""),
+        physical_cores=getattr(target, "physical_cores", None),
     )
 
 

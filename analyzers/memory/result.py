@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.memory.activations import ActivationProfile
-from trnport.analyzers.memory.fit import CoreUsage, MemoryModel
+from trnport.analyzers.memory.fit import CoreUsage, Layout, MemoryModel
 from trnport.analyzers.memory.flops import ComputeProfile
 from trnport.analyzers.memory.hardware import CoreBudget
 from trnport.analyzers.memory.instructions import InstructionEstimate
@@ -56,6 +56,10 @@ class MemoryResult:
     sharding: tuple[ShardingIssue, ...]
     flops_by_status: Mapping[str, int] | None
     assumptions: tuple[str, ...]
+    # ``auto``: the analysis chose the layout (the smallest that fits); ``user``: --tp was given
+    layout_source: str = "user"
+    # the smallest layout of the instance that fits (TP first, then PP), None when none does
+    fitting_layout: Layout | None = None
 
     @property
     def node_flops(self) -> dict[str, int]:

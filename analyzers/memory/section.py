@@ -33,7 +33,8 @@ def memory_section(result: MemoryResult) -> section.MemorySection:
             optimizer_bytes=training.optimizer_bytes, master_bytes=training.master_bytes,
             total_bytes=training.total_bytes, zero1=training.zero1, dp=training.dp),
         layout=section.LayoutChoice(tp=layout.tp, pp=layout.pp, batch=layout.batch,
-                                    seq_len=layout.seq_len, dp=training.dp if training else 1),
+                                    seq_len=layout.seq_len, dp=training.dp if training else 1,
+                                    source=result.layout_source),
         per_core=_usage(result.chosen),
         fit_grid=section.FitGrid(
             tight_threshold=TIGHT_FRACTION,
@@ -51,6 +52,8 @@ def memory_section(result: MemoryResult) -> section.MemorySection:
             dimension=issue.dimension, size=issue.size, tp=issue.tp, message=issue.message,
             severity=issue.severity, node=issue.node) for issue in result.sharding),
         assumptions=tuple(result.assumptions),
+        fitting_tp=result.fitting_layout.tp if result.fitting_layout else None,
+        fitting_pp=result.fitting_layout.pp if result.fitting_layout else None,
     )
 
 
@@ -71,7 +74,8 @@ def _core(budget: CoreBudget) -> section.CoreSpec:
         family=budget.family, instance=budget.instance, lnc=budget.lnc,
         hbm_bytes_per_core=budget.hbm_bytes, reserved_bytes=budget.reserved_bytes,
         usable_bytes_per_core=budget.usable_bytes, max_cores=budget.max_cores,
-        bandwidth_bytes_per_s=budget.bandwidth, tflops_per_core=dict(budget.tflops))
+        bandwidth_bytes_per_s=budget.bandwidth, tflops_per_core=dict(budget.tflops),
+        physical_cores=budget.physical_cores)
 
 
 def _parameters(result: MemoryResult) -> section.ParameterSizes:

@@ -32,7 +32,8 @@ from trnport.analyzers.report.report_view import (
     rewrite_items,
 )
 from trnport.analyzers.report.rule_docs import load_rule_docs
-from trnport.analyzers.results import SEVERITIES, STATUSES, Report
+from trnport.analyzers.report.source_links import SourceLinks, text_at, token_breaks
+from trnport.analyzers.results import SEVERITIES, STATUSES, Location, Report
 from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count, human_flops
 
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # both are imported only when a page is rendered
 _FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_URL = re.compile(r"(https?://[^\s<>\"'`]+?)([;,.)]*(?:\s|$))")
 
 
 def templates_dir() -> Path:
@@ -62,9 +64,30 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(bytes=human_bytes, flops=human_flops, count=human_count,
                        pct=lambda fraction: f"{fraction * 100:.2f}".rstrip("0").rstrip("."),
-                       share=_share)
+                       share=_share, tokens=wrap_at_tokens)
     env.globals.update(anchor=anchor)
     return env
+
+
+def wrap_at_tokens(text: str) -> Markup:
+    """``text`` escaped, with a line-break opportunity after each ``.``, ``_``, ``/`` and
+    ``::``, so that long op, node and module names wrap between tokens, never inside one."""
+    from markupsafe import Markup, escape
+
+    return Markup("<wbr>").join(escape(piece) for piece in token_breaks(str(text)))
+
+
+def _source_link(links: SourceLinks, model_path: str) -> Callable[[Any], Markup]:
+    def render(location: Location) -> Markup:
+        from markupsafe import Markup, escape
+
+        url = links.url(location, model_path)
+        label = wrap_at_tokens(text_at(location))
+        if url is None:
+            return Markup(f"<code>{label}</code>")
+        return Markup(f'<a class="src" href="{escape(url)}" title="open the source">'
+                      f"<code>{label}</code></a>")
+    return render
 
 
 def _share(fraction: float) -> str:
@@ -89,6 +112,7 @@ def markdown_to_html(text: str) -> Markup:
     def inline(chunk: str) -> str:
         html = str(escape(chunk))
         html = _INLINE_CODE.sub(r"<code>\1</code>", html)
+        html = _URL.sub(r'<a href="\1">\1</a>\2', html)
         return _BOLD.sub(r"<strong>\1</strong>", html)
 
     out: list[str] = []
@@ -136,8 +160,10 @@ def _csp(script: str) -> str:
             f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
 
 
-def render_html(report: Report, gate: GateOutcome | None = None) -> str:
-    """The report as one self-contained HTML page."""
+def render_html(report: Report, gate: GateOutcome | None = None,
+                source_links: SourceLinks | None = None) -> str:
+    """The report as one self-contained HTML page; ``source_links`` says how locations link
+    to the source (default: ``file://`` links)."""
     from markupsafe import Markup
 
     # a file name that is not UTF-8 is shown with its odd bytes as \xNN
@@ -172,6 +198,9 @@ def render_html(report: Report, gate: GateOutcome | None = None) -> str:
         provenance_kinds=provenance_kinds(report),
         memory_fit=layout_fit(report.memory),
         rule_pages=_rule_pages(codes),
+        finding_codes=codes,
+        finding_categories=sorted({f.category for f in report.findings}),
+        source_link=_source_link(source_links or SourceLinks(), report.model.path),
         documented_codes=set(load_rule_docs()),
         style=Markup(_asset("report.css")),
         script=Markup(script),

@@ -102,6 +102,20 @@ def _gate_line(report: Report, gate: GateOutcome) -> str:
     return f"{verdict}: {'; '.join(parts) or 'nothing gated'}."
 
 
+def _fix_first(report: Report) -> list[str]:
+    """The ranked actions as a numbered list, one line each."""
+    actions = report.summary.fix_first
+    if not actions:
+        return []
+    lines = ["**Fix first**", ""]
+    for action in actions:
+        where = action.location
+        at = (f" · {code(f'{where.file}:{where.line}')}"
+              if where is not None and where.file and where.line else "")
+        lines.append(f"{action.rank}. {_SEVERITY_MARK[action.severity]} {text(action.action)}{at}")
+    return [*lines, ""]
+
+
 def _findings(report: Report, gate: GateOutcome | None) -> list[str]:
     if not report.findings:
         return ["No findings for this target.", ""]
@@ -256,7 +270,8 @@ def _fit_mark(cell: GridCell | None) -> str:
 
 def render_markdown(report: Report, gate: GateOutcome | None = None) -> str:
     """One model's summary in GitHub-flavoured Markdown."""
-    lines = [*_header(report, gate), *_checklist(report), *_findings(report, gate),
+    lines = [*_header(report, gate), *_fix_first(report), *_checklist(report),
+             *_findings(report, gate),
              *_operators(report), *_memory(report), *_rewrites(report),
              f"<sub>trnport {text(report.tool.version)} · SDK profile "
              f"{text(report.kb.profile)} · model sha256 {report.model.sha256[:12]}</sub>", ""]

@@ -3,8 +3,15 @@ the chosen PP stages and sequence length, and the compute estimate."""
 
 from __future__ import annotations
 
-from trnport.analyzers.results.memory import MemorySection, PerCoreUsage
-from trnport.analyzers.results.units import GIB, MIB, fixed_seconds, human_bytes, tera_flops
+from trnport.analyzers.results.memory import CoreSpec, MemorySection, PerCoreUsage
+from trnport.analyzers.results.units import (
+    GIB,
+    MIB,
+    fixed_seconds,
+    human_bytes,
+    neuron_cores,
+    tera_flops,
+)
 
 MARKS = {"fits": "+", "tight": "~", "does_not_fit": "x"}
 _MAX_TP_COLUMNS = 8
@@ -24,6 +31,7 @@ def render_memory(memory: MemorySection | None) -> list[str]:
         f"MEMORY per NeuronCore ({core.family}: {_bytes(core.usable_bytes_per_core)}"
         f" usable of {_bytes(core.hbm_bytes_per_core)}; {memory.dtype} "
         f"{memory.mode}; pp {chosen.pp}{seq}):",
+        f"  {instance_cores(core)}",
         f"  tp {chosen.tp}, batch {chosen.batch}: {_bytes(chosen.total_bytes)}"
         f" = {_percent(chosen.utilization)} -> {chosen.status.replace('_', ' ').upper()}",
         "    " + " · ".join(f"{name} {_bytes(size)}"
@@ -42,6 +50,12 @@ def render_memory(memory: MemorySection | None) -> list[str]:
         lines.append(f"  largest batch per TP: {largest}")
     lines += _compute_lines(memory)
     return lines
+
+
+def instance_cores(core: CoreSpec) -> str:
+    """The NeuronCores of the memory section's instance, as AWS counts them."""
+    return neuron_cores(core.instance or core.family, core.max_cores, core.lnc,
+                        core.physical_cores)
 
 
 def _percent(ratio: float | None) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trnport.analyzers.report.memory_text import instance_cores
 from trnport.analyzers.results.memory import FitCell, MemorySection, PerCoreUsage
 from trnport.analyzers.results.units import human_bytes, human_flops, human_seconds
 
@@ -94,6 +95,7 @@ class MemoryView:
     tables: tuple[Table, ...]
     notes: tuple[str, ...]
     details: tuple[tuple[str, str], ...]
+    cores: str = ""  # the instance's NeuronCores as AWS counts them
 
     @property
     def empty(self) -> bool:
@@ -333,7 +335,10 @@ def _chosen_text(memory: MemorySection) -> str:
         (f"{_percent(used) if used or not total else '<1%'} of usable HBM"
          if used is not None else "")) if part)
     state = layout_fit(memory)
-    return f"{layout}: {figures}" + (f" — {state.replace('-', ' ')}" if state else "")
+    chosen_by = (" (the smallest layout that fits, chosen by the analysis)"
+                 if memory.layout.source == "auto" and chosen.tp * chosen.pp > 1 else "")
+    return (f"{layout}{chosen_by}: {figures}"
+            + (f" — {state.replace('-', ' ')}" if state else ""))
 
 
 def memory_view(memory: MemorySection | None) -> MemoryView:
@@ -357,4 +362,5 @@ def memory_view(memory: MemorySection | None) -> MemoryView:
         tables=_tables(memory),
         notes=tuple(memory.assumptions),
         details=_details(memory),
+        cores=instance_cores(memory.core),
     )

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from trnport.analyzers.report.gate import GateOutcome
 from trnport.analyzers.report.memory_view import layout_fit
-from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report, RewriteSuggestion
+from trnport.analyzers.results import (
+    SEVERITIES,
+    STATUSES,
+    Finding,
+    Report,
+    RewriteSuggestion,
+    TargetInfo,
+)
 from trnport.analyzers.results.units import human_flops
 
 # Which checklist stage a finding's category belongs to.
@@ -81,6 +88,13 @@ class FindingGroup:
 def anchor(prefix: str, name: str) -> str:
     """An HTML id made only of safe characters."""
     return f"{prefix}-{_ANCHOR_UNSAFE.sub('-', name).strip('-') or 'x'}"
+
+
+def layout_text(target: TargetInfo) -> str:
+    """``tp 8 (smallest that fits)``: the layout analysed, and who chose it."""
+    text = f"tp {target.tp}" + (f", pp {target.pp}" if target.pp > 1 else "")
+    chosen = target.layout_source == "auto" and target.tp * target.pp > 1
+    return f"{text} (smallest that fits)" if chosen else text
 
 
 def location_text(finding: Finding) -> str:
@@ -250,7 +264,10 @@ def checklist(report: Report) -> tuple[Stage, ...]:
 def _memory_text(report: Report) -> str:
     memory = report.memory
     state = layout_fit(memory)
-    text = (f"{state.replace('-', ' ')} at TP {report.target.tp}" if state
+    target = report.target
+    chosen = (" (chosen: smallest that fits)"
+              if target.layout_source == "auto" and target.tp * target.pp > 1 else "")
+    text = (f"{state.replace('-', ' ')} at TP {report.target.tp}{chosen}" if state
             else "analysed")
     if memory is not None and memory.smallest_tp is not None:
         text += f"; smallest TP that fits: {memory.smallest_tp}"

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from trnport.analyzers.report.gate import GateOutcome, evaluate_gate, fingerprint
 from trnport.analyzers.report.rule_docs import load_rule_docs, rule_help_uri
-from trnport.analyzers.results import Finding, Report
+from trnport.analyzers.results import Finding, Location, Report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -80,8 +80,9 @@ def _rule(code: str, symbol: str, severity: str, category: str) -> dict[str, Any
     return rule
 
 
-def _location(finding: Finding, report: Report, source_root: Path | None) -> dict[str, Any]:
-    loc = finding.location
+def _location(finding: Finding, report: Report, source_root: Path | None,
+              loc: Location | None = None) -> dict[str, Any]:
+    loc = loc or finding.location
     physical: dict[str, Any] = {"artifactLocation": _artifact(loc.file or report.model.path,
                                                                source_root)}
     if loc.file and loc.line and loc.line > 0:
@@ -124,6 +125,11 @@ def _result(finding: Finding, index: int, rule_index: int, report: Report, gate:
             "failsGate": gate.failing[index],
         },
     }
+    if finding.also_at:  # the same problem elsewhere: the code host annotates those lines too
+        result["relatedLocations"] = [
+            {"id": number, **_location(finding, report, source_root, place),
+             "message": {"text": f"also here: {finding.message}"}}
+            for number, place in enumerate(finding.also_at, start=1)]
     if finding.rewrite:
         result["properties"]["rewrite"] = finding.rewrite
     if finding.confidence:

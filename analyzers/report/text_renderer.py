@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 from trnport.analyzers.report.memory_text import render_memory
-from trnport.analyzers.report.report_view import by_call_site, converter_fix_text, location_text
-from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, Report
+from trnport.analyzers.report.report_view import (
+    by_call_site,
+    converter_fix_text,
+    layout_text,
+    location_text,
+)
+from trnport.analyzers.results import SEVERITIES, STATUSES, Finding, FixAction, Report
 from trnport.analyzers.results.printable import printable
 from trnport.analyzers.results.units import human_bytes, human_count
 
 _MAX_OPERATOR_ROWS = 25
+
+
+def _fix_first_lines(actions: tuple[FixAction, ...]) -> list[str]:
+    """The ranked actions, one line each, with the place to open under it."""
+    if not actions:
+        return []
+    lines = ["", "FIX FIRST:"]
+    for action in actions:
+        lines.append(f"  {action.rank}. [{action.severity}] {action.action}")
+        where = action.location
+        if where is not None and where.file and where.line:
+            lines.append(f"     at {where.file}:{where.line}")
+    return lines
 
 
 def render_text(report: Report) -> str:
@@ -20,7 +38,7 @@ def render_text(report: Report) -> str:
         f" ({human_bytes(model.param_bytes, largest='GiB')} as stored)",
         f"  target {target.family}{f' ({target.instance})' if target.instance else ''}, "
         f"{target.mode}, {target.dtype}, batch {target.batch}"
-        f"{f', seq {target.seq_len}' if target.seq_len else ''}, tp {target.tp}"
+        f"{f', seq {target.seq_len}' if target.seq_len else ''}, {layout_text(target)}"
         f"{f', ep {target.ep}' if target.ep > 1 else ''}; "
         f"SDK profile {report.kb.profile}"
         f"{f' (neuronx-cc {report.kb.neuronx_cc})' if report.kb.neuronx_cc else ''}; "
@@ -37,6 +55,7 @@ def render_text(report: Report) -> str:
     fix_text = converter_fix_text(report)
     if fix_text:
         lines.append(f"  {fix_text}")
+    lines += _fix_first_lines(summary.fix_first)
     for severity in SEVERITIES:
         group = [f for f in report.findings if f.severity == severity]
         if not group:
@@ -72,7 +91,9 @@ def _finding_lines(finding: Finding, indent: str, *, at: bool) -> list[str]:
     lines = [f"{indent}{finding.code} {finding.symbol} x{finding.count}: {finding.message}"]
     where = location_text(finding)
     if at and where:
-        lines.append(f"{indent}    at {where}")
+        more = len(finding.also_at)
+        lines.append(f"{indent}    at {where}"
+                     + (f" (and {more} more place{'' if more == 1 else 's'})" if more else ""))
     library = finding.location.library
     if library:
         module = finding.location.module

@@ -12,6 +12,7 @@ from trnport.analyzers.results.findings import Finding, Location, Provenance
 from trnport.analyzers.results.memory import MemorySection
 from trnport.analyzers.results.report import (
     ConverterFix,
+    FixAction,
     KbInfo,
     ModelInfo,
     ModuleRow,
@@ -24,6 +25,7 @@ from trnport.analyzers.results.report import (
 from trnport.analyzers.results.rewrites import RewriteSuggestion
 from trnport.analyzers.results.vocabulary import (
     CATEGORIES,
+    IMPACTS,
     SCHEMA_ID,
     SEVERITIES,
     STATUSES,
@@ -31,7 +33,8 @@ from trnport.analyzers.results.vocabulary import (
 )
 
 __all__ = [
-    "CATEGORIES", "SCHEMA_ID", "SEVERITIES", "STATUSES", "ConverterFix", "Finding", "KbInfo",
-    "Location", "MemorySection", "ModelInfo", "ModuleRow", "OperatorRow", "Provenance", "Report",
+    "CATEGORIES", "IMPACTS", "SCHEMA_ID", "SEVERITIES", "STATUSES", "ConverterFix", "Finding",
+    "FixAction", "KbInfo", "Location",
+    "MemorySection", "ModelInfo", "ModuleRow", "OperatorRow", "Provenance", "Report",
     "RewriteSuggestion", "Summary", "TargetInfo", "ToolInfo", "verdict_for",
 ]

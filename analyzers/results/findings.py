@@ -31,7 +31,8 @@ class Provenance:
 class Finding:
     """One problem with a stable code (``TRN101``), its ``severity`` and ``category`` (see
     :mod:`.vocabulary`), what is wrong (``message``) and what to do (``fix``), the ops and
-    graph nodes it covers, and the rewrite that answers it, if any."""
+    graph nodes it covers, and the rewrite that answers it, if any. The same problem in
+    several places is one finding: ``location`` is the first place, ``also_at`` the others."""
 
     code: str
     symbol: str
@@ -45,6 +46,7 @@ class Finding:
     provenance: Provenance
     rewrite: str | None = None
     confidence: str | None = None
+    also_at: tuple[Location, ...] = ()
 
     @property
     def count(self) -> int:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class CoreSpec:
     """One logical NeuronCore of the target: HBM, what the runtime reserves of it, how many
-    cores the largest TP degree may use, HBM bandwidth and dense TFLOPS per dtype."""
+    cores the largest TP degree may use (the instance's logical cores at ``lnc``; its
+    ``physical_cores`` as AWS counts them), HBM bandwidth and dense TFLOPS per dtype."""
 
     family: str
     instance: str | None
@@ -25,6 +26,7 @@ class CoreSpec:
     max_cores: int
     bandwidth_bytes_per_s: float
     tflops_per_core: dict[str, float]
+    physical_cores: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,14 +88,16 @@ class TrainingStateSizes:
 
 @dataclass(frozen=True)
 class LayoutChoice:
-    """The parallel layout asked for: TP degree, PP stages, batch, sequence length and the
-    data-parallel degree."""
+    """The parallel layout analysed: TP degree, PP stages, batch, sequence length and the
+    data-parallel degree; ``source`` is ``user`` when --tp was given, ``auto`` when the
+    analysis chose the smallest layout that fits."""
 
     tp: int
     pp: int
     batch: int
     seq_len: int | None
     dp: int
+    source: str = "user"
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,8 @@ class MemorySection:
     ``smallest_tp`` is None when no TP degree up to ``core.max_cores`` fits;
     ``largest_batch_per_tp`` maps TP degree to the largest batch that fits (searched up to
     ``batch_search_limit``); ``targets`` covers the chosen family and every other one.
+    ``fitting_tp``/``fitting_pp`` are the smallest layout of the instance that fits (TP
+    first, then PP stages), None when none does.
     """
 
     mode: str
@@ -256,3 +262,5 @@ class MemorySection:
     instructions: InstructionCount
     sharding: tuple[ShardingRow, ...]
     assumptions: tuple[str, ...]
+    fitting_tp: int | None = None
+    fitting_pp: int | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trnport.analyzers.results.findings import Finding
+from trnport.analyzers.results.findings import Finding, Location
 from trnport.analyzers.results.memory import MemorySection
 from trnport.analyzers.results.rewrites import RewriteSuggestion
 from trnport.analyzers.results.vocabulary import SCHEMA_ID
@@ -41,7 +41,9 @@ class TargetInfo:
     """What the verdicts are for. ``stack`` is the PyTorch stack (``xla`` or
     ``torchneuron``; reports written before stacks existed were all PyTorch/XLA) and
     ``stack_label`` how a reader sees it, with its status on the SDK line
-    (``TorchNeuron (public beta)``)."""
+    (``TorchNeuron (public beta)``). ``tp`` and ``pp`` are the layout analysed;
+    ``layout_source`` says who chose it: ``user`` (--tp) or ``auto`` (the smallest layout
+    of the instance that fits)."""
 
     family: str
     instance: str | None
@@ -53,6 +55,8 @@ class TargetInfo:
     stack: str = "xla"
     ep: int = 1
     stack_label: str | None = None
+    pp: int = 1
+    layout_source: str = "user"
 
     @property
     def stack_text(self) -> str:
@@ -124,6 +128,26 @@ class ConverterFix:
 
 
 @dataclass(frozen=True)
+class FixAction:
+    """One of the first things to fix, in rank order (1 first). ``impact`` is why it ranks
+    where it does (:data:`~trnport.analyzers.results.vocabulary.IMPACTS`): it blocks the
+    compile, moves compute or time to the host, loses precision, or costs performance.
+    ``action`` is the one line to show; ``count`` and ``nodes`` the graph nodes it covers,
+    ``flops`` their estimated FLOPs, ``rewrite`` the catalogued rewrite that does it."""
+
+    rank: int
+    impact: str
+    code: str
+    severity: str
+    action: str
+    count: int
+    nodes: tuple[str, ...]
+    flops: int = 0
+    rewrite: str | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Summary:
     verdict: str
     coverage_pct: float
@@ -137,6 +161,8 @@ class Summary:
     not_analysed: tuple[str, ...] = ()
     # ONNX: the errors the automated rewrites answer, apart from those that block Neuron
     converter_fix: ConverterFix | None = None
+    # at most five actions, ranked by impact (analyzers.rules.priority)
+    fix_first: tuple[FixAction, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

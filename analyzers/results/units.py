@@ -81,3 +81,12 @@ def human_count(number: float) -> str:
         if number >= size:
             return f"{number / size:.2f}{unit}"
     return str(int(number))
+
+
+def neuron_cores(where: str, logical: int, lnc: int, physical: int | None) -> str:
+    """An instance's NeuronCores as AWS counts them: ``trn2.48xlarge: 64 logical
+    NeuronCores at LNC 2 (128 physical)``."""
+    text = f"{where}: {logical} logical NeuronCores at LNC {lnc}"
+    if physical and physical != logical:
+        text += f" ({physical} physical)"
+    return text

@@ -13,6 +13,9 @@ CATEGORIES = (
     "memory", "compile_limit", "recompilation", "performance", "porting",
 )
 
+# why a fix-first action ranks where it does, most urgent first
+IMPACTS = ("blocks-compile", "host-time", "lossy-numerics", "performance")
+
 
 def verdict_for(findings_by_severity: Mapping[str, int]) -> str:
     """``blocked`` on any error, ``needs-work`` on warnings, else ``ready``."""

@@ -43,14 +43,22 @@ class RewriteOutcome:
 
 def with_reports(outcome: RewriteOutcome, before: Any, after: Any) -> RewriteOutcome:
     """``outcome`` with the reports before and after, and the findings that differ."""
-    old, new = _finding_keys(before), _finding_keys(after)
+    old, new = _finding_pairs(before), _finding_pairs(after)
     return RewriteOutcome(
         outcome.model, outcome.steps,
-        cleared=tuple(f for key, f in old.items() if key not in new),
-        introduced=tuple(f for key, f in new.items() if key not in old),
+        cleared=tuple(f for f in before.findings if not _pairs(f) & new),
+        introduced=tuple(f for f in after.findings if _pairs(f) - old),
         report_before=before, report_after=after,
     )
 
 
-def _finding_keys(report: Any) -> dict[tuple, Any]:
-    return {(f.code, f.ops, f.nodes): f for f in report.findings}
+def _pairs(finding: Any) -> set[tuple]:
+    """What a finding says, node by node: one problem in several places is one finding,
+    and a rewrite may clear some of its places and keep the others."""
+    if not finding.nodes:
+        return {(finding.code, finding.ops, finding.message)}
+    return {(finding.code, node) for node in finding.nodes}
+
+
+def _finding_pairs(report: Any) -> set[tuple]:
+    return {pair for finding in report.findings for pair in _pairs(finding)}

@@ -95,8 +95,9 @@ def _display_op(node: Node, op: str) -> str:
 
 def findings_from_verdicts(context: RuleContext, info: RuleInfo, *,
                            leave_to_hazards: bool = False) -> Iterator[Finding]:
-    """One finding per (op, reason, source location) among the verdicts carrying
-    ``info.code``; identical problems at one place are counted, not repeated.
+    """One finding per problem among the verdicts carrying ``info.code``: verdicts with the
+    same reason, rewrite and severity are one finding, counted, with all their ops, nodes and
+    places (the first place is its ``location``, the others ``also_at``).
     ``leave_to_hazards`` (the operator-coverage rules) skips the nodes a hazard rule reports
     under its more specific code (host reads, data-dependent branches)."""
     nodes = context.nodes_by_name
@@ -106,27 +107,43 @@ def findings_from_verdicts(context: RuleContext, info: RuleInfo, *,
     for verdict in verdicts:
         if verdict.node in claimed:
             continue
-        node = nodes[verdict.node]
-        loc = node.location
-        key = (verdict.op, verdict.reason, loc.file, loc.line, loc.module)
-        groups.setdefault(key, []).append((verdict, node))
-    for (op, reason, *_), members in groups.items():
-        verdict, node = members[0]
-        rewrite = getattr(verdict, "rewrite", None)
+        key = (verdict.reason, getattr(verdict, "rewrite", None),
+               getattr(verdict, "severity", None), verdict.source,
+               getattr(verdict, "provenance", None), getattr(verdict, "confidence", None))
+        groups.setdefault(key, []).append((verdict, nodes[verdict.node]))
+    for (reason, rewrite, *_), members in groups.items():
+        verdict = members[0][0]
         fix = info.fix
         if rewrite and context.kb is not None:
             entry = context.kb.rewrite(rewrite)
             if entry is not None and getattr(entry, "title", None):
                 fix = entry.title_for(context.stack_id)
+        ops = tuple(dict.fromkeys(v.op for v, _ in members))
+        first_seen: dict[str, str] = {}  # each op once, as its first node shows it
+        for member, node in members:
+            first_seen.setdefault(member.op, _display_op(node, member.op))
+        shown = tuple(first_seen.values())
+        places = tuple(dict.fromkeys(_location(n) for _, n in members))
         yield Finding(
             code=info.code, symbol=info.symbol,
             severity=getattr(verdict, "severity", None) or info.severity,
             category=info.category,
-            message=f"{_display_op(node, op)}: {reason}",
+            message=f"{op_list(shown)}: {reason}",
             fix=fix,
-            ops=(op,), nodes=tuple(n.name for _, n in members), location=_location(node),
+            ops=ops, nodes=tuple(n.name for _, n in members), location=places[0],
             provenance=Provenance(kind=getattr(verdict, "provenance", None) or "rule",
                                   source=verdict.source or "trnport knowledge base"),
             rewrite=rewrite, confidence=getattr(verdict, "confidence", None),
+            also_at=places[1:],
         )
 
+
+_OPS_NAMED = 3
+
+
+def op_list(ops: tuple[str, ...]) -> str:
+    """The ops a finding covers, the first few by name: ``a, b, c and 2 more ops``."""
+    if len(ops) <= _OPS_NAMED:
+        return ", ".join(ops)
+    more = len(ops) - _OPS_NAMED
+    return f"{', '.join(ops[:_OPS_NAMED])} and {more} more op{'' if more == 1 else 's'}"

@@ -21,8 +21,8 @@ import a saved analyze() result with `trnport import-analyze`; rewrite it with k
 operators if it fails.
 
 ## Source
-aws-neuron-sdk `frameworks/torch/torch-neuronx/pytorch-neuron-supported-operators.rst`
-(the official list is not exhaustive) and `FACTS.md` §11 of the reference set.
+The supported-operator list, which AWS says is not exhaustive:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/frameworks/torch/torch-neuronx/pytorch-neuron-supported-operators.rst
 """
 
 from trnport.analyzers.rules.base import RuleInfo, findings_from_verdicts

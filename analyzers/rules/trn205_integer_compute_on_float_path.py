@@ -24,8 +24,8 @@ Cast to float explicitly (and accept float rounding), or keep the integer arithm
 the host.
 
 ## Source
-aws-neuron-sdk `about-neuron/arch/neuron-features/data-types.rst`; `FACTS.md` §5 of the
-reference set.
+Data types per NeuronCore generation:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-features/data-types.rst
 """
 
 from trnport.analyzers.rules.base import RuleInfo, findings_from_verdicts

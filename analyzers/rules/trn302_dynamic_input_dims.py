@@ -43,10 +43,12 @@ as batch when its symbol's name says so (`batch`, `batch_size`, `N`) or, for nam
 `length` or `height` always get buckets.
 
 ## Source
-aws-neuron-sdk `compiler/error-codes/EMOD025.rst`; `frameworks/torch/torch-neuronx/
-api-reference-guide/inference/api-torch-neuronx-trace.rst`; `archive/nxd-training/bert.rst`
-and `about-neuron/arch/neuron-features/neuron-caching.rst` (FACTS.md §3, §8); awsdocs-neuron
-`latest/torch/compile/reference-torch-compile.html` (`dynamic`, FACTS.md §12).
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EMOD025.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/frameworks/torch/torch-neuronx/api-reference-guide/inference/api-torch-neuronx-trace.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/archive/nxd-training/bert.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-features/neuron-caching.rst;
+`torch.compile` and `dynamic`:
+https://awsdocs-neuron.readthedocs-hosted.com/en/latest/torch/compile/reference-torch-compile.html
 """
 
 from trnport.analyzers.hazards import (

@@ -1,13 +1,14 @@
 """does-not-fit-per-core: at the chosen parallel layout the model does not fit one NeuronCore.
 
 ## What it flags
-Models whose per-NeuronCore memory at the chosen layout (`--tp`, `--pp`, `--batch`,
+Models whose per-NeuronCore memory at the analysed layout (`--tp`, `--pp`, `--batch`,
 `--seq-len`, `--mode`, `--dtype`, `--optimizer`) exceeds the HBM one logical core can use:
 weights and buffers, the activation peak (inference) or saved activations (training), the KV
 cache of decoders, and gradients, optimizer moments and fp32 master weights when training.
-It fires when you chose a parallel layout (`--tp` or `--pp` above 1) that is not enough, or
-when no tensor-parallel degree up to the cores of the family's largest instance is enough.
-A single-core layout that some TP degree would fix is reported as TRN402 instead.
+It fires when the layout you chose with `--tp` does not fit (the message names the smallest
+layout of the instance that would), or, without `--tp`, when no layout up to the logical
+cores of the instance (`--instance`, else the family's default) fits. Without `--tp` a
+model that fits at some TP degree is analysed at the smallest such degree and TRN402 says so.
 
 ## Why it fails on Neuron
 Each NeuronCore addresses its own slice of HBM: 16 GiB on trn1/inf2, 24 GiB per logical
@@ -46,12 +47,19 @@ Shard the model with NeuronX Distributed: tensor parallelism (`ColumnParallelLin
 train in bf16, or pick a target with more HBM per core (trn2: 24 GiB).
 
 ## Source
-HBM per core and runtime reservations: FACTS.md §6 (`about-neuron/arch/neuron-hardware/*.rst`,
-`neuron-runtime/explore/device-memory.rst`); out-of-memory errors and their fixes:
-`compiler/error-codes/EOOM001.rst`, `EOOM002.rst`, `EVRF009.rst`, `EXSP001.rst`.
+HBM per core:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-hardware/trn2-arch.rst
+(and `trn1-arch.rst`,
+`inf2-arch.rst`); runtime reservations:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/neuron-runtime/explore/device-memory.rst;
+out-of-memory errors and their fixes:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EOOM001.rst,
+`EOOM002.rst`,
+`EVRF009.rst`, `EXSP001.rst` in the same folder.
 """
 
 from trnport.analyzers.memory.findings import (
+    cores_text,
     culprit_node,
     describe_layout,
     describe_usage,
@@ -67,25 +75,25 @@ INFO = RuleInfo(
 )
 
 
-def needs_only_tensor_parallelism(memory) -> bool:
-    """True when the chosen layout is one core and some TP degree fits (TRN402's case)."""
-    layout = memory.chosen.layout
-    return layout.tp == 1 and layout.pp == 1 and memory.smallest_tp is not None
-
-
 def check(context):
     memory = getattr(context, "memory", None)
-    if memory is None or memory.chosen.fits or needs_only_tensor_parallelism(memory):
+    if memory is None or memory.chosen.fits:
         return
     usage = memory.chosen
     family = memory.budget.family
-    if memory.smallest_tp is not None:
-        remedy = f"the smallest TP that fits at pp {usage.layout.pp} is {memory.smallest_tp}"
-        fix = f"Use --tp {memory.smallest_tp} or more, or lower batch or sequence length"
+    fitting = memory.fitting_layout
+    instance = cores_text(memory.budget)
+    if fitting is not None:
+        stages = f", PP {fitting.pp}" if fitting.pp > 1 else ""
+        remedy = f"the smallest layout that fits {instance} is TP {fitting.tp}{stages}"
+        fix = (f"Use --tp {fitting.tp}{f' --pp {fitting.pp}' if fitting.pp > 1 else ''} or "
+               "more (without --tp the analysis takes the smallest layout that fits), or "
+               "lower batch or sequence length")
     else:
-        remedy = f"no TP up to {memory.budget.max_cores} cores fits on {family}"
+        remedy = f"no layout up to the {memory.budget.max_cores} cores of {instance} fits"
         fix = ("Add pipeline parallelism, ZeRO-1 and activation checkpointing, lower batch or "
-               "sequence length, or choose a target with more HBM per core")
+               "sequence length, or choose a larger instance or a target with more HBM per "
+               "core")
     node = culprit_node(context.graph, memory, usage)
     yield Finding(
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,

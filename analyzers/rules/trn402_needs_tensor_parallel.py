@@ -1,11 +1,13 @@
-"""needs-tensor-parallel: the model does not fit one NeuronCore, but fits with TP ≥ N.
+"""needs-tensor-parallel: the model does not fit one NeuronCore, so it was analysed at TP N.
 
 ## What it flags
-Models analysed for a single core (`--tp 1 --pp 1`, the default) whose per-core memory —
-weights, activations, KV cache and, when training, gradients and optimizer state — exceeds
-one logical core's usable HBM, while a tensor-parallel degree N up to the cores of the
-family's largest instance would fit. The message gives N and the per-core memory at N.
-If no TP degree fits, or a chosen parallel layout is too small, TRN401 reports it instead.
+Models analysed without `--tp` whose per-core memory on a single core — weights,
+activations, KV cache and, when training, gradients and optimizer state — exceeds one
+logical core's usable HBM, while a tensor-parallel degree N (with pipeline stages where TP
+alone is not enough) up to the logical cores of the instance fits. The analysis is then for
+that smallest layout, and this hint says so: the model runs when you deploy it sharded at
+that degree. If no layout fits, or a layout chosen with `--tp` is too small, TRN401 reports
+it instead, as an error.
 
 ## Why it fails on Neuron
 A NeuronCore only addresses its own HBM (16 GiB on trn1/inf2, 24 GiB per logical core on
@@ -43,10 +45,16 @@ Shard with NeuronX Distributed at the reported degree: `ColumnParallelLinear` /
 NxD Inference / vLLM Neuron with `tp_degree=N`; run on an instance with at least N cores.
 
 ## Source
-HBM per logical core and runtime reservations: FACTS.md §6 (`about-neuron/arch/
-neuron-hardware/*.rst`, `neuron-runtime/explore/device-memory.rst`); the OOM errors name
-TP/PP as the fix (`compiler/error-codes/EOOM001.rst`, `EOOM002.rst`); parallel layers:
-`neuronx_distributed/parallel_layers/layers.py`.
+HBM per logical core:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-hardware/trn2-arch.rst
+and
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/arch/neuron-features/logical-neuroncore-config.rst;
+runtime reservations:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/neuron-runtime/explore/device-memory.rst;
+the OOM errors name TP/PP as the fix:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EOOM001.rst,
+`EOOM002.rst`; parallel layers:
+https://github.com/aws-neuron/neuronx-distributed/blob/main/src/neuronx_distributed/parallel_layers/layers.py
 """
 
 from trnport.analyzers.memory.findings import (
@@ -60,7 +68,7 @@ from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
 INFO = RuleInfo(
-    code="TRN402", symbol="needs-tensor-parallel", severity="warning", category="memory",
+    code="TRN402", symbol="needs-tensor-parallel", severity="info", category="memory",
     title="Model needs tensor parallelism to fit per-core HBM",
     fix="Shard the model with tensor parallelism at the reported degree",
 )
@@ -68,22 +76,23 @@ INFO = RuleInfo(
 
 def check(context):
     memory = getattr(context, "memory", None)
-    if memory is None or memory.chosen.fits:
+    if memory is None or memory.layout_source != "auto" or not memory.chosen.fits:
         return
-    usage = memory.chosen
-    layout = usage.layout
-    if layout.tp != 1 or layout.pp != 1 or memory.smallest_tp is None:
-        return  # TRN401's cases
-    degree = memory.smallest_tp
-    sharded = memory.model.usage(Layout(degree, layout.pp, layout.batch, layout.seq_len))
+    layout = memory.chosen.layout
+    if layout.tp * layout.pp == 1:
+        return  # one core is enough
+    single = memory.model.usage(Layout(1, 1, layout.batch, layout.seq_len))
     family = memory.budget.family
-    node = culprit_node(context.graph, memory, usage)
+    stages = f" and {layout.pp} pipeline stages" if layout.pp > 1 else ""
+    node = culprit_node(context.graph, memory, single)
     yield Finding(
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
-        message=(f"Needs TP >= {degree}: on a single core {describe_usage(usage, family)}; "
-                 f"at TP {degree} each core holds {gib_bytes(sharded.total_bytes)} "
-                 f"({sharded.utilization:.0%})"),
-        fix=f"Shard with tensor parallelism of {degree} or more (--tp {degree})",
+        message=(f"Needs TP >= {layout.tp}{stages}: on a single core "
+                 f"{describe_usage(single, family)}; analysed at TP {layout.tp}"
+                 f"{f', PP {layout.pp}' if layout.pp > 1 else ''}, where each core holds "
+                 f"{gib_bytes(memory.chosen.total_bytes)} ({memory.chosen.utilization:.0%})"),
+        fix=(f"Deploy sharded with tensor parallelism of {layout.tp} or more"
+             f"{f' and {layout.pp} pipeline stages' if layout.pp > 1 else ''}"),
         ops=(node.op,) if node else (), nodes=(node.name,) if node else (),
         location=location_of(node),
         provenance=Provenance(kind="rule", source=context.kb.citation("hbm_fit")),

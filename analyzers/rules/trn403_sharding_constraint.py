@@ -61,12 +61,13 @@ a divisor or a multiple of TP. With the NKI MLP kernel, raise TP until the inter
 per core is at most 4096, or leave that kernel disabled.
 
 ## Source
-Parallel layers and their splits: `aws-neuron/neuronx-distributed`
-`src/neuronx_distributed/parallel_layers/layers.py` (FACTS.md §8); uneven splits run padded:
-aws-neuron-sdk `about-neuron/benchmarks/trn1/latency_data_decoder.csv` (40-head Llama-2-13B and
-CodeLlama-13B at TP 32), `libraries/nxd-inference/developer_guides/model-reference.rst`
-(Qwen2.5 with 28 and 40 heads); MLP kernel limit:
-`compiler/error-codes/EBIR023.rst` (FACTS.md §2).
+Parallel layers and their splits:
+https://github.com/aws-neuron/neuronx-distributed/blob/main/src/neuronx_distributed/parallel_layers/layers.py;
+uneven splits run padded: aws-neuron-sdk `about-neuron/benchmarks/trn1/latency_data_decoder.csv`
+(40-head Llama-2-13B and CodeLlama-13B at TP 32),
+`libraries/nxd-inference/developer_guides/model-reference.rst` (Qwen2.5 with 28 and 40 heads);
+MLP kernel limit:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EBIR023.rst
 """
 
 from trnport.analyzers.memory.findings import location_of

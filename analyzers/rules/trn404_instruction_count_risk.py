@@ -49,9 +49,12 @@ in patches) so each compiled graph stays small; merging many small matrix produc
 larger ones (batching windows together) also cuts the count.
 
 ## Source
-Instruction-limit errors: `compiler/error-codes/EVRF007.rst`, `EBVF030.rst`, `EXTP004.rst`;
-the 5,000,000 threshold: github.com/aws-neuron/aws-neuron-sdk/issues/1003 and #987 (FACTS.md
-§2); tile sizes: `nki/guides/architecture/trainium_inferentia2_arch.rst` (FACTS.md §6).
+Instruction-limit errors:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/compiler/error-codes/EVRF007.rst,
+`EBVF030.rst`,
+`EXTP004.rst`; the 5,000,000 threshold: https://github.com/aws-neuron/aws-neuron-sdk/issues/1003
+and https://github.com/aws-neuron/aws-neuron-sdk/issues/987; tile sizes:
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/nki/guides/architecture/trainium_inferentia2_arch.rst
 """
 
 from trnport.analyzers.memory.findings import location_of

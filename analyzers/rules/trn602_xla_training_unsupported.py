@@ -26,9 +26,9 @@ Neuron 2.33): move the model with `.to("neuron")`, keep the standard optimizer s
 `torch.distributed` (FSDP, DTensor); or pin a Neuron SDK of 2.29 or older to keep XLA training.
 
 ## Source
-aws-neuron-sdk `about-neuron/announcements/neuron2.x/announce-no-support-pytorch-xla-training.rst`,
-`announce-maintenance-nxdt-nxd-core-training.rst`; `frameworks/torch/pytorch-native-overview.rst`;
-FACTS.md §1, §12.
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/announcements/neuron2.x/announce-no-support-pytorch-xla-training.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/announcements/neuron2.x/announce-maintenance-nxdt-nxd-core-training.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/frameworks/torch/pytorch-native-overview.rst
 '''
 
 from trnport.analyzers.results import Finding, Location, Provenance

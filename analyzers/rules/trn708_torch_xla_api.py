@@ -42,11 +42,11 @@ for batch, target in loader:
 ```
 
 ## Source
-`resources/lint/torchneuron_migration.csv` (each row cites its source); awsdocs-neuron
-`latest/about-neuron/announcements/neuron2.x/announce-no-support-torch-xla-inference-trn.html`;
-aws-neuron-sdk `frameworks/torch/pytorch-native-overview.rst`,
-`about-neuron/announcements/neuron2.x/announce-no-support-pytorch-xla-training.rst`,
-`announce-eos-bf16-vars.rst`; FACTS.md §12.
+`resources/lint/torchneuron_migration.csv` (each row cites its source);
+https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announce-no-support-torch-xla-inference-trn.html;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/frameworks/torch/pytorch-native-overview.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/announcements/neuron2.x/announce-no-support-pytorch-xla-training.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/announcements/neuron2.x/announce-eos-bf16-vars.rst
 """
 
 from trnport.analyzers.lint.findings import model_file_findings

@@ -37,11 +37,12 @@ For LLM serving: `vllm serve MODEL --additional-config '{"neuron_config": {...}}
 vLLM Neuron plugin.
 
 ## Source
-`resources/lint/torchneuron_migration.csv`; awsdocs-neuron
-`latest/about-neuron/announcements/neuron2.x/announce-no-support-torch-xla-inference-trn.html`,
-`announce-no-support-nxdi-nxd-core-inference-trn.html`, `announce-eos-nxdi-nxd-core-inference.html`,
-`latest/torch/compile/reference-torch-compile.html`; aws-neuron-sdk
-`vllm-neuron/docs/getting-started/migration-nxdi-to-vllm-neuron.md`; FACTS.md §12.
+`resources/lint/torchneuron_migration.csv`;
+https://awsdocs-neuron.readthedocs-hosted.com/en/latest/about-neuron/announcements/neuron2.x/announce-no-support-torch-xla-inference-trn.html,
+`announce-no-support-nxdi-nxd-core-inference-trn.html` and
+`announce-eos-nxdi-nxd-core-inference.html` in the same folder;
+https://awsdocs-neuron.readthedocs-hosted.com/en/latest/torch/compile/reference-torch-compile.html;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/vllm-neuron/docs/getting-started/migration-nxdi-to-vllm-neuron.md
 """
 
 from trnport.analyzers.lint.findings import model_file_findings

@@ -28,8 +28,9 @@ compiled = torch.compile(model, backend="neuron", fullgraph=True)
 ```
 
 ## Source
-awsdocs-neuron `latest/torch/compile/reference-torch-compile.html` (`dynamic`, `mode`,
-`fullgraph`); `resources/lint/torchneuron_migration.csv`; FACTS.md §12.
+https://awsdocs-neuron.readthedocs-hosted.com/en/latest/torch/compile/reference-torch-compile.html
+(`dynamic`, `mode`, `fullgraph`);
+`resources/lint/torchneuron_migration.csv`
 """
 
 from trnport.analyzers.lint.findings import model_file_findings

@@ -29,9 +29,9 @@ Drop `XLA_USE_BF16`; cast explicitly with `torch.autocast(device_type="xla",
 dtype=torch.bfloat16)` around the forward pass, or `model.to(torch.bfloat16)`.
 
 ## Source
-github.com/aws-neuron/aws-neuron-sdk/issues/1314 (FACTS.md §12); aws-neuron-sdk
-`about-neuron/announcements/neuron2.x/announce-eos-bf16-vars.rst`,
-`archive/nxd-training/torch-neuron-envvars.rst` (`compiler_flags_and_env.csv`).
+https://github.com/aws-neuron/aws-neuron-sdk/issues/1314;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/about-neuron/announcements/neuron2.x/announce-eos-bf16-vars.rst;
+https://github.com/aws-neuron/aws-neuron-sdk/blob/master/archive/nxd-training/torch-neuron-envvars.rst
 """
 
 from trnport.analyzers.lint.findings import model_file_findings

@@ -43,6 +43,7 @@ from trnport.app.cli.parser import (
     percentage,
     positive_int,
 )
+from trnport.app.cli.terminal import COLOR_CHOICES, colour_wanted, colourise, progress_for
 
 HELP = "analyse models and exit non-zero on blocking findings"
 # Formats that can hold several models in one --output file.
@@ -70,8 +71,16 @@ def register(subparsers) -> None:
                      f"models only for {', '.join(COMBINABLE_FORMATS)})")
     out.add_argument("--output-dir", type=Path, metavar="DIR",
                      help="write <model>.<ext> reports for every model and format here")
+    out.add_argument("--source-url", metavar="PATTERN",
+                     help="link HTML locations to a source browser, e.g. "
+                     "'https://github.com/org/repo/blob/main/{path}#L{line}' ({path} relative "
+                     "to the config file's folder, else the working directory; default: "
+                     "file:// links)")
     out.add_argument("--quiet", "-q", action="store_true",
-                     help="print nothing but errors")
+                     help="print nothing but errors (no progress line either)")
+    out.add_argument("--color", "--colour", dest="color", choices=COLOR_CHOICES,
+                     default=None, help="colour the text report: auto (on a terminal, unless "
+                     "NO_COLOR is set), always or never (default: auto)")
     gate = parser.add_argument_group("gating")
     gate.add_argument("--fail-on", default="error", choices=SEVERITY_LEVELS,
                       help="exit 1 when a finding has this severity or worse (default: error)")
@@ -151,6 +160,7 @@ def _settings(args) -> argparse.Namespace:
 
     config = config_for(args.config, args.no_config, Path.cwd())
     settings = merge_settings(args, config, _DEFAULTS)
+    settings.source_root = config.path.parent if config.path else Path.cwd()
     if not settings.models:
         raise UsageError("the following arguments are required: MODEL "
                          "(see 'trnport check --help')")
@@ -239,23 +249,29 @@ def _pinned_inputs(pins: list) -> dict:
     return {"input_shapes": shapes, "input_dtypes": dtypes}
 
 
-def analyze_one(path: Path, options) -> tuple[object | None, str | None]:
+def analyze_one(path: Path, options, quiet: bool = True) -> tuple[object | None, str | None]:
     """Analyse one model: ``(report, None)``, or ``(None, one-line error)``. Runs in a
-    worker process under ``--jobs``, so it returns errors instead of raising them."""
+    worker process under ``--jobs``, so it returns errors instead of raising them. Unless
+    ``quiet``, a terminal's stderr shows the stage and percent while it runs."""
     from trnport.analyzers.api import analyze
 
+    progress = progress_for(path.name or str(path), quiet)
     try:
-        return analyze(path, options), None
+        return analyze(path, options, progress=progress), None
     except InputError as error:
         return None, str(error)
     except Exception as error:  # the worker's equivalent of main()'s last-resort handler
         first = (str(error).strip().splitlines() or [""])[0][:300]
         return None, f"unexpected error: {type(error).__name__}: {first}"
+    finally:
+        if progress is not None:
+            progress.clear()
 
 
-def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int) -> list[Outcome]:
+def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int,
+                 quiet: bool = True) -> list[Outcome]:
     if jobs <= 1 or len(paths) <= 1:
-        results = [analyze_one(path, options) for path in paths]
+        results = [analyze_one(path, options, quiet) for path in paths]
     else:
         import multiprocessing
 
@@ -270,7 +286,7 @@ def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int) -> lis
             for path, stem, (report, error) in zip(paths, stems, results, strict=True)]
 
 
-def _render(fmt: str, reports: list, gates: list) -> str:
+def _render(fmt: str, reports: list, gates: list, links=None) -> str:
     from trnport.analyzers.report import RENDERERS
 
     if fmt == "junit":
@@ -283,7 +299,8 @@ def _render(fmt: str, reports: list, gates: list) -> str:
         from trnport.analyzers.report.markdown_renderer import render_markdown_many
         return render_markdown_many(reports, gates)
     if fmt == "html":
-        return "".join(RENDERERS[fmt](r, gate=g) for r, g in zip(reports, gates, strict=True))
+        return "".join(RENDERERS[fmt](r, gate=g, source_links=links)
+                       for r, g in zip(reports, gates, strict=True))
     return "".join(RENDERERS[fmt](r) for r in reports)
 
 
@@ -311,6 +328,19 @@ def _not_saved(error: Exception) -> None:
           file=sys.stderr)
 
 
+def _print(text: str, fmt: str, settings) -> None:
+    """A report on stdout, coloured when it is text for a terminal; a reader that closed
+    the pipe has what it wanted, and the gate's exit code still stands."""
+    if fmt == "text" and colour_wanted(getattr(settings, "color", None), sys.stdout):
+        text = colourise(text)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        from trnport.app.cli.terminal import silence_stdout
+        silence_stdout()
+
+
 def _gate_text(gate) -> str:
     if not gate.failed:
         return "gate passed"
@@ -336,7 +366,7 @@ def run(args) -> int:
         other_options(options, settings.compare)  # refuse a bad --compare before analysing
     baselines = BaselineSource(settings.baseline, settings.db)
     outcomes = _analyze_all(settings.models, unique_stems(settings.models), options,
-                            settings.jobs)
+                            settings.jobs, quiet=bool(settings.quiet))
     status, done = OK, []
     for outcome in outcomes:
         if outcome.error is not None:
@@ -363,17 +393,21 @@ def run(args) -> int:
         from trnport.app.cli.compare import write_comparisons
         write_comparisons(settings, options, done, write_atomic)
         return status
+    from trnport.analyzers.report.source_links import SourceLinks
+
+    links = SourceLinks(pattern=getattr(settings, "source_url", None),
+                        root=settings.source_root)
     for fmt in settings.formats:
         if settings.output and done:
-            write_atomic(settings.output,
-                         _render(fmt, [r for _, r, _ in done], [g for *_, g in done]))
+            write_atomic(settings.output, _render(
+                fmt, [r for _, r, _ in done], [g for *_, g in done], links))
             continue
         for outcome, report, gate in done:
-            text = _render(fmt, [report], [gate])
+            text = _render(fmt, [report], [gate], links)
             if settings.output_dir:
                 write_atomic(settings.output_dir / f"{outcome.stem}{SUFFIXES[fmt]}", text)
             elif not settings.quiet:
-                sys.stdout.write(text)
+                _print(text, fmt, settings)
 
     from trnport.analyzers.output_file import is_stdout
 

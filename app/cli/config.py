@@ -18,6 +18,7 @@ on the command line win. A bad file is a :class:`UsageError` naming the file and
     shapes = "observed_lengths.csv"      # --shapes (relative to this file)
     max-graphs = 3
     input-shape = ["ids=1x128:int64"]    # or a table: [tool.trnport.input-shape] ids = "1x128"
+    source-url = "https://github.com/org/repo/blob/main/{path}#L{line}"  # HTML source links
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def _string(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid(f"expected a non-empty string, got {value!r}")
     return value
+
+
+def _source_url(value: Any) -> str:
+    """A source-browser URL with a ``{path}`` placeholder (``{line}`` is optional)."""
+    text = _string(value)
+    if "{path}" not in text:
+        raise _Invalid(f"expected a URL with {{path}} (and {{line}}), got {value!r}")
+    return text
 
 
 def _strings(value: Any) -> list[str]:
@@ -175,6 +184,8 @@ _KEYS: dict[str, tuple[str, Callable[[Any], Any], bool]] = {
     "output_dir": ("output_dir", _string, True),
     "jobs": ("jobs", _positive, False),
     "quiet": ("quiet", _boolean, False),
+    "color": ("color", _choice(("auto", "always", "never")), False),
+    "source_url": ("source_url", _source_url, False),
     "no_history": ("no_history", _boolean, False),
     "db": ("db", _string, False),
     "models": ("models", _strings, True),

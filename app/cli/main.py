@@ -3,6 +3,7 @@ one-line message and an exit code (0 ok, 1 gate failed, 2 bad input)."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
@@ -39,7 +40,22 @@ def build_parser() -> OneLineParser:
                                        parser_class=OneLineParser)
     for command in COMMANDS:
         command.register(subparsers)
+    _register_gui(subparsers)
     return parser
+
+
+def _register_gui(subparsers) -> None:
+    """``gui`` is started by the ``trnport`` console script before this parser runs; it is
+    listed here so that ``trnport --help`` names it."""
+    parser = subparsers.add_parser(
+        "gui", help="open the desktop app: trnport gui [MODEL] [--screenshot OUT.png "
+        "[--tab TAB] [--trust-code]]", add_help=False)
+    parser.add_argument("rest", nargs=argparse.REMAINDER)
+    parser.set_defaults(handler=_gui_elsewhere)
+
+
+def _gui_elsewhere(args) -> int:
+    raise UsageError("the desktop app starts from the trnport command: trnport gui [MODEL]")
 
 
 def _normalise(argv: list[str]) -> list[str]:

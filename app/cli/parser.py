@@ -82,7 +82,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--target", default="trn2", choices=TARGET_FAMILIES,
                        help="Neuron hardware family (default: trn2)")
     group.add_argument("--instance", help="instance type, e.g. trn1.32xlarge (default: the "
-                       "family's largest)")
+                       "family's default instance, e.g. trn2.48xlarge)")
     group.add_argument("--mode", default="inference", choices=MODES,
                        help="inference or training (default: inference)")
     group.add_argument("--dtype", default="bf16", choices=DTYPES,
@@ -91,13 +91,15 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                        help="batch size for example inputs built from a config (default: 1)")
     group.add_argument("--seq-len", type=positive_int, default=None,
                        help="sequence length for example inputs built from a config")
-    group.add_argument("--tp", type=positive_int, default=1,
-                       help="tensor-parallel degree (default: 1)")
+    group.add_argument("--tp", type=positive_int, default=None,
+                       help="tensor-parallel degree to analyse (default: the smallest that "
+                       "fits the instance; a given degree that does not fit is an error)")
     group.add_argument("--ep", type=positive_int, default=1,
                        help="expert-parallel degree of mixture-of-experts layers; divides "
                        "--tp (default: 1)")
-    group.add_argument("--pp", type=positive_int, default=1,
-                       help="pipeline-parallel stages (default: 1)")
+    group.add_argument("--pp", type=positive_int, default=None,
+                       help="pipeline-parallel stages (default: 1, or more when no TP degree "
+                       "alone fits and --tp is not given)")
     group.add_argument("--dp", type=positive_int, default=1,
                        help="data-parallel ranks, for sharded optimizer state (default: 1)")
     group.add_argument("--optimizer", default="adamw", choices=OPTIMIZERS,

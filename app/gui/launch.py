@@ -9,6 +9,9 @@ import os
 import sys
 from pathlib import Path
 
+from trnport.app.cli.parser import UsageError
+from trnport.app.gui.qt_libraries import platform_library_problem
+
 
 def display_problem() -> str | None:
     """Why Qt could not open a window here, or None when it can."""
@@ -38,13 +41,31 @@ def parse_gui_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.screenshot and args.model is None:
         parser.error("--screenshot needs a MODEL")
+    if args.screenshot and _runs_code(args.model) and not args.trust_code:
+        # nobody is there to answer the confirmation a window would ask
+        raise UsageError(f"{args.model} is a Python file: analysing it runs its code; pass "
+                         "--trust-code to allow that with --screenshot")
     return args
+
+
+def _runs_code(model: Path) -> bool:
+    return model.suffix.lower() == ".py"
+
+
+def chosen_tab(window, name: str) -> int:
+    """The index of the tab called ``name`` (any case); UsageError naming the tabs when
+    there is none."""
+    titles = list(window.views)
+    for index, title in enumerate(titles):
+        if title.lower() == name.lower():
+            return index
+    raise UsageError(f"no tab {name!r}; choose one of {', '.join(titles)}")
 
 
 def run_gui(argv: list[str]) -> int:
     """Open the window; returns the process exit code."""
     args = parse_gui_args(argv)
-    problem = display_problem()
+    problem = display_problem() or platform_library_problem()
     if problem:
         print(f"trnport: {problem}", file=sys.stderr)
         return 2
@@ -61,6 +82,13 @@ def run_gui(argv: list[str]) -> int:
     settings = Settings()
     apply_palette(app, args.palette or settings.palette_mode())
     window = MainWindow(settings)
+    try:
+        tab = chosen_tab(window, args.tab)
+    except UsageError:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        raise
     if args.palette:
         window.palette_actions[args.palette].setChecked(True)
     if args.trust_code:
@@ -70,8 +98,7 @@ def run_gui(argv: list[str]) -> int:
     if args.model is not None:
         if args.screenshot:
             def save_and_quit(*_):
-                index = list(window.views).index(args.tab) if args.tab in window.views else 0
-                window.tabs.setCurrentIndex(index)
+                window.tabs.setCurrentIndex(tab)
                 app.processEvents()
                 ok = window.grab().save(str(args.screenshot))
                 outcome["code"] = 0 if ok else 2

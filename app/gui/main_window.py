@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from trnport.analyzers import __version__
+from trnport.analyzers.api import STAGE_LABELS
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.loader import resources_dir
 from trnport.app.gui.history_client import HistoryClient
@@ -42,9 +43,6 @@ from trnport.app.gui.worker import AnalysisWorker
 OPEN_FILTER = ("Models (*.onnx *.pt2 *.pt *.ts *.pth *.jit *.py config.json);;"
                "ONNX (*.onnx);;PyTorch export (*.pt2);;TorchScript (*.pt *.ts *.pth *.jit);;"
                "Python model file (*.py);;Hugging Face config (config.json);;All files (*)")
-STAGE_LABELS = {"load": "Loading model", "coverage": "Checking operator coverage",
-                "memory": "Estimating memory fit", "findings": "Applying rules",
-                "report": "Building report", "done": "Done"}
 
 
 def _kb_choices() -> tuple[list[str], dict[str, list[str]]]:
@@ -107,6 +105,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(view, title)
         self.setCentralWidget(self.tabs)
         self.summary_view.finding_activated.connect(self.show_finding)
+        self.summary_view.open_requested.connect(self.choose_model)
         self.shortcuts_dialog: QDialog | None = None
         self._build_status_bar()
         self._build_actions()

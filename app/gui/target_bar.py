@@ -45,12 +45,13 @@ class TargetBar(QWidget):
         self._instances = instances
         self._stacks = stacks
         self.family = _combo(TARGET_FAMILIES, "trn2", "Neuron hardware family")
-        self.instance = _combo([], tooltip="Instance type (default: the family's largest)")
+        self.instance = _combo([], tooltip="Instance type (default: the family's default instance)")
         self.mode = _combo(MODES, "inference", "Inference or training")
         self.dtype = _combo(DTYPES, "bf16", "dtype the model runs in")
         self.batch = _spin(1, 65536, 1, "Batch size of the example inputs")
         self.seq_len = _spin(0, 1_048_576, 0, "Sequence length (configs only)", "auto")
-        self.tp = _spin(1, 128, 1, "Tensor-parallel degree")
+        self.tp = _spin(0, 256, 0, "Tensor-parallel degree (auto: the smallest that fits the "
+                        "instance)", "auto")
         self.ep = _spin(1, 128, 1, "Expert-parallel degree of mixture-of-experts layers "
                         "(divides TP)")
         self.sdk = _combo(["newest", *profiles], "newest", "Neuron SDK profile")
@@ -121,7 +122,8 @@ class TargetBar(QWidget):
             "instance": None if instance in ("", "default") else instance,
             "mode": self.mode.currentText(), "dtype": self.dtype.currentText(),
             "batch": self.batch.value(), "seq_len": self.seq_len.value() or None,
-            "tp": self.tp.value(), "ep": self.ep.value(), "sdk": None if sdk == "newest" else sdk,
+            "tp": self.tp.value() or None, "ep": self.ep.value(),
+            "sdk": None if sdk == "newest" else sdk,
             "stack": None if stack == "default" else stack,
         }
 
@@ -140,6 +142,9 @@ class TargetBar(QWidget):
             self._mark_stacks()
         for key, spin in (("batch", self.batch), ("seq_len", self.seq_len), ("tp", self.tp),
                           ("ep", self.ep)):
+            if key == "tp" and key in values and values[key] is None:
+                spin.setValue(0)  # auto
+                continue
             try:
                 spin.setValue(int(values.get(key) or spin.value()))
             except (TypeError, ValueError):

@@ -74,7 +74,15 @@ class AnalysisWorker(QObject):
         parent_conn, child_conn = context.Pipe(duplex=False)
         child = context.Process(target=_analyse_in_child,
                                 args=(self._path, self._options, child_conn), daemon=True)
-        child.start()
+        try:
+            child.start()
+        except Exception as error:  # no interpreter to spawn, no memory, no process slot
+            child_conn.close()
+            parent_conn.close()
+            self.failed.emit(f"the analysis process could not start: "
+                             f"{type(error).__name__}: {error}")
+            self._thread.quit()
+            return
         child_conn.close()
         try:
             self._relay(child, parent_conn)
@@ -86,6 +94,7 @@ class AnalysisWorker(QObject):
             self._thread.quit()
 
     def _relay(self, child, conn) -> None:
+        heard = False  # a child that dies before its first message never started
         while True:
             if self._cancel.is_set():
                 child.terminate()
@@ -95,8 +104,9 @@ class AnalysisWorker(QObject):
                 try:
                     kind, *payload = conn.recv()
                 except EOFError:
-                    self.failed.emit("the analysis process ended without a result")
+                    self.failed.emit(self._ended_early(child, heard))
                     return
+                heard = True
                 if kind == "progress":
                     self.progress.emit(payload[0], payload[1])
                 elif kind == "result":
@@ -106,5 +116,19 @@ class AnalysisWorker(QObject):
                     self.failed.emit(payload[0])
                     return
             elif not child.is_alive() and not conn.poll(0):
-                self.failed.emit(f"the analysis process stopped (exit code {child.exitcode})")
+                self.failed.emit(self._ended_early(child, heard))
                 return
+
+    @staticmethod
+    def _ended_early(child, heard: bool) -> str:
+        child.join(5)
+        if not heard:
+            return (f"the analysis process could not start: {_interpreter()} exited with "
+                    f"code {child.exitcode} before the analysis began")
+        return f"the analysis process stopped without a result (exit code {child.exitcode})"
+
+
+def _interpreter() -> str:
+    from multiprocessing import spawn
+
+    return str(spawn.get_executable())

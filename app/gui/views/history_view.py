@@ -1,5 +1,5 @@
 """History tab: the saved sessions of the open model, newest first; pick two to see what
-changed between them (findings fixed and new, coverage and memory deltas)."""
+changed between them (findings fixed, new and still open, coverage and memory deltas)."""
 
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def diff_html(diff) -> str:
         parts.append("<p>" + "<br>".join(
             f"{html.escape(c.field.replace('_', ' '))}: {html.escape(str(c.before))} → "
             f"{html.escape(str(c.after))}" for c in other) + "</p>")
-    parts += ["<h4>New</h4>", _finding_items(diff.new, "#d64541"),
-              "<h4>Fixed</h4>", _finding_items(diff.fixed, "#2e9d57")]
+    parts += ["<h4>Fixed</h4>", _finding_items(diff.fixed, "#2e9d57"),
+              "<h4>New</h4>", _finding_items(diff.new, "#d64541"),
+              "<h4>Still open</h4>", _finding_items(diff.still_open, "#e07b24")]
     return "".join(parts)
 
 

@@ -97,7 +97,8 @@ class RewritesView(QWidget):
         layout = QVBoxLayout(self)
         for widget in (self.intro, self.list, self.browser, self.apply_button,
                        self.result_label):
-            layout.addWidget(widget)
+            # the list is as tall as its rows; the details below get the rest of the tab
+            layout.addWidget(widget, 1 if widget is self.browser else 0)
         self.tolerance = 1e-5
         self.worker: RewriteWorker | None = None
         self._report = None
@@ -114,13 +115,23 @@ class RewritesView(QWidget):
         if not self._suggestions:
             self.browser.setHtml("<p>No finding of this report has a rewrite.</p>")
             self.apply_button.setEnabled(False)
+            self._fit_list_to_rows()
             return
         for entry in self._suggestions:
             auto = " [can apply]" if entry.automated else ""
             self.list.addItem(f"{entry.rank}. {entry.id}{auto} — "
                               f"{entry.nodes_on_device} node(s) onto the device, "
                               f"{entry.findings_cleared} finding(s)")
+        self._fit_list_to_rows()
         self.list.setCurrentRow(0)
+
+    #: rows shown before the list scrolls
+    MAX_VISIBLE_ROWS = 8
+
+    def _fit_list_to_rows(self) -> None:
+        rows = min(max(1, self.list.count()), self.MAX_VISIBLE_ROWS)
+        row_height = max(self.list.sizeHintForRow(0), 18)
+        self.list.setFixedHeight(rows * row_height + 2 * self.list.frameWidth() + 4)
 
     def _show_suggestion(self, row: int) -> None:
         if not 0 <= row < len(self._suggestions):

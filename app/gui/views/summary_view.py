@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -145,17 +146,54 @@ def rewrites_line(report: Report) -> str:
             "see the Rewrites tab.")
 
 
+def fix_first_html(report: Report) -> str:
+    """The ranked actions of the report as a numbered rich-text list (escaped)."""
+    from html import escape
+
+    items = []
+    for action in report.summary.fix_first:
+        color = SEVERITY_COLORS[action.severity]
+        where = action.location
+        at = (f" <span style='color:#8a8f98'>({escape(where.file)}:{where.line})</span>"
+              if where is not None and where.file and where.line else "")
+        items.append(f"<li><b style='color:{color}'>{escape(action.severity)}</b> "
+                     f"{escape(action.action)}{at}</li>")
+    return f"<ol style='margin:0'>{''.join(items)}</ol>" if items else ""
+
+
 class SummaryView(QWidget):
-    """``finding_activated(finding)`` fires when a top finding is clicked."""
+    """``finding_activated(finding)`` fires when a top finding is clicked;
+    ``open_requested()`` when the empty state's Open button is."""
 
     finding_activated = Signal(object)
+    open_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.banner = QLabel("Open a model to analyse it (File ▸ Open, or drop a file here).")
+        self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setObjectName("verdictBanner")
         self.banner.setMargin(14)
+        self.banner.setVisible(False)
+        self.empty_state = QGroupBox()
+        empty_layout = QVBoxLayout(self.empty_state)
+        invitation = QLabel(
+            "<h2>Open a model to see what runs on Trainium and Inferentia2</h2>"
+            "<p>ONNX, torch.export <code>.pt2</code>, TorchScript, a Python file that defines "
+            "<code>model</code>, or a Hugging Face <code>config.json</code> or folder. "
+            "Drop it on this window, or:</p>")
+        invitation.setWordWrap(True)
+        self.open_button = QPushButton("Open a model…")
+        self.open_button.clicked.connect(self.open_requested.emit)
+        empty_layout.addWidget(invitation)
+        empty_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.fix_first = QLabel()
+        self.fix_first.setWordWrap(True)
+        self.fix_first.setTextFormat(Qt.TextFormat.RichText)
+        self.fix_first.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fix_first_box = QGroupBox("Fix first")
+        QVBoxLayout(self.fix_first_box).addWidget(self.fix_first)
+        self.fix_first_box.setVisible(False)
         self.model_line = QLabel()
         self.model_line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model_line.setWordWrap(True)  # long paths wrap instead of widening the window
@@ -180,10 +218,13 @@ class SummaryView(QWidget):
             counts_grid.addWidget(QLabel(f"{severity} findings"), row, 1)
             self.count_labels[severity] = QLabel("0")
             counts_grid.addWidget(self.count_labels[severity], row, 2)
-        middle = QHBoxLayout()
+        self.result_panel = QWidget()  # hidden until a report is shown: nothing looks
+        middle = QHBoxLayout(self.result_panel)  # like a result before there is one
+        middle.setContentsMargins(0, 0, 0, 0)
         middle.addWidget(self.gauge)
         middle.addWidget(checklist, 1)
         middle.addWidget(counts, 1)
+        self.result_panel.setVisible(False)
         self.memory_label = QLabel()
         self.memory_label.setWordWrap(True)
         self.rewrites_label = QLabel()
@@ -213,9 +254,11 @@ class SummaryView(QWidget):
         top_layout.addWidget(self.top_findings)
         self.top_box.setVisible(False)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.empty_state)
         layout.addWidget(self.banner)
         layout.addWidget(self.model_line)
-        layout.addLayout(middle)
+        layout.addWidget(self.fix_first_box)
+        layout.addWidget(self.result_panel)
         layout.addWidget(self.memory_label)
         layout.addWidget(self.rewrites_label)
         layout.addWidget(self.coverage_notes)
@@ -259,6 +302,9 @@ class SummaryView(QWidget):
 
     def show_report(self, report: Report) -> None:
         verdict = report.summary.verdict
+        self.empty_state.setVisible(False)
+        self.banner.setVisible(True)
+        self.result_panel.setVisible(True)
         self.banner.setText(VERDICT_TEXT[verdict])
         self.banner.setStyleSheet(
             f"#verdictBanner {{ background: {VERDICT_COLORS[verdict]}; color: white;"
@@ -267,7 +313,12 @@ class SummaryView(QWidget):
         self.model_line.setText(
             f"{report.model.path} · {report.model.format} · {report.model.params:,} parameters"
             f" · target {target.family} {target.mode} {target.dtype} batch {target.batch}"
-            f" TP {target.tp} · SDK profile {report.kb.profile}")
+            f" TP {target.tp}"
+            f"{' (smallest that fits)' if target.layout_source == 'auto' and target.tp > 1 else ''}"
+            f" · SDK profile {report.kb.profile}")
+        actions = fix_first_html(report)
+        self.fix_first.setText(actions)
+        self.fix_first_box.setVisible(bool(actions))
         self.gauge.set_percent(report.summary.coverage_pct)
         for key, label in self.stage_labels.items():
             state, text = _stage_state(report, key)

@@ -29,7 +29,7 @@ def test_usable_hbm_subtracts_microcode_per_physical_core_and_a_scratchpad_page(
 
 
 def test_llama7b_in_fp32_cannot_fit_one_16_gib_trn1_core():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="fp32"),
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="fp32"),
                              TRN1_CORE)
     weights = result.chosen.components["weights"]
     assert round(weights / GIB, 1) == 25.1
@@ -40,7 +40,7 @@ def test_llama7b_in_fp32_cannot_fit_one_16_gib_trn1_core():
 
 
 def test_llama7b_in_bf16_fits_one_trn1_core_at_a_short_context():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="bf16"),
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="bf16"),
                              TRN1_CORE)
     usage = result.chosen
     # 12.55 GiB of weights + the 128-token KV cache: 2·32·128·32·128·2 B = 64 MiB
@@ -52,7 +52,7 @@ def test_llama7b_in_bf16_fits_one_trn1_core_at_a_short_context():
 
 def test_a_long_context_makes_the_same_model_tight_then_not_fit():
     graph = llama7b_graph()
-    options = AnalysisOptions(target="trn1", dtype="bf16", seq_len=4096)
+    options = AnalysisOptions(target="trn1", tp=1, dtype="bf16", seq_len=4096)
     result = estimate_memory(graph, options, TRN1_CORE)
     # 12.55 GiB weights + 2 GiB KV cache at 4096 tokens = 14.55 GiB of 15.43 usable
     assert result.chosen.components["kv_cache"] == 2 * GIB
@@ -63,7 +63,7 @@ def test_a_long_context_makes_the_same_model_tight_then_not_fit():
 
 
 def test_grid_covers_every_tp_pp_batch_and_length_and_tp_halves_the_weights():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="bf16",
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="bf16",
                                                               batch=4, seq_len=1024),
                              TRN1_CORE)
     axes = result.axes
@@ -82,7 +82,7 @@ def test_grid_covers_every_tp_pp_batch_and_length_and_tp_halves_the_weights():
 
 
 def test_largest_batch_per_tp_is_the_boundary_of_the_grid():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="bf16",
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="bf16",
                                                               seq_len=2048), TRN1_CORE)
     model = result.model
     previous = -1
@@ -110,7 +110,7 @@ def test_training_adds_gradients_optimizer_state_and_master_weights():
 
 
 def test_report_section_has_the_grid_and_the_recommendation():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="fp32"),
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="fp32"),
                              TRN1_CORE, other_budgets=[TRN2_CORE])
     section = memory_section(result)
     assert section.smallest_tp == 2
@@ -125,7 +125,7 @@ def test_report_section_has_the_grid_and_the_recommendation():
 
 
 def test_text_grid_marks_fit_tight_and_overflow():
-    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", dtype="fp32"),
+    result = estimate_memory(llama7b_graph(), AnalysisOptions(target="trn1", tp=1, dtype="fp32"),
                              TRN1_CORE)
     text = "\n".join(render_memory(memory_section(result)))
     assert "smallest TP that fits: 2" in text

@@ -40,7 +40,7 @@ def test_llama7b_config_gives_the_published_count_and_fits_trn1_only_in_bf16(lla
     assert round(bf16.params.parameter_bytes / GIB, 2) == 12.55
     assert bf16.chosen.components["kv_cache"] == GIB  # 2·32·2048·32·128·2 B
     assert bf16.chosen.fits
-    graph, options = _load(llama7b_config, target="trn1", dtype="fp32", seq_len=2048)
+    graph, options = _load(llama7b_config, target="trn1", dtype="fp32", seq_len=2048, tp=1)
     fp32 = estimate_memory(graph, options, TRN1_CORE)
     assert round(fp32.params.parameter_bytes / GIB, 1) == 25.1
     assert not fp32.chosen.fits and fp32.smallest_tp == 2
@@ -55,7 +55,8 @@ def test_llama7b_config_gives_the_published_count_and_fits_trn1_only_in_bf16(lla
 
 @pytest.mark.slow
 def test_llama3_8b_sample_count_is_within_one_percent_and_needs_tp_on_trn1():
-    graph, options = _load(SAMPLES / "llama3-8b", target="trn1", dtype="bf16", seq_len=8192)
+    graph, options = _load(SAMPLES / "llama3-8b", target="trn1", dtype="bf16", seq_len=8192,
+                           tp=1)
     result = estimate_memory(graph, options, TRN1_CORE, other_budgets=[TRN2_CORE])
     published = 8_030_261_248  # Meta-Llama-3-8B
     assert abs(result.params.parameters - published) <= 0.01 * published

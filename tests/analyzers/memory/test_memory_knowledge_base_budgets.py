@@ -11,7 +11,6 @@ from trnport.analyzers.memory import assess_memory
 from trnport.analyzers.memory.hardware import (
     budget_from_target,
     compute_dtype_for,
-    largest_instance_cores,
 )
 from trnport.analyzers.options import AnalysisOptions
 
@@ -41,11 +40,13 @@ def test_trn2_logical_core_spans_two_physical_cores(kb):
                                                                      96 * MB + 512 * MB)
 
 
-def test_tp_is_tried_up_to_the_largest_instance_of_the_family(kb):
-    assert largest_instance_cores(kb, kb.target("trn1")) == 32
-    assert largest_instance_cores(kb, kb.target("inf2")) == 24
-    instance = kb.target("inf2", "inf2.xlarge")
-    assert budget_from_target(instance).max_cores == 2
+def test_tp_is_tried_up_to_the_logical_cores_of_the_instance_as_aws_counts_them(kb):
+    assert budget_from_target(kb.target("trn1")).max_cores == 32
+    assert budget_from_target(kb.target("inf2")).max_cores == 24
+    assert budget_from_target(kb.target("inf2", "inf2.xlarge")).max_cores == 2
+    trn2 = budget_from_target(kb.target("trn2"))  # trn2.48xlarge, not the UltraServer
+    assert (trn2.instance, trn2.max_cores, trn2.physical_cores, trn2.lnc) == (
+        "trn2.48xlarge", 64, 128, 2)
 
 
 def test_fp32_matmuls_are_costed_in_bf16_only_where_the_profile_auto_casts(kb):

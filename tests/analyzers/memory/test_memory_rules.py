@@ -35,15 +35,30 @@ def _projection_model(width: int, depth: int, dtype: str = "float32") -> Graph:
     return b.output(h)
 
 
-def test_a_model_that_needs_tp_on_one_core_is_a_warning_with_the_degree():
+def test_without_tp_a_model_that_needs_tp_is_analysed_at_the_smallest_degree_that_fits():
     graph = _projection_model(16384, 20)  # 5.4 B params: 20 GiB in fp32, 10 GiB in bf16
+    options = AnalysisOptions(target="trn1", dtype="fp32")
+    memory = estimate_memory(graph, options, TRN1_CORE)
+    assert (memory.chosen.layout.tp, memory.chosen.layout.pp) == (2, 1)
+    assert memory.layout_source == "auto" and memory.chosen.fits
     found = _findings(graph, dtype="fp32")
     assert found["TRN401"] == []
-    (warning,) = found["TRN402"]
-    assert warning.severity == "warning" and warning.category == "memory"
-    assert "Needs TP >= 2" in warning.message and "--tp 2" in warning.fix
-    assert warning.location.file == "model.py" and warning.location.module == "layers.0"
-    assert _findings(graph, dtype="bf16")["TRN402"] == []
+    (hint,) = found["TRN402"]
+    assert hint.severity == "info" and hint.category == "memory"
+    assert "Needs TP >= 2" in hint.message and "analysed at TP 2" in hint.message
+    assert "tensor parallelism of 2" in hint.fix
+    assert hint.location.file == "model.py" and hint.location.module == "layers.0"
+    assert _findings(graph, dtype="bf16")["TRN402"] == []  # one core is enough
+
+
+def test_an_explicit_tp_1_that_does_not_fit_is_an_error_naming_the_layout_that_fits():
+    graph = _projection_model(16384, 20)
+    found = _findings(graph, dtype="fp32", tp=1)
+    (error,) = found["TRN401"]
+    assert found["TRN402"] == []
+    assert error.severity == "error" and "tp 1, pp 1" in error.message
+    assert "the smallest layout that fits trn1.32xlarge" in error.message
+    assert error.message.endswith("is TP 2") and error.fix.startswith("Use --tp 2 ")
 
 
 def test_a_chosen_layout_that_is_too_small_is_an_error_naming_the_smallest_tp():
@@ -52,16 +67,17 @@ def test_a_chosen_layout_that_is_too_small_is_an_error_naming_the_smallest_tp():
     (error,) = found["TRN401"]
     assert found["TRN402"] == []
     assert error.severity == "error"
-    assert "tp 2" in error.message and "smallest TP that fits at pp 1 is 4" in error.message
+    assert "tp 2" in error.message and error.message.endswith("is TP 4")
     assert error.fix.startswith("Use --tp 4")
     assert found["TRN401"] == _findings(graph, dtype="fp32", tp=2)["TRN401"]
 
 
-def test_nothing_fitting_at_any_tp_is_an_error_even_on_one_core():
+def test_nothing_fitting_at_any_layout_is_an_error_and_the_analysis_stays_on_one_core():
     graph = Graph(name="huge", params=llama_params(16384, 160, 53248, 128000))  # 0.5 T params
     found = _findings(graph, dtype="bf16", mode="training")
     (error,) = found["TRN401"]
-    assert "no TP up to 32 cores fits on trn1" in error.message
+    assert "no layout up to the 32 cores of trn1.32xlarge" in error.message
+    assert "tp 1, pp 1" in error.message
     assert found["TRN402"] == []
 
 

@@ -52,14 +52,36 @@ def dump_dom(page: Path) -> str:
     return result.stdout
 
 
-def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400) -> Path:
-    """Render ``page`` and save a ``width`` × ``height`` screenshot to ``png``."""
+def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400,
+               dark: bool = False) -> Path:
+    """Render ``page`` and save a ``width`` × ``height`` screenshot to ``png``; ``dark``
+    renders it for a reader whose system prefers a dark colour scheme."""
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
     result = _run("--virtual-time-budget=3000", f"--window-size={width},{height}",
+                  *(("--force-dark-mode",) if dark else ()),
                   f"--screenshot={png}", page.resolve().as_uri())
     assert result.returncode == 0 and png.is_file(), result.stderr[-2000:]
     return png
+
+
+def run_harness(html: str, script: str, folder: Path) -> dict:
+    """Add ``script`` to the page (admitted by the page's CSP through its hash), load it and
+    return the JSON the script left in ``<pre id="harness">``."""
+    import base64
+    import hashlib
+    import json
+    import re
+
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    html = re.sub(r"(script-src 'sha256-[^']+')", rf"\1 'sha256-{digest}'", html)
+    html = html.replace("</body>", f"<script>{script}</script></body>")
+    page = folder / "harness.html"
+    page.write_text(html, encoding="utf-8")
+    found = re.search(r'<pre id="harness">(.*?)</pre>', dump_dom(page), re.S)
+    assert found, "the harness script did not run"
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<")
+                      .replace("&gt;", ">").replace("&amp;", "&"))
 
 
 def print_pdf(page: Path, pdf: Path) -> Path:

@@ -121,7 +121,7 @@ def test_memory_stage_follows_the_fit_of_the_chosen_layout(status, state):
 def test_findings_are_grouped_by_severity_then_code_with_a_rule_page_each():
     report = hostile_report()
     html = render_html(report)
-    groups = re.findall(r'<details class="group sev-(\w+)" open>\s*<summary>\s*'
+    groups = re.findall(r'<details class="group sev-(\w+)"[^>]*\bopen>\s*<summary>\s*'
                         r'<span class="code">(TRN\d+)</span>', html)
     assert groups == [("error", "TRN101"), ("warning", "TRN202"), ("warning", "TRN102")]
     docs = load_rule_docs()
@@ -236,11 +236,14 @@ def test_findings_of_every_hazard_family_are_grouped_with_category_and_rule_docs
         if code in docs:
             assert f'href="#rule-{code}"' in findings and f'id="rule-{code}"' in html
     # errors first: the porting lint error sits under Errors, the hazards under Warnings
-    errors, warnings = findings.split('id="sev-warning"')
+    listed = findings.split('id="sev-error"')[1]  # after the search and filter controls
+    errors, warnings = listed.split('id="sev-warning"')
     assert "TRN701" in errors and "TRN310" in warnings and "TRN310" not in errors
     assert '<span class="category">recompilation</span>' in findings
     assert "edges 64, 128, 256, 512" in findings  # the bucket edges reach the reader
-    assert "<code>/src/train.py:88</code>" in findings
+    # the location links to its file and names it file:line (breaking only between tokens)
+    assert '<a class="src" href="file:///src/train.py"' in findings
+    assert "<code>/src/train.py:88</code>" in findings.replace("<wbr>", "")
     # a group whose findings share one fix states it once
     assert findings.count("Replace the operator with supported primitives.") == 2  # + TRN102
     assert '<p class="group-fix"><span class="label">Fix for all</span>' in findings

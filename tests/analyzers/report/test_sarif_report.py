@@ -155,3 +155,17 @@ def test_several_models_share_one_run_told_apart_by_model():
         hostile.model.path, clean.model.path, hostile.model.path]
     assert len(run["artifacts"]) == 2
     assert {r["properties"]["model"] for r in run["results"]} == {hostile.model.path}
+
+
+def test_one_problem_in_several_places_annotates_every_place(tmp_path):
+    report = hostile_report()
+    first = report.findings[0]
+    places = (Location(file="model.py", line=30), Location(file="model.py", line=41))
+    merged = dataclasses.replace(report, findings=(
+        dataclasses.replace(first, location=Location(file="model.py", line=12),
+                            also_at=places), *report.findings[1:]))
+    log = json.loads(render_sarif(merged, evaluate_gate(merged), source_root=tmp_path))
+    validate(log)
+    related = log["runs"][0]["results"][0]["relatedLocations"]
+    assert [r["physicalLocation"]["region"]["startLine"] for r in related] == [30, 41]
+    assert [r["id"] for r in related] == [1, 2]

@@ -103,17 +103,21 @@ def test_history_turned_off_saves_nothing_and_says_so(qtbot, window, tmp_path, m
     assert not db.exists()
 
 
-def test_diff_html_names_new_and_fixed_findings():
+def test_diff_html_names_fixed_new_and_still_open_findings():
     from trnport.app.gui.views.history_view import diff_html
     from trnport.app.history.diff import compare
 
-    before = _detail(1, 80.0, [_finding("TRN101", "Resize is unsupported")])
-    after = _detail(2, 90.0, [_finding("TRN202", "int64 narrowed")])
+    kept = _finding("TRN501", "mask constant")
+    before = _detail(1, 80.0, [_finding("TRN101", "Resize is unsupported"), kept])
+    after = _detail(2, 90.0, [_finding("TRN202", "int64 narrowed"), kept])
     text = diff_html(compare(before, after))
     assert "Session 1 → session 2" in text
     assert "80.0% → 90.0%" in text and "+10.0 pts" in text
-    new_part, fixed_part = text.split("<h4>Fixed</h4>")
-    assert "int64 narrowed" in new_part and "Resize is unsupported" in fixed_part
+    assert "1 new, 1 fixed, 1 still open" in text
+    fixed_part, _, rest = text.partition("<h4>Fixed</h4>")[2].partition("<h4>New</h4>")
+    new_part, _, open_part = rest.partition("<h4>Still open</h4>")
+    assert "Resize is unsupported" in fixed_part and "int64 narrowed" in new_part
+    assert "mask constant" in open_part and "mask constant" not in new_part + fixed_part
 
 
 def _finding(code, message):
