@@ -222,6 +222,32 @@ def config_summary(config: Any, raw: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+#: integer inputs of Hugging Face models and the config field bounding them
+_ID_INPUTS = {
+    "input_ids": "vocab_size", "decoder_input_ids": "vocab_size", "labels": "vocab_size",
+    "token_type_ids": "type_vocab_size", "position_ids": "max_position_embeddings",
+    "cache_position": "max_position_embeddings",
+}
+
+
+def input_value_ranges(config: Any, inputs: list[str]) -> dict[str, tuple[int, int]]:
+    """What the integer inputs hold, by the transformers convention: ids below the vocabulary
+    (and the other tables the config sizes), masks in {0, 1}; the int64 range analysis
+    starts from these."""
+    sources = [config, getattr(config, "text_config", None)]
+    ranges: dict[str, tuple[int, int]] = {}
+    for name in inputs:
+        if "mask" in name:
+            ranges[name] = (0, 1)
+            continue
+        field = _ID_INPUTS.get(name)
+        sizes = [getattr(s, field, None) for s in sources if s is not None and field]
+        size = next((v for v in sizes if isinstance(v, int) and v > 0), None)
+        if size is not None:
+            ranges[name] = (-100 if name == "labels" else 0, size - 1)  # -100: ignored label
+    return ranges
+
+
 def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path) -> Graph:
     from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
@@ -305,5 +331,6 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
         "hf_input_kind": inputs.kind,
         "hf_attn_implementation": ATTENTION_IMPLEMENTATION,
         "example_input_shapes": inputs.shapes,
+        "input_value_ranges": input_value_ranges(config, graph.inputs),
     })
     return LoadedModel(graph=graph, format=FORMAT, path=Path(path), diagnostics=diagnostics)
