@@ -139,7 +139,16 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
         assumptions=common_assumptions()
         + (TRAINING_ASSUMPTIONS if training else INFERENCE_ASSUMPTIONS)
         + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ()),
+        unsized_inputs=unsized_inputs(graph, shapes),
     )
+
+
+def unsized_inputs(graph: Graph, shapes) -> tuple[str, ...]:
+    """Graph inputs that keep a symbolic dim no option resolved (an ONNX ``dim_param``
+    without ``--input-shape``): nothing computed from them has a size."""
+    return tuple(name for name in graph.inputs
+                 if (value := graph.values.get(name)) is not None and value.shape is not None
+                 and value.is_dynamic and shapes.get(name) is None)
 
 
 def _axes(graph: Graph, budget: CoreBudget, chosen: Layout,

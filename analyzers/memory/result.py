@@ -56,6 +56,12 @@ class MemoryResult:
     sharding: tuple[ShardingIssue, ...]
     flops_by_status: Mapping[str, int] | None
     assumptions: tuple[str, ...]
+    #: graph inputs whose symbolic dims no option resolved: activations are not sized
+    unsized_inputs: tuple[str, ...] = ()
+
+    @property
+    def activations_sized(self) -> bool:
+        return not self.unsized_inputs
 
     @property
     def node_flops(self) -> dict[str, int]:

@@ -195,3 +195,14 @@ def test_python_sample_asks_in_a_real_dialog_before_running(qtbot, window, artif
     assert "mlp_model.py" in seen["text"]
     assert window.worker is None
     assert "not allowed" in window.status_label.text()
+
+
+def test_memory_view_of_symbolic_onnx_says_only_the_weights_were_sized(qtbot, window,
+                                                                       tmp_path):
+    from tests.analyzers.hazards import onnx_models
+
+    analyse(qtbot, window, onnx_models.dynamic_input(tmp_path / "d.onnx"))
+    headline = window.views["Memory"].headline.text()
+    assert "weights only: activations not sized" in headline
+    assert "Smallest TP that fits the weights" in headline
+    assert "weights only: activations not sized" in window.summary_view.memory_label.text()
