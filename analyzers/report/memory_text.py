@@ -83,7 +83,7 @@ def _compute_lines(memory: MemorySection) -> list[str]:
     compute = memory.compute
     if not memory.activations_sized:
         return ["  compute: not sized (activations not sized)"]
-    if not compute.flops:
+    if not compute.flops or compute.step_flops is None:
         return []
     intensity = compute.arithmetic_intensity
     line = (f"  compute: {tera_flops(compute.step_flops)} per "
