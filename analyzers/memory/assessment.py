@@ -101,9 +101,11 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
                            fused_attention=fused)
 
     model = model_for(budget)
+    # a recurrent model exported at a probe length is sized at the length it was asked for
+    asked = (graph.metadata.get("recurrence") or {}).get("seq_len")
     chosen = Layout(options.tp, options.pp,
                     options.batch if options.batch != 1 else context.batch,
-                    options.seq_len or context.seq_len)
+                    options.seq_len or asked or context.seq_len)
     axes = _axes(graph, budget, chosen, context.dims.layers)
     smallest = model.smallest_tp(axes["tp"], chosen.pp, chosen.batch, chosen.seq_len)
     targets = tuple(

@@ -46,6 +46,7 @@ from trnport.analyzers.memory.ops import (
     REDUCTION_PACKETS,
     op_packet,
 )
+from trnport.analyzers.memory.recurrence import loop_node_names
 from trnport.analyzers.memory.scaling import numel, resolved_shapes
 
 TRAINING_FACTOR = 3
@@ -153,9 +154,12 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
     shape_of = shapes.get
     engine = TensorEngine.from_kb()
 
+    looped, scale = loop_node_names(graph)
     total, heaviest, heaviest_count = 0, None, 0
     for node in graph.nodes:
         count = node_instructions(node, shape_of, engine)
+        if node.name in looped:  # a loop exported at a probe length: the full length's copies
+            count = round(count * scale)
         total += count
         if count > heaviest_count:
             heaviest, heaviest_count = node.name, count

@@ -30,6 +30,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN402": "trn402_needs_tensor_parallel",
     "TRN403": "trn403_sharding_constraint",
     "TRN404": "trn404_instruction_count_risk",
+    "TRN405": "trn405_unrolled_recurrence",
     "TRN501": "trn501_bf16_mask_constant",
     "TRN503": "trn503_autocast_precision_risk",
     "TRN310": "trn310_recompilation_per_input_shape",

@@ -230,6 +230,14 @@ _ID_INPUTS = {
 }
 
 
+#: architectures whose forward loops over the sequence in Python (a selective scan or a
+#: time-mix recurrence): torch.export unrolls one copy of the step per token
+RECURRENT_MODEL_TYPES = frozenset({"mamba", "falcon_mamba", "mamba2", "rwkv", "xlstm"})
+#: the sequence length such models are exported at; the recurrence analysis scales the loop
+#: to the length asked for, so export time stays bounded
+PROBE_SEQ_LEN = 16
+
+
 def input_value_ranges(config: Any, inputs: list[str]) -> dict[str, tuple[int, int]]:
     """What the integer inputs hold, by the transformers convention: ids below the vocabulary
     (and the other tables the config sizes), masks in {0, 1}; the int64 range analysis
@@ -310,10 +318,18 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
     config = build_config(source)
     cls, diagnostics = model_class(config, source.config_path)
     model = build_meta_model(cls, config, options, source.config_path)
+    probe = source.model_type in RECURRENT_MODEL_TYPES
     try:
         inputs = hf_inputs.build_example_inputs(
             model, config, batch=options.batch, seq_len=options.seq_len,
             training=options.mode == "training")
+        asked = inputs.shapes.get("input_ids", [0, 0])[-1]
+        if probe and asked > PROBE_SEQ_LEN:
+            inputs = hf_inputs.build_example_inputs(
+                model, config, batch=options.batch, seq_len=PROBE_SEQ_LEN,
+                training=options.mode == "training")
+        else:
+            probe = False
     except InputError as exc:
         raise InputError(f"{source.config_path}: {exc}") from None
     name = cls.__name__
@@ -323,6 +339,10 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
         graph = _export(model, inputs.kwargs, name, source.config_path)
     if note:
         diagnostics.append(note)
+    if probe:
+        graph.metadata["recurrence"] = {"probe_seq_len": PROBE_SEQ_LEN, "seq_len": asked}
+        diagnostics.append(f"exported the sequence recurrence at {PROBE_SEQ_LEN} tokens and "
+                           f"scaled it to {asked} (it unrolls one step per token)")
     _drop_tied_duplicates(graph, model)
     graph.metadata.update({
         "hf_model_type": source.model_type,
