@@ -67,14 +67,17 @@ def check(context):
     places = [_place(value) for value in wide]
     more = f" and {len(places) - _NAMED} more" if len(places) > _NAMED else ""
     first = wide[0].nodes[0]
+    rewrite = getattr(issue, "rewrite", None)
+    entry = context.kb.rewrite(rewrite) if rewrite and context.kb is not None else None
+    fix = entry.title_for(context.stack_id) if entry is not None and entry.title else INFO.fix
     yield Finding(
         code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
         message=(f"{len(wide)} int64 value{'s' if len(wide) > 1 else ''} can pass the int32 "
                  f"range that neuronx-cc narrows int64 to: {'; '.join(places[:_NAMED])}{more}"),
-        fix=INFO.fix, ops=tuple(dict.fromkeys(n.op for value in wide for n in value.nodes)),
+        fix=fix, ops=tuple(dict.fromkeys(n.op for value in wide for n in value.nodes)),
         nodes=nodes, location=node_location(first),
         provenance=Provenance(kind="rule", source=issue.source or "trnport knowledge base"),
-        rewrite=getattr(issue, "rewrite", None), confidence="medium",
+        rewrite=rewrite, confidence="medium",
     )
 
 
