@@ -232,12 +232,12 @@ class _RangeAnalysis:
 
     def _leaves_int32_here(self, name: str, interval: Interval, node: Node,
                            ins: list[Interval | None]) -> bool:
-        """True when ``name`` (an output of ``node``) passes int32 and no integer input of
-        ``node`` did already: the place to report it. Shape values never are."""
+        """True when ``name`` (an output of ``node``) passes int32 and no input of ``node``
+        did already (an unbounded input cast to float and back is still that input): the
+        place to report it. Shape values never are."""
         if not _exceeds(interval) or name in self.shape_only or name in self.shape_like:
             return False
-        return not any(_exceeds(r) for r, n in zip(ins, node.inputs, strict=True)
-                       if n and _dtype(self.graph, n) in _INT_DTYPES)
+        return not any(_exceeds(r) for r in ins)
 
 
 # ---- transfer functions ---------------------------------------------------------------------
