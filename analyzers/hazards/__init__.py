@@ -16,11 +16,26 @@ from trnport.analyzers.hazards.dynamic_dims import (
     dynamic_inputs,
 )
 from trnport.analyzers.hazards.host_sync import HostRead, host_reads
+from trnport.analyzers.hazards.int_ranges import WideValue, wide_int64_values
+from trnport.analyzers.hazards.mask_flow import MaskHazard, mask_hazards
 from trnport.analyzers.hazards.numerics import MaskConstant, mask_constants, matmul_depth
 
 __all__ = [
-    "DataDependentBranch", "DynamicInput", "HostRead", "MaskConstant", "batch_symbols",
+    "DataDependentBranch",
+    "DynamicInput",
+    "HostRead",
+    "MaskConstant",
+    "MaskHazard",
+    "WideValue",
+    "batch_symbols",
     "bucket_edges",
-    "claimed_nodes", "data_dependent_branches", "dynamic_inputs", "host_reads", "mask_constants",
-    "matmul_depth", "node_location",
+    "claimed_nodes",
+    "data_dependent_branches",
+    "dynamic_inputs",
+    "host_reads",
+    "mask_constants",
+    "mask_hazards",
+    "matmul_depth",
+    "node_location",
+    "wide_int64_values",
 ]

@@ -12,7 +12,7 @@ from trnport.analyzers.graph import Graph, Node
 FLOAT32_MIN = -3.4028234663852886e38
 BFLOAT16_MIN = -3.3895313892515355e38
 #: fill values at or below this are "the most negative float" masks (finfo(...).min)
-_HUGE_NEGATIVE = -1.0e38
+HUGE_NEGATIVE = -1.0e38
 
 #: attribute names that carry a fill or replacement value in exported graphs
 _VALUE_KEYS = ("fill_value", "value", "other", "self", "scalar", "s", "min", "max", "alpha")
@@ -35,6 +35,8 @@ class MaskConstant:
     node: Node
     value: float
     kind: str
+    #: the lifted tensor constant holding the value, when ``node`` only reads it
+    constant: str | None = None
 
 
 def mask_constants(graph: Graph) -> list[MaskConstant]:
@@ -45,7 +47,7 @@ def mask_constants(graph: Graph) -> list[MaskConstant]:
             continue
         value = _most_negative(node.attributes)
         if value is not None:
-            found.append(MaskConstant(node, value, _kind(value)))
+            found.append(MaskConstant(node, value, kind_of(value)))
     return found
 
 
@@ -54,7 +56,7 @@ def _most_negative(attributes: Any) -> float | None:
     for key, item in attributes.items():
         if key in _VALUE_KEYS:
             candidates.extend(_floats(item))
-    negative = [v for v in candidates if v <= _HUGE_NEGATIVE]
+    negative = [v for v in candidates if v <= HUGE_NEGATIVE]
     return min(negative) if negative else None
 
 
@@ -72,7 +74,8 @@ def _floats(item: Any) -> list[float]:
     return []
 
 
-def _kind(value: float) -> str:
+def kind_of(value: float) -> str:
+    """``-inf``, ``float32-min`` or ``bfloat16-min`` for a huge negative fill value."""
     if math.isinf(value):
         return "-inf"
     if value < BFLOAT16_MIN * 1.0001:

@@ -104,7 +104,9 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
 
     model = model_for(budget)
     batch = options.batch if options.batch != 1 else context.batch
-    seq_len = options.seq_len or context.seq_len
+    # a recurrent model exported at a probe length is sized at the length it was asked for
+    asked = (graph.metadata.get("recurrence") or {}).get("seq_len")
+    seq_len = options.seq_len or asked or context.seq_len
     pps = (options.pp,) if options.pp else pp_values(1, context.dims.layers)
     fitting = model.smallest_layout(budget.max_cores, pps, batch, seq_len)
     if options.tp is not None:
@@ -149,7 +151,16 @@ def estimate_memory(graph: Graph, options: AnalysisOptions, budget: CoreBudget, 
         + ((FUSED_ATTENTION_ASSUMPTION,) if fused else ())
         + _experts_assumption(context.dims, options),
         layout_source=options.layout_source, fitting_layout=fitting,
+        unsized_inputs=unsized_inputs(graph, shapes),
     )
+
+
+def unsized_inputs(graph: Graph, shapes) -> tuple[str, ...]:
+    """Graph inputs that keep a symbolic dim no option resolved (an ONNX ``dim_param``
+    without ``--input-shape``): nothing computed from them has a size."""
+    return tuple(name for name in graph.inputs
+                 if (value := graph.values.get(name)) is not None and value.shape is not None
+                 and value.is_dynamic and shapes.get(name) is None)
 
 
 def _experts_assumption(dims, options: AnalysisOptions) -> tuple[str, ...]:

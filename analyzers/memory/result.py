@@ -60,6 +60,12 @@ class MemoryResult:
     layout_source: str = "user"
     # the smallest layout of the instance that fits (TP first, then PP), None when none does
     fitting_layout: Layout | None = None
+    #: graph inputs whose symbolic dims no option resolved: activations are not sized
+    unsized_inputs: tuple[str, ...] = ()
+
+    @property
+    def activations_sized(self) -> bool:
+        return not self.unsized_inputs
 
     @property
     def node_flops(self) -> dict[str, int]:

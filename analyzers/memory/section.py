@@ -54,6 +54,7 @@ def memory_section(result: MemoryResult) -> section.MemorySection:
         assumptions=tuple(result.assumptions),
         fitting_tp=result.fitting_layout.tp if result.fitting_layout else None,
         fitting_pp=result.fitting_layout.pp if result.fitting_layout else None,
+        fit_basis=section.FULL_FIT if result.activations_sized else section.WEIGHTS_ONLY,
     )
 
 
@@ -98,7 +99,8 @@ def _activations(result: MemoryResult) -> section.ActivationSizes:
         fused_attention=result.model.fused_attention,
         eager_attention_peak_bytes=profile.peak_at(eager),
         export_batch=profile.context.batch, export_seq_len=profile.context.seq_len,
-        unsized_values=profile.unsized_values)
+        unsized_values=profile.unsized_values, sized=result.activations_sized,
+        unsized_inputs=tuple(result.unsized_inputs))
 
 
 def _usage(usage: CoreUsage) -> section.PerCoreUsage:
@@ -134,15 +136,16 @@ def _roofline(estimate: RooflineEstimate) -> section.RooflineRow:
 
 def _compute(result: MemoryResult) -> section.ComputeEstimate:
     compute, context, workload = result.compute, result.activations.context, result.workload
+    sized = result.activations_sized  # else the FLOPs of unsized nodes would read as 0
     return section.ComputeEstimate(
-        flops=compute.total_flops,
+        flops=compute.total_flops if sized else None,
         flops_per_token=(compute.total_flops // (context.batch * context.seq_len)
-                         if context.seq_len else None),
+                         if context.seq_len and sized else None),
         bytes_moved_unfused=compute.bytes_moved,
-        step_flops=workload.flops, step_bytes=workload.bytes,
-        arithmetic_intensity=_round(workload.intensity),
-        by_module=compute.top_modules(TOP_MODULES),
-        roofline=tuple(_roofline(estimate) for estimate in result.roofline),
+        step_flops=workload.flops if sized else None, step_bytes=workload.bytes,
+        arithmetic_intensity=_round(workload.intensity) if sized else None,
+        by_module=compute.top_modules(TOP_MODULES) if sized else (),
+        roofline=tuple(_roofline(estimate) for estimate in result.roofline) if sized else (),
         flops_by_status=dict(result.flops_by_status) if result.flops_by_status else None)
 
 

@@ -253,7 +253,9 @@ def _memory(report: Report) -> list[str]:
         hbm = f" ({text(view.hbm_label)} {human_bytes(view.hbm_bytes)})" if view.hbm_bytes else ""
         parts = ", ".join(f"{text(b.label)} {human_bytes(b.value)}" for b in view.components)
         lines += [f"Per core{hbm}: {parts}.", ""]
-    if view.flops_total:
+    if not memory.activations_sized:
+        lines += ["Compute: not sized (activations not sized).", ""]
+    elif view.flops_total:
         coverage = report.summary.flops_coverage_pct
         lines += [f"Compute: {human_flops(view.flops_total)} per step"
                   + (f", {coverage:.1f}% of it in supported operators" if coverage is not None

@@ -27,26 +27,36 @@ def render_memory(memory: MemorySection | None) -> list[str]:
         return []
     core, chosen = memory.core, memory.per_core
     seq = f", seq {chosen.seq_len}" if chosen.seq_len else ""
+    sized = memory.activations_sized
+    verdict = chosen.status.replace('_', ' ').upper() if sized or chosen.status != "fits" \
+        else memory.fit_basis
     lines = [
         f"MEMORY per NeuronCore ({core.family}: {_bytes(core.usable_bytes_per_core)}"
         f" usable of {_bytes(core.hbm_bytes_per_core)}; {memory.dtype} "
         f"{memory.mode}; pp {chosen.pp}{seq}):",
         f"  {instance_cores(core)}",
         f"  tp {chosen.tp}, batch {chosen.batch}: {_bytes(chosen.total_bytes)}"
-        f" = {_percent(chosen.utilization)} -> {chosen.status.replace('_', ' ').upper()}",
-        "    " + " · ".join(f"{name} {_bytes(size)}"
-                           for name, size in chosen.components.items() if size),
+        f" = {_percent(chosen.utilization)} -> {verdict}",
     ]
+    parts = " · ".join(f"{name} {_bytes(size)}" for name, size in chosen.components.items() if size)
+    if parts:
+        lines.append(f"    {parts}")
+    if not sized:
+        names = memory.activations.unsized_inputs
+        lines.append(f"  {memory.fit_basis}: {'inputs' if len(names) > 1 else 'input'} "
+                     f"{', '.join(names)} {'keep' if len(names) > 1 else 'keeps'} symbolic "
+                     "dims; pin them with --input-shape (or --batch/--seq-len)")
     lines += _grid_lines(memory, chosen)
     lines.append(f"  ({MARKS['fits']} fits, {MARKS['tight']} tight above "
                  f"{memory.fit_grid.tight_threshold:.0%} of usable HBM, "
-                 f"{MARKS['does_not_fit']} does not fit)")
+                 f"{MARKS['does_not_fit']} does not fit"
+                 f"{'' if sized else '; ' + memory.fit_basis})")
     limit = memory.batch_search_limit
     largest = ", ".join(f"tp {tp}: {batch}{'+' if batch == limit else ''}"
                         for tp, batch in memory.largest_batch_per_tp.items())
     fitting = memory.smallest_tp if memory.smallest_tp else f"none up to {core.max_cores}"
-    lines.append(f"  smallest TP that fits: {fitting}")
-    if largest:
+    lines.append(f"  smallest TP that fits{'' if sized else ' the weights'}: {fitting}")
+    if largest and sized:
         lines.append(f"  largest batch per TP: {largest}")
     lines += _compute_lines(memory)
     return lines
@@ -85,7 +95,9 @@ def _grid_lines(memory: MemorySection, chosen: PerCoreUsage) -> list[str]:
 
 def _compute_lines(memory: MemorySection) -> list[str]:
     compute = memory.compute
-    if not compute.flops:
+    if not memory.activations_sized:
+        return ["  compute: not sized (activations not sized)"]
+    if not compute.flops or compute.step_flops is None:
         return []
     intensity = compute.arithmetic_intensity
     line = (f"  compute: {tera_flops(compute.step_flops)} per "

@@ -132,7 +132,9 @@ def fit_grid(memory: MemorySection) -> FitGrid | None:
         rows.append((f"TP {tp}", tuple(row)))
     labels = tuple((f"seq {seq}" if seq else "", f"batch {batch}" if batch else "—")
                    for seq, batch in columns)
-    return FitGrid(title=f"Fit per NeuronCore at PP {pp}", columns=labels, rows=tuple(rows))
+    basis = "" if memory.activations_sized else f" ({memory.fit_basis})"
+    return FitGrid(title=f"Fit per NeuronCore at PP {pp}{basis}", columns=labels,
+                   rows=tuple(rows))
 
 
 def _percent(fraction: float) -> str:
@@ -239,7 +241,7 @@ def _natural(name: str) -> tuple[int | str, ...]:
 
 def _flops(memory: MemorySection) -> tuple[tuple[Bar, ...], float | None, tuple[Bar, ...]]:
     compute = memory.compute
-    total = float(compute.flops) or None
+    total = float(compute.flops or 0) or None
     entries = [(row.module, float(row.flops), float(row.share)) for row in compute.by_module
                if row.flops >= 0]
     bars = _module_tree(entries, total, _MAX_FLOP_MODULES)
@@ -337,6 +339,8 @@ def _chosen_text(memory: MemorySection) -> str:
     state = layout_fit(memory)
     chosen_by = (" (the smallest layout that fits, chosen by the analysis)"
                  if memory.layout.source == "auto" and chosen.tp * chosen.pp > 1 else "")
+    if not memory.activations_sized and state != "does-not-fit":
+        return f"{layout}{chosen_by}: {figures} — {memory.fit_basis}"
     return (f"{layout}{chosen_by}: {figures}"
             + (f" — {state.replace('-', ' ')}" if state else ""))
 

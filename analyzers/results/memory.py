@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: the fit basis when every activation was sized, and when the graph's inputs kept symbolic
+#: dims that no option resolved
+FULL_FIT = "weights and activations"
+WEIGHTS_ONLY = "weights only: activations not sized"
+
 
 @dataclass(frozen=True)
 class CoreSpec:
@@ -58,6 +63,11 @@ class ActivationSizes:
     export_batch: int
     export_seq_len: int | None
     unsized_values: int
+    #: False when graph inputs keep symbolic dims no option resolves: the peak is then
+    #: not known (reported as 0) and no fit is claimed for activations
+    sized: bool = True
+    #: the inputs whose dims stayed symbolic
+    unsized_inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,12 +202,13 @@ class RooflineRow:
 class ComputeEstimate:
     """FLOPs of one forward pass and per token; unfused traffic; FLOPs and bytes of the
     step the user runs (a training step in training) and their ratio; the heaviest
-    modules; roofline rows; FLOPs per coverage status (None without coverage)."""
+    modules; roofline rows; FLOPs per coverage status (None without coverage). ``flops``
+    and ``step_flops`` are None (and the roofline empty) when activations are not sized."""
 
-    flops: int
+    flops: int | None
     flops_per_token: int | None
     bytes_moved_unfused: int
-    step_flops: int
+    step_flops: int | None
     step_bytes: int
     arithmetic_intensity: float | None
     by_module: tuple[ModuleFlops, ...]
@@ -264,3 +275,9 @@ class MemorySection:
     assumptions: tuple[str, ...]
     fitting_tp: int | None = None
     fitting_pp: int | None = None
+    #: what the fit statuses count: :data:`FULL_FIT` or :data:`WEIGHTS_ONLY`
+    fit_basis: str = "weights and activations"
+
+    @property
+    def activations_sized(self) -> bool:
+        return self.activations.sized

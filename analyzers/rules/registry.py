@@ -33,6 +33,7 @@ RULE_MODULES: dict[str, str] = {
     "TRN402": "trn402_needs_tensor_parallel",
     "TRN403": "trn403_sharding_constraint",
     "TRN404": "trn404_instruction_count_risk",
+    "TRN405": "trn405_unrolled_recurrence",
     "TRN409": "trn409_tensor_beyond_device_memory",
     "TRN501": "trn501_bf16_mask_constant",
     "TRN502": "trn502_known_issue_by_sdk",

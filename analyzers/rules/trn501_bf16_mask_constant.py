@@ -1,11 +1,15 @@
 """bf16-mask-constant: an attention mask filled with `-inf` or `finfo(...).min` under bf16.
 
 ## What it flags
-Fill constants of `masked_fill`, `full`, `where`, `scalar_tensor` (ONNX `Constant` /
-`ConstantOfShape`) equal to `-inf`, `torch.finfo(torch.float32).min` or
-`torch.finfo(torch.bfloat16).min`, when the model runs in bf16/fp16 (`--dtype`, a bf16
-node, or `--auto-cast=all` in the profile). On trn1/inf2 `-inf` masks are flagged in any
-dtype.
+Mask constants (fills of `masked_fill`, `full`, `where`, `scalar_tensor`, ONNX `Constant` /
+`ConstantOfShape`, scalar operands such as `(1 - mask) * torch.finfo(torch.float32).min`,
+and lifted tensor constants) equal to `-inf`, `torch.finfo(torch.float32).min` or
+`torch.finfo(torch.bfloat16).min`, when the constant's value really reaches a place where it
+breaks (followed forward through the graph; a `where` whose condition is always true, as in
+the mask a model builds when called without one, never selects it):
+`finfo(float32).min` or `-inf` reaching a softmax or arithmetic while the model runs in
+bf16/fp16 (`--dtype`, a bf16 node, or `--auto-cast=all` in the profile), and any of them
+added to a second mask. On trn1/inf2 `-inf` reaching a softmax is flagged in any dtype.
 
 ## Why it fails on Neuron
 bf16 keeps float32's exponent but not its largest values: `finfo(float32).min` rounds to
@@ -21,11 +25,11 @@ import torch
 
 class MaskedScores(torch.nn.Module):
     def forward(self, scores, mask):
-        scores = scores.masked_fill(mask, torch.finfo(torch.float32).min)
-        return torch.softmax(scores, dim=-1)
+        bias = (1.0 - mask) * torch.finfo(torch.float32).min
+        return torch.softmax(scores + bias, dim=-1)
 
 model = MaskedScores()
-example_inputs = (torch.randn(2, 8, 8), torch.rand(2, 8, 8) > 0.5)
+example_inputs = (torch.randn(2, 8, 8), (torch.rand(2, 8, 8) > 0.5).float())
 ```
 
 ## Suggested rewrite
@@ -40,7 +44,7 @@ matmul-based transposes to avoid NaN); `dtypes.csv` and aws-neuron-sdk
 (bfloat16 max 3.39e38 < float32 max 3.40e38).
 """
 
-from trnport.analyzers.hazards import mask_constants, node_location
+from trnport.analyzers.hazards import mask_hazards, node_location
 from trnport.analyzers.results import Finding, Provenance
 from trnport.analyzers.rules.base import RuleInfo
 
@@ -50,34 +54,48 @@ INFO = RuleInfo(
     fix="Fill masks with a representable value such as -1e4 and select with torch.where",
 )
 _REDUCED_DTYPES = ("bf16", "fp16", "fp8")
-_REDUCED_VALUES = ("bfloat16", "float16")
 _WHY = {
     "float32-min": "finfo(float32).min is beyond bf16's range and rounds to -inf when cast "
-                   "to bf16; a fully masked softmax row then becomes NaN",
-    "bfloat16-min": "finfo(bfloat16).min leaves no headroom: adding a second mask or bias "
-                    "overflows to -inf in bf16, and a fully masked softmax row becomes NaN",
+                   "to bf16 (0 * -inf is NaN; a fully masked softmax row becomes NaN)",
+    "bfloat16-min": "finfo(bfloat16).min leaves no headroom: added to a second mask it "
+                    "overflows to -inf, and a fully masked softmax row becomes NaN",
     "-inf": "an -inf mask makes a fully masked softmax row compute -inf - (-inf) = NaN",
 }
+_WHERE = {"softmax": "reaches the softmax", "reduced": "reaches bf16 arithmetic",
+          "second-mask": "is added to a second mask"}
 
 
 def check(context):
     reduced_run = _reduced_precision(context)
     saturate_note = _saturate_note(context)
-    for found in mask_constants(context.graph):
+    for hazard in mask_hazards(context.graph, reduced_run):
+        found, sink = hazard.source, hazard.sink
         node = found.node
-        reduced = reduced_run or _node_is_reduced(context.graph, node)
-        if not reduced and not (found.kind == "-inf" and saturate_note):
+        if not _applies(hazard, reduced_run, saturate_note):
             continue
-        message = f"{node.op}: fill value {found.value:g} ({found.kind}); {_WHY[found.kind]}"
+        what = f"lifted constant '{found.constant}'" if found.constant else \
+            f"{node.op}: fill value"
+        message = (f"{what} {found.value:g} ({found.kind}) {_WHERE[hazard.reason]} "
+                   f"({sink.op}); {_WHY[found.kind]}")
         if found.kind == "-inf" and saturate_note:
             message += f"; {saturate_note}"
         yield Finding(
             code=INFO.code, symbol=INFO.symbol, severity=INFO.severity, category=INFO.category,
-            message=message, fix=INFO.fix, ops=(node.op,), nodes=(node.name,),
+            message=message, fix=INFO.fix, ops=(node.op,),
+            nodes=(node.name,),
             location=node_location(node),
             provenance=Provenance(kind="rule", source=context.kb.citation("bf16_mask_constant")),
             confidence="high" if found.kind != "-inf" else "medium",
         )
+
+
+def _applies(hazard, reduced_run: bool, saturate_note: str | None) -> bool:
+    kind = hazard.source.kind
+    if hazard.reason == "second-mask":
+        return True
+    if kind == "-inf":
+        return hazard.reason == "softmax" and (reduced_run or saturate_note is not None)
+    return reduced_run or hazard.reason == "reduced"
 
 
 def _reduced_precision(context) -> bool:
@@ -85,11 +103,6 @@ def _reduced_precision(context) -> bool:
         return True
     defaults = getattr(context.profile, "compiler_defaults", None) or {}
     return defaults.get("auto_cast") == "all"
-
-
-def _node_is_reduced(graph, node) -> bool:
-    return any((value := graph.values.get(name)) is not None
-               and value.dtype in _REDUCED_VALUES for name in node.outputs if name)
 
 
 def _saturate_note(context) -> str | None:

@@ -127,7 +127,9 @@ def memory_values(report: Report) -> dict[str, Any]:
         return dict.fromkeys(MEMORY_COLUMNS)
     return {
         "param_bytes": memory.parameters.total_bytes,
-        "activation_peak_bytes": memory.activations.peak_bytes,
+        # not 0 when the activations could not be sized: a diff must not read it as a drop
+        "activation_peak_bytes": (memory.activations.peak_bytes
+                                  if memory.activations.sized else None),
         "kv_cache_bytes": memory.kv_cache.bytes if memory.kv_cache else None,
         "training_state_bytes": (memory.training_state.total_bytes
                                  if memory.training_state else None),

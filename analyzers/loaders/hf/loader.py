@@ -227,6 +227,40 @@ def config_summary(config: Any, raw: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+#: integer inputs of Hugging Face models and the config field bounding them
+_ID_INPUTS = {
+    "input_ids": "vocab_size", "decoder_input_ids": "vocab_size", "labels": "vocab_size",
+    "token_type_ids": "type_vocab_size", "position_ids": "max_position_embeddings",
+    "cache_position": "max_position_embeddings",
+}
+
+
+#: architectures whose forward loops over the sequence in Python (a selective scan or a
+#: time-mix recurrence): torch.export unrolls one copy of the step per token
+RECURRENT_MODEL_TYPES = frozenset({"mamba", "falcon_mamba", "mamba2", "rwkv", "xlstm"})
+#: the sequence length such models are exported at; the recurrence analysis scales the loop
+#: to the length asked for, so export time stays bounded
+PROBE_SEQ_LEN = 16
+
+
+def input_value_ranges(config: Any, inputs: list[str]) -> dict[str, tuple[int, int]]:
+    """What the integer inputs hold, by the transformers convention: ids below the vocabulary
+    (and the other tables the config sizes), masks in {0, 1}; the int64 range analysis
+    starts from these."""
+    sources = [config, getattr(config, "text_config", None)]
+    ranges: dict[str, tuple[int, int]] = {}
+    for name in inputs:
+        if "mask" in name:
+            ranges[name] = (0, 1)
+            continue
+        field = _ID_INPUTS.get(name)
+        sizes = [getattr(s, field, None) for s in sources if s is not None and field]
+        size = next((v for v in sizes if isinstance(v, int) and v > 0), None)
+        if size is not None:
+            ranges[name] = (-100 if name == "labels" else 0, size - 1)  # -100: ignored label
+    return ranges
+
+
 def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path,
             options: AnalysisOptions) -> Graph:
     from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
@@ -291,10 +325,18 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
     config = build_config(source)
     cls, diagnostics = model_class(config, source.config_path)
     model = build_meta_model(cls, config, options, source.config_path)
+    probe = source.model_type in RECURRENT_MODEL_TYPES
     try:
         inputs = hf_inputs.build_example_inputs(
             model, config, batch=options.batch, seq_len=options.seq_len,
             training=options.mode == "training")
+        asked = inputs.shapes.get("input_ids", [0, 0])[-1]
+        if probe and asked > PROBE_SEQ_LEN:
+            inputs = hf_inputs.build_example_inputs(
+                model, config, batch=options.batch, seq_len=PROBE_SEQ_LEN,
+                training=options.mode == "training")
+        else:
+            probe = False
     except InputError as exc:
         raise InputError(f"{source.config_path}: {exc}") from None
     name = cls.__name__
@@ -304,6 +346,10 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
         graph = _export(model, inputs.kwargs, name, source.config_path, options)
     if note:
         diagnostics.append(note)
+    if probe:
+        graph.metadata["recurrence"] = {"probe_seq_len": PROBE_SEQ_LEN, "seq_len": asked}
+        diagnostics.append(f"exported the sequence recurrence at {PROBE_SEQ_LEN} tokens and "
+                           f"scaled it to {asked} (it unrolls one step per token)")
     _drop_tied_duplicates(graph, model)
     graph.metadata.update({
         "hf_model_type": source.model_type,
@@ -312,5 +358,6 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
         "hf_input_kind": inputs.kind,
         "hf_attn_implementation": ATTENTION_IMPLEMENTATION,
         "example_input_shapes": inputs.shapes,
+        "input_value_ranges": input_value_ranges(config, graph.inputs),
     })
     return LoadedModel(graph=graph, format=FORMAT, path=Path(path), diagnostics=diagnostics)

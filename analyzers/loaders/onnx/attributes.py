@@ -190,6 +190,13 @@ def _guess_type(attribute: Any) -> int:
     return 0
 
 
+def small_values(tensor: Any) -> list[Any] | None:
+    """The values of ``tensor`` when it is small and inline (see :func:`_small_values`)."""
+    if getattr(tensor, "data_location", 0) == 1:  # EXTERNAL: never read here
+        return None
+    return _small_values(tensor)
+
+
 def _small_values(tensor: Any) -> list[Any] | None:
     """The values of a small inline tensor as Python numbers (None if they cannot be read).
 

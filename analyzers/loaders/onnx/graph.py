@@ -17,13 +17,21 @@ from typing import Any, NamedTuple
 
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.graph import UNKNOWN_LOCATION, Graph, Node, Param, Value
-from trnport.analyzers.loaders.onnx.attributes import AttributeDecoder, SubgraphScope
+from trnport.analyzers.loaders.onnx.attributes import (
+    AttributeDecoder,
+    SubgraphScope,
+    small_values,
+)
 from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
 from trnport.analyzers.loaders.onnx.provenance import ProvenanceReader
 from trnport.analyzers.loaders.onnx.types import MAX_ELEMENTS, TypeReader, dtype_name, shorten
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 EXTERNAL = 1  # TensorProto.EXTERNAL
+
+
+#: initializers with at most this many elements keep their values in ``constant_values``
+_KEPT_VALUES = 16
 
 
 class GraphConverter:
@@ -128,6 +136,10 @@ class GraphConverter:
             graph.params.append(Param(name, shape, dtype, "initializer", external))
             graph.values[name] = Value(name, shape, None if dtype == "undefined" else dtype)
             available.add(name)
+            if not external and math.prod(shape) <= _KEPT_VALUES:
+                values = small_values(tensor)
+                if values is not None:  # small constants: range analysis reads them
+                    graph.metadata.setdefault("constant_values", {})[name] = values
         for sparse in proto.sparse_initializer:
             tensor = sparse.values
             name = tensor.name

@@ -201,9 +201,34 @@ def graph_from_exported_program(
     )
     if guards:
         graph.metadata["data_dependent_guards"] = guards
+    constants = _small_constant_values(ep)
+    if constants:
+        graph.metadata["constant_values"] = constants
     # differentiated in training mode (trnport.analyzers.training); analyze() drops it
     graph.metadata["exported_program"] = ep
     return graph
+
+
+#: lifted tensor constants with at most this many elements keep their values
+_KEPT_CONSTANT_VALUES = 16
+
+
+def _small_constant_values(ep: Any) -> dict[str, list[float]]:
+    """The values of small lifted tensor constants (``torch.tensor(finfo.min)`` in a forward):
+    the mask and range analyses read them. Meta tensors and larger constants are skipped."""
+    found: dict[str, list[float]] = {}
+    for target, tensor in (getattr(ep, "constants", None) or {}).items():
+        numel = getattr(tensor, "numel", None)
+        if numel is None or getattr(tensor, "is_meta", True) or numel() > _KEPT_CONSTANT_VALUES:
+            continue
+        if tensor.is_complex():
+            continue
+        try:
+            found[target] = [float(v) if tensor.is_floating_point() else int(v)
+                             for v in tensor.detach().reshape(-1).tolist()]
+        except (RuntimeError, TypeError, ValueError):
+            continue
+    return found
 
 
 def tied_weights(module: Any) -> dict[str, str]:

@@ -129,12 +129,15 @@ class MemoryView(QWidget):
             self.bars.set_data({}, 0)
             return
         per_core, core = memory.per_core, memory.core
+        status = per_core.status.replace('_', ' ')
+        if not memory.activations_sized and per_core.status != "does_not_fit":
+            status = memory.fit_basis  # the fit is the weights'; activations are unknown
         self.headline.setText(
             f"At TP {per_core.tp}, PP {per_core.pp}, batch {per_core.batch}: "
             f"{compact_bytes(per_core.total_bytes)} of {compact_bytes(per_core.usable_bytes)} "
-            f"usable per core — <b>{per_core.status.replace('_', ' ')}</b>. "
-            f"Smallest TP that fits: {memory.smallest_tp or 'none'} "
-            f"({core.family} {core.instance or ''}).")
+            f"usable per core — <b>{status}</b>. "
+            f"Smallest TP that fits{'' if memory.activations_sized else ' the weights'}: "
+            f"{memory.smallest_tp or 'none'} ({core.family} {core.instance or ''}).")
         self._fill_grid(memory.fit_grid, per_core)
         self.bars.set_data(per_core.components, per_core.usable_bytes)
         self.notes.setText("<br>".join(f"• {a}" for a in memory.assumptions[:6]))

@@ -116,8 +116,11 @@ def memory_line(report: Report) -> str:
     if memory is None:
         return "Memory: not analysed for this model."
     per_core = memory.per_core
+    status = per_core.status.replace('_', ' ')
+    if not memory.activations_sized and per_core.status != "does_not_fit":
+        status = memory.fit_basis
     line = (f"Memory: {_size(per_core.total_bytes)} of {_size(per_core.usable_bytes)} usable "
-            f"per core at TP {per_core.tp} — {per_core.status.replace('_', ' ')}")
+            f"per core at TP {per_core.tp} — {status}")
     smallest = memory.smallest_tp
     if per_core.status != "fits":
         line += (f"; smallest TP that fits: {smallest}" if smallest

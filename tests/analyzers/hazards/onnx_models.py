@@ -90,8 +90,10 @@ def loop(path: Path, *, data_trip_count: bool) -> Path:
     return _save(_model([node], inputs, [y], initializers), path)
 
 
-def mask_constant(path: Path, fill: float) -> Path:
-    """Where(mask, fill, scores) with ``fill`` from a Constant node, then Softmax."""
+def mask_constant(path: Path, fill: float, *, second_mask: bool = False) -> Path:
+    """Where(mask, fill, scores) with ``fill`` from a Constant node, then Softmax; with
+    ``second_mask`` a second mask built from the same constant is added before the Softmax
+    (causal plus padding)."""
     scores = helper.make_tensor_value_info("scores", TensorProto.FLOAT, [2, 4])
     mask = helper.make_tensor_value_info("mask", TensorProto.BOOL, [2, 4])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])
@@ -99,8 +101,16 @@ def mask_constant(path: Path, fill: float) -> Path:
         helper.make_node("Constant", [], ["fill"], name="fill",
                          value=helper.make_tensor("fill_value", TensorProto.FLOAT, [], [fill])),
         helper.make_node("Where", ["mask", "fill", "scores"], ["masked"], name="where"),
-        helper.make_node("Softmax", ["masked"], ["y"], name="softmax", axis=-1),
     ]
+    if second_mask:
+        nodes += [
+            helper.make_node("Not", ["mask"], ["inverse"], name="inverse"),
+            helper.make_node("Where", ["inverse", "fill", "masked"], ["both"], name="where2"),
+            helper.make_node("Add", ["masked", "both"], ["summed"], name="add_masks"),
+            helper.make_node("Softmax", ["summed"], ["y"], name="softmax", axis=-1),
+        ]
+    else:
+        nodes.append(helper.make_node("Softmax", ["masked"], ["y"], name="softmax", axis=-1))
     return _save(_model(nodes, [scores, mask], [y]), path)
 
 
@@ -126,6 +136,45 @@ def token_embedding(path: Path) -> Path:
     table = helper.make_tensor("table", TensorProto.FLOAT, [100, 16], [0.0] * 1600)
     gather = helper.make_node("Gather", ["table", "ids"], ["hidden"], name="embed")
     return _save(_model([gather], [ids], [out], [table], name="tokens"), path)
+
+
+def hashed_ids(path: Path) -> Path:
+    """ids[1, seq] index a [4096, 4] table and are also hashed (ids * 1000003 mod 64) into a
+    second one: the product passes 2**31 for ids above 2147, though every id is in range."""
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, [1, "seq"])
+    out = helper.make_tensor_value_info("hidden", TensorProto.FLOAT, [1, "seq", 4])
+    table = helper.make_tensor("table", TensorProto.FLOAT, [4096, 4], [0.0] * 16384)
+    buckets = helper.make_tensor("buckets", TensorProto.FLOAT, [64, 4], [0.0] * 256)
+    prime = helper.make_tensor("prime", TensorProto.INT64, [], [1000003])
+    size = helper.make_tensor("size", TensorProto.INT64, [], [64])
+    nodes = [
+        helper.make_node("Gather", ["table", "ids"], ["token"], name="embed"),
+        helper.make_node("Mul", ["ids", "prime"], ["hashed"], name="hash"),
+        helper.make_node("Mod", ["hashed", "size"], ["bucket"], name="bucket"),
+        helper.make_node("Gather", ["buckets", "bucket"], ["feature"], name="embed_bucket"),
+        helper.make_node("Add", ["token", "feature"], ["hidden"], name="sum"),
+    ]
+    return _save(_model(nodes, [ids], [out], [table, buckets, prime, size], name="hashed"), path)
+
+
+def shape_arithmetic(path: Path) -> Path:
+    """x[batch, seq, 8] reshaped to [batch * seq * 1000003 / 1000003, 8] through Shape,
+    Gather, Mul, Div and Concat: int64 products far beyond 2**31 that are only a shape."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["rows", 8])
+    consts = [helper.make_tensor(name, TensorProto.INT64, [1], [value]) for name, value in
+              (("zero", 0), ("one", 1), ("big", 1000003), ("eight", 8))]
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], name="batch", axis=0),
+        helper.make_node("Gather", ["shape", "one"], ["seq"], name="seq", axis=0),
+        helper.make_node("Mul", ["batch", "seq"], ["rows"], name="rows"),
+        helper.make_node("Mul", ["rows", "big"], ["scaled"], name="scaled"),
+        helper.make_node("Div", ["scaled", "big"], ["back"], name="back"),
+        helper.make_node("Concat", ["back", "eight"], ["target"], name="target", axis=0),
+        helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape"),
+    ]
+    return _save(_model(nodes, [x], [y], consts, name="shapes"), path)
 
 
 def int16_codes(path: Path, elem_type: int = TensorProto.INT16) -> Path:

@@ -73,7 +73,8 @@ def test_dimensions_not_divisible_by_tp_are_reported_with_where_they_appear():
     assert by_dimension["vocabulary"].node == "h"
     assert by_dimension["MLP intermediate size"].node == "inter"
     assert "padded to 252" in by_dimension["vocabulary"].message
-    assert all(i.severity == "warning" for i in by_dimension.values())
+    # NeuronX Distributed pads an uneven split: it runs, at the padding's cost
+    assert all(i.severity == "info" for i in by_dimension.values())
 
 
 def test_kv_heads_replicated_by_a_multiple_tp_are_accepted():

@@ -10,6 +10,7 @@ import pytest
 
 from tests.helpers import SAMPLES, run_cli
 from trnport.analyzers.api import analyze
+from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.results import Finding, Location, Provenance
 from trnport.analyzers.rules.priority import fix_first, impact_of
 
@@ -61,10 +62,29 @@ def test_a_real_model_opens_with_its_blocker_and_merges_one_problem_in_many_plac
     actions = report.summary.fix_first
     assert 1 <= len(actions) <= 5
     assert actions[0].code == "TRN101" and actions[0].impact == "blocks-compile"
-    (int64,) = [f for f in report.findings if f.code == "TRN202"]  # one problem, one finding
-    assert int64.count == 4 and len(int64.ops) == 4
-    assert int64.location.line is not None and len(int64.also_at) == 2
-    assert int64.location not in int64.also_at
+
+
+
+def test_one_problem_in_three_places_is_one_finding_with_the_other_places(tmp_path):
+    model = tmp_path / "three_topks.py"
+    model.write_text(
+        "import torch\n\n"
+        "class Model(torch.nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        a = torch.topk(x, 2).values\n"
+        "        b = torch.topk(x + 1, 2).values\n"
+        "        c = torch.topk(x * 2, 2).values\n"
+        "        return a + b + c\n\n"
+        "model = Model()\n"
+        "example_inputs = (torch.arange(16, dtype=torch.int32).reshape(2, 8),)\n",
+        encoding="utf-8")
+    report = analyze(model, AnalysisOptions(trust_code=True, target="inf2", sdk="2.32"))
+    (topk,) = [f for f in report.findings if f.code == "TRN103"]  # one problem, one finding
+    assert topk.count == 3
+    assert topk.location.line == 5 and [p.line for p in topk.also_at] == [6, 7]
+    assert topk.location not in topk.also_at
+    assert report.summary.fix_first[0].code == "TRN103" and "on 3 nodes" in \
+        report.summary.fix_first[0].action
 
 
 @pytest.mark.slow

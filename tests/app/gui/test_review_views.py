@@ -217,3 +217,14 @@ def test_summary_says_which_errors_only_the_onnx_converter_raises(qtbot, window,
     text = view.coverage_notes.text()
     assert text.startswith("Fixable: 1 error blocks only the onnx2torch converter")
     assert f"trnport rewrite {path} --all-safe" in text
+
+
+def test_memory_view_of_symbolic_onnx_says_only_the_weights_were_sized(qtbot, window,
+                                                                       tmp_path):
+    from tests.analyzers.hazards import onnx_models
+
+    analyse(qtbot, window, onnx_models.dynamic_input(tmp_path / "d.onnx"))
+    headline = window.views["Memory"].headline.text()
+    assert "weights only: activations not sized" in headline
+    assert "Smallest TP that fits the weights" in headline
+    assert "weights only: activations not sized" in window.summary_view.memory_label.text()
