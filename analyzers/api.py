@@ -192,6 +192,7 @@ def _flops_coverage(memory) -> float | None:
 def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
                   digest: str | None = None, stack=None) -> Report:
     from trnport.analyzers.coverage.stacks import torchneuron_table
+    from trnport.analyzers.graphview import build_model_graph
     from trnport.analyzers.memory import memory_section
 
     nodes = {node.name: node for node, _ in loaded.graph.walk()}
@@ -229,6 +230,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
         rewrites=_rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id),
+        graph=build_model_graph(graph, coverage.verdicts, findings),
     )
 
 

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "junit": ".junit.xml",
-            "sarif": ".sarif", "markdown": ".md"}
+            "sarif": ".sarif", "markdown": ".md",
+            "model-explorer": ".model-explorer.json"}
 
 
 def _current_umask() -> int:
