@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from trnport.analyzers import __version__
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.loader import resources_dir
+from trnport.app.gui.graph.graph_tab import GraphTab
+from trnport.app.gui.graph.links import GraphLinks
 from trnport.app.gui.history_client import HistoryClient
 from trnport.app.gui.session import AnalysisSession
 from trnport.app.gui.settings import Settings
@@ -100,14 +102,17 @@ class MainWindow(QMainWindow):
         self.findings_view = FindingsView()
         self.operators_view = OperatorsView()
         self.model_view = ModelTreeView()
+        self.graph_view = GraphTab()
         self.views = {"Summary": self.summary_view, "Findings": self.findings_view,
-                      "Operators": self.operators_view, "Model": self.model_view}
+                      "Operators": self.operators_view, "Model": self.model_view,
+                      "Graph": self.graph_view}
         self._add_optional_views()
         for title, view in self.views.items():
             self.tabs.addTab(view, title)
         self.setCentralWidget(self.tabs)
         self.summary_view.finding_activated.connect(self.show_finding)
         self.shortcuts_dialog: QDialog | None = None
+        self.graph_links = GraphLinks(self)
         self._build_status_bar()
         self._build_actions()
         self._restore_window()
@@ -187,6 +192,7 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Find,
                                         "Search the findings or operators")
         view_menu.addAction(self.find_action)
+        view_menu.addAction(self.graph_links.action)
         appearance = view_menu.addMenu("&Appearance")
         self.palette_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
