@@ -10,7 +10,7 @@ from trnport.analyzers.results.model_graph import (
     ModelGraph,
     worst_status,
 )
-from trnport.analyzers.graphview.visible import VisibleGraph, visible_graph
+from trnport.analyzers.graphview.visible import VisibleGraph, initial_expansion, visible_graph
 
 __all__ = ["GraphEdge", "GraphGroup", "GraphNode", "HostRegion", "ModelGraph", "VisibleGraph",
-           "build_model_graph", "visible_graph", "worst_status"]
+           "build_model_graph", "initial_expansion", "visible_graph", "worst_status"]

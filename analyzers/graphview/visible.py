@@ -115,3 +115,23 @@ def _box_edges(model, node_box) -> tuple[BoxEdge, ...]:
             entry[1] += edge.nbytes or 0
     return tuple(BoxEdge(s, t, count, nbytes, first.value, first.shape, first.dtype)
                  for (s, t), (count, nbytes, first) in merged.items())
+
+
+def initial_expansion(model: ModelGraph, budget: int = 24) -> frozenset[int]:
+    """The groups to open when a graph is first shown: the biggest collapsed group is
+    opened while the boxes stay within ``budget``, so a model whose top level is one or
+    two modules (``model``, ``lm_head``) opens on their parts instead."""
+    groups = model.groups
+    opened: set[int] = set()
+    shown = len(groups[0].children) + len(groups[0].nodes)
+    closed = list(groups[0].children)
+    while closed:
+        biggest = max(closed, key=lambda g: groups[g].size)
+        extra = len(groups[biggest].children) + len(groups[biggest].nodes) - 1
+        if shown + extra > budget:
+            break
+        opened.add(biggest)
+        shown += extra
+        closed.remove(biggest)
+        closed.extend(groups[biggest].children)
+    return frozenset(opened)

@@ -13,6 +13,7 @@ import json
 from functools import cache
 from importlib import resources
 
+from trnport.analyzers.graphview import initial_expansion
 from trnport.analyzers.results import STATUSES, Report
 from trnport.analyzers.results.model_graph import ModelGraph
 
@@ -57,7 +58,7 @@ def graph_data(model: ModelGraph) -> dict:
                for region in model.regions]
     return {"statuses": list(STATUSES), "nodes": nodes, "groups": groups, "edges": edges,
             "types": type_rows, "strings": strings.items, "regions": regions,
-            "device_graphs": model.device_graphs}
+            "device_graphs": model.device_graphs, "open": sorted(initial_expansion(model))}
 
 
 def graph_json(report: Report) -> str | None:

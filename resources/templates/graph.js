@@ -23,7 +23,7 @@
   hostNodes.forEach(function (n) {
     for (var g = N[n][3]; g >= 0 && !hostGroups.has(g); g = G[g][1]) { hostGroups.add(g); }
   });
-  var open = new Set(), selected = -1, showHost = false, view = null, bounds = null;
+  var open = new Set(D.open), selected = -1, showHost = false, view = null, bounds = null;
   var svg = section.querySelector("svg.gv-canvas"), mini = section.querySelector("svg.gv-mini");
   var details = section.querySelector(".gv-details"), info = section.querySelector(".gv-info");
 
@@ -280,7 +280,7 @@
   section.querySelector(".gv-fit").addEventListener("click", fit);
   section.querySelector(".gv-zoom-in").addEventListener("click", function () { zoom(1 / 1.3); });
   section.querySelector(".gv-zoom-out").addEventListener("click", function () { zoom(1.3); });
-  section.querySelector(".gv-open-all").addEventListener("click", function () { open.clear(); selected = -1; render(); fit(); });
+  section.querySelector(".gv-open-all").addEventListener("click", function () { open = new Set(D.open); selected = -1; render(); fit(); });
   section.querySelector(".gv-host-toggle").addEventListener("click", function (evt) {
     showHost = !showHost;
     evt.target.setAttribute("aria-pressed", String(showHost));

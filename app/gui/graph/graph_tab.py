@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from trnport.analyzers.graphview import initial_expansion
 from trnport.analyzers.results.units import human_bytes
 from trnport.app.gui.graph.canvas import GraphCanvas, MiniMap, draw
 from trnport.app.gui.graph.worker import LayoutJob
@@ -62,7 +63,7 @@ class GraphTab(QWidget):
         self.hits.setVisible(False)
         self.fit_button = QPushButton("Fit")
         zoom_in, zoom_out = QPushButton("+"), QPushButton("−")
-        self.collapse_button = QPushButton("Collapse all")
+        self.collapse_button = QPushButton("Reset view")
         self.host_button = QPushButton("Show CPU-fallback regions")
         self.host_button.setCheckable(True)
         self.info = QLabel()
@@ -125,6 +126,7 @@ class GraphTab(QWidget):
             self.status.setText("This report has no graph (reports read back from JSON keep "
                                 "none): analyse the model to see it.")
             return
+        self.expanded = set(initial_expansion(self.model))
         self._names = self.model.node_index()
         self._host_nodes = {n for region in self.model.regions for n in region.nodes}
         self._host_groups = {g for n in self._host_nodes
@@ -204,7 +206,8 @@ class GraphTab(QWidget):
         self.relayout()
 
     def collapse_all(self) -> None:
-        self.expanded.clear()
+        """Back to the view the graph opened on."""
+        self.expanded = set(initial_expansion(self.model))
         self.relayout()
 
     def _box_clicked(self, kind: str, index: int) -> None:
