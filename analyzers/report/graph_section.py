@@ -67,8 +67,8 @@ def graph_json(report: Report) -> str | None:
     if report.graph is None or not report.graph.nodes:
         return None
     text = json.dumps(graph_data(report.graph), ensure_ascii=False, separators=(",", ":"))
-    # "</" would end the element early; "<!--" would open a comment in it
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # "</script" would end the element early and "<!--" open a comment in it: no "<" at all
+    return text.replace("<", "\\u003c")
 
 
 @cache

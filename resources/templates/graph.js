@@ -306,8 +306,10 @@
 
   render();
   fit();
-  var wanted = /^#graph-node=(.+)$/.exec(location.hash);
-  if (wanted) { reveal(decodeURIComponent(wanted[1])); }
+  // a link to the graph alone or to one node: #graph?only=1&node=NAME
+  var params = location.hash.indexOf("#graph?") === 0 ? new URLSearchParams(location.hash.slice(7)) : null;
+  if (params && params.get("only")) { document.body.classList.add("gv-only"); fit(); }
+  if (params && params.get("node")) { reveal(params.get("node")); }
   section.setAttribute("data-ready-ms", String(Math.round(performance.now() - started)));
   window.trnportGraph = {reveal: reveal, render: render};
 })();
