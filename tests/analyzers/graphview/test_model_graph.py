@@ -145,3 +145,13 @@ def test_the_graph_stays_out_of_the_report_json(cnn_report):
     assert "graph" not in data
     back = report_from_dict(data)
     assert back == cnn_report and back.graph is None
+
+
+def test_host_fallback_pools_make_two_regions_and_three_device_graphs(tmp_path):
+    from .graph_models import dilated_pools
+
+    model = analyze(dilated_pools(tmp_path / "pools.onnx")).graph
+    assert [model.nodes[n].op for r in model.regions for n in r.nodes] == ["onnx::MaxPool"] * 2
+    assert model.device_graphs == 3
+    # 1×1×16×16 float in (1 KiB), 1×1×14×14 out (784 B); then 14×14 in, 12×12 out
+    assert [(r.bytes_in, r.bytes_out) for r in model.regions] == [(1024, 784), (784, 576)]
