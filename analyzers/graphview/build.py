@@ -39,7 +39,8 @@ def build_model_graph(graph: Graph, verdicts, findings) -> ModelGraph:
         GraphNode(name=node.name, op=node.op, status=status[node.name][0], group=owner[i],
                   codes=tuple(codes.get(node.name, ())), reason=status[node.name][1],
                   file=node.location.file, line=node.location.line,
-                  module=node.location.module)
+                  module=node.location.module,
+                  origin=node.origin if node.origin != node.name else None)
         for i, node in enumerate(nodes))
     edges = _edges(graph, nodes)
     groups = _finish_groups(drafts, graph_nodes)

@@ -7,7 +7,9 @@ keyed by node id, a result carrying the node's ``value`` and a ``bgColor``. The 
 label — the status, then the finding codes on the node — so Model Explorer's group summary
 counts nodes per label. Graph and node ids are the ones Model Explorer's adapters give:
 the ONNX adapter names a graph and its nodes as the file does; the PyTorch adapter names an
-ExportedProgram's graph ``graph`` and its nodes by their FX names.
+ExportedProgram's graph ``graph`` and its nodes by their FX names in the saved program, so
+the nodes one saved node decomposed into are reported under its name, with their worst
+status and all their codes.
 Format: https://github.com/google-ai-edge/model-explorer/blob/main/src/server/package/src/model_explorer/node_data_builder.py
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 
 from trnport.analyzers.results import Report
+from trnport.analyzers.results.model_graph import worst_status
 
 #: background colours per status: the report's palette
 STATUS_BG = {"supported": "#2e9d57", "conditional": "#c9a227", "cpu_fallback": "#e07b24",
@@ -37,12 +40,18 @@ def graph_id(report: Report) -> str:
 
 def model_explorer_data(report: Report) -> dict:
     """The overlay as JSON-ready data (empty results for a report without its graph)."""
-    results = {}
+    merged: dict[str, tuple[list[str], dict[str, None]]] = {}
     if report.graph is not None:
         for node in report.graph.nodes:
-            results[node.name] = {"value": node_label(node.status, node.codes),
-                                  "bgColor": STATUS_BG.get(node.status, "#8a8f98"),
-                                  "textColor": "#ffffff"}
+            # the nodes one saved node became share its id: worst status, every code
+            statuses, codes = merged.setdefault(node.origin or node.name, ([], {}))
+            statuses.append(node.status)
+            codes.update(dict.fromkeys(node.codes))
+    results = {}
+    for key, (statuses, codes) in merged.items():
+        status = worst_status(statuses)
+        results[key] = {"value": node_label(status, tuple(codes)),
+                        "bgColor": STATUS_BG.get(status, "#8a8f98"), "textColor": "#ffffff"}
     name = (f"trnport · {report.target.family} {report.target.mode} · "
             f"SDK {report.kb.profile} · {report.target.stack_text}")
     return {graph_id(report): {"name": name, "results": results,

@@ -33,6 +33,7 @@ class GraphNode:
     file: str | None = None
     line: int | None = None
     module: str | None = None
+    origin: str | None = None  # its name in the saved program, when decomposition renamed it
 
 
 @dataclass(frozen=True, slots=True)
