@@ -489,6 +489,7 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
             self.worker.wait(10_000)
         self.history.shutdown()
+        self.graph_view.shutdown()
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         super().closeEvent(event)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from trnport.analyzers.graphview import initial_expansion
 from trnport.analyzers.results.units import human_bytes
 from trnport.app.gui.graph.canvas import GraphCanvas, MiniMap, draw
-from trnport.app.gui.graph.worker import LayoutJob
+from trnport.app.gui.graph.worker import LayoutJob, node_lookups
 
 SEARCH_LIMIT = 60
 
@@ -51,7 +51,7 @@ class GraphTab(QWidget):
         self._token = 0
         self._jobs: list[LayoutJob] = []
         self._pending_focus: int | None = None
-        self._names: dict[str, int] = {}
+        self._lookups: dict | None = None
         self.scene = QGraphicsScene(self)
         self.canvas = GraphCanvas(self.scene)
         self.minimap = MiniMap(self.canvas)
@@ -127,13 +127,18 @@ class GraphTab(QWidget):
                                 "none): analyse the model to see it.")
             return
         self.expanded = set(initial_expansion(self.model))
-        self._names = self.model.node_index()
-        self._host_nodes = {n for region in self.model.regions for n in region.nodes}
-        self._host_groups = {g for n in self._host_nodes
-                             for g in self.model.ancestors(self.model.nodes[n].group)}
+        self._lookups = None
         if self.show_host:
             self.info.setText(self.host_summary())
-        self.relayout()
+        self.relayout(index=True)
+
+    @property
+    def lookups(self) -> dict:
+        """Name index and host regions; built by the first layout job, or here when a link
+        asks before that job has answered."""
+        if self._lookups is None:
+            self._lookups = node_lookups(self.model)
+        return self._lookups
 
     def is_busy(self) -> bool:
         return any(job.isRunning() for job in self._jobs)
@@ -147,12 +152,19 @@ class GraphTab(QWidget):
             app.processEvents()
         return not self.is_busy()
 
-    def relayout(self) -> None:
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Wait for the layout threads, so none outlives the tab."""
+        self._token += 1  # whatever they answer is no longer wanted
+        for job in list(self._jobs):
+            job.wait(timeout_ms)
+
+    def relayout(self, index: bool = False) -> None:
         if self.model is None:
             return
         self._token += 1
         self.status.setText("Laying out…")
-        job = LayoutJob(self._token, self.model, frozenset(self.expanded), self)
+        job = LayoutJob(self._token, self.model, frozenset(self.expanded),
+                        index=index and self._lookups is None, parent=self)
         job.done.connect(self._laid_out)
         job.failed.connect(self._layout_failed)
         job.finished.connect(lambda j=job: self._forget(j))
@@ -168,15 +180,17 @@ class GraphTab(QWidget):
         if token == self._token:
             self.status.setText(f"Could not lay out the graph: {message}")
 
-    def _laid_out(self, token: int, visible, placement) -> None:
+    def _laid_out(self, token: int, visible, placement, lookups) -> None:
+        if lookups is not None and self._lookups is None:
+            self._lookups = lookups
         if token != self._token:  # a newer request is on its way
             return
         self.visible = visible
         dark = bool(QApplication.instance().property("trnportDark"))
+        host = self.lookups if self.show_host else {"host_nodes": set(), "host_groups": set()}
         self.box_items = draw(self.scene, self.model, visible, placement, dark=dark,
-                              selected=self.selected,
-                              host_nodes=self._host_nodes if self.show_host else set(),
-                              host_groups=self._host_groups if self.show_host else set())
+                              selected=self.selected, host_nodes=host["host_nodes"],
+                              host_groups=host["host_groups"])
         self.minimap.refit()
         groups = sum(1 for box in visible.boxes if box.kind == "group")
         self.status.setText(f"{len(self.model.nodes)} nodes · showing {len(visible.boxes)} "
@@ -232,7 +246,7 @@ class GraphTab(QWidget):
         self.select(node)
 
     def reveal_node(self, name: str) -> bool:
-        index = self._names.get(name) if self.model is not None else None
+        index = self.lookups["names"].get(name) if self.model is not None else None
         if index is None:
             return False
         self.reveal(index)
