@@ -2,9 +2,18 @@
 own SVG renderer (``resources/templates/graph.js``), which lays out one level at a time
 with the inlined dagre library.
 
-The JSON is kept small for a 30,000-node model: nodes, groups and edges are arrays; each
-edge names a (dtype, shape) entry of a shared table instead of repeating it, and reasons and
-source locations are strings of a shared table.
+The JSON is kept small for a 30,000-node model (graph.js decodes it):
+
+- ``nodes``: ``[shared, rest, op, status, group, codes, reason, where]``; a node's name is
+  the first ``shared`` characters of the previous node's name followed by ``rest`` (names
+  in execution order share long module prefixes); ``op``, ``reason`` and ``where`` index
+  ``strings``; a node's module is its group's path.
+- ``edges``: flat triples ``[target step, target - source, type]``, in target order, the
+  target given as the step from the previous edge's; ``type`` indexes ``types``
+  ``[dtype, shape, bytes]``.
+- ``groups``: ``[label, parent, status, size, first, run, codes]``; a group's module path is
+  its parent's path and its label joined by a dot, or its parent's path for a ``run`` (1) of
+  parts of one module.
 """
 
 from __future__ import annotations
@@ -44,21 +53,36 @@ def graph_data(model: ModelGraph) -> dict:
             types[key] = len(type_rows)
             type_rows.append([edge.dtype, edge.shape, edge.nbytes])
     edges: list[int] = []
-    for edge in model.edges:
-        edges += (edge.source, edge.target, types[(edge.dtype, edge.shape)])
-    nodes = [[node.name, node.op, status.get(node.status, 4), node.group, " ".join(node.codes),
-              strings(node.reason),
-              strings(f"{node.file}:{node.line}" if node.file and node.line else node.file or ""),
-              strings(node.module or "")]
-             for node in model.nodes]
+    previous = 0
+    for edge in sorted(model.edges, key=lambda e: (e.target, e.source)):
+        edges += (edge.target - previous, edge.target - edge.source,
+                  types[(edge.dtype, edge.shape)])
+        previous = edge.target
+    nodes = []
+    last = ""
+    for node in model.nodes:
+        shared = _common_prefix(last, node.name)
+        last = node.name
+        where = f"{node.file}:{node.line}" if node.file and node.line else node.file or ""
+        nodes.append([shared, node.name[shared:], strings(node.op), status.get(node.status, 4),
+                      node.group, " ".join(node.codes), strings(node.reason), strings(where)])
     groups = [[group.label, group.parent, status.get(group.status, 4), group.size, group.first,
-               strings(group.path), " ".join(group.codes)]
+               int(group.parent >= 0 and group.path == model.groups[group.parent].path),
+               " ".join(group.codes)]
               for group in model.groups]
     regions = [[list(region.nodes), region.bytes_in, region.bytes_out, region.unsized]
                for region in model.regions]
     return {"statuses": list(STATUSES), "nodes": nodes, "groups": groups, "edges": edges,
             "types": type_rows, "strings": strings.items, "regions": regions,
             "device_graphs": model.device_graphs, "open": sorted(initial_expansion(model))}
+
+
+def _common_prefix(a: str, b: str) -> int:
+    limit = min(len(a), len(b))
+    index = 0
+    while index < limit and a[index] == b[index]:
+        index += 1
+    return index
 
 
 def graph_json(report: Report) -> str | None:

@@ -1,5 +1,6 @@
 // The report's graph: boxes coloured by verdict, one level of the module hierarchy at a
-// time. Data: the JSON in #graph-data (analyzers/report/graph_section.py):
+// time. Data: the JSON in #graph-data, in the compact form analyzers/report/graph_section.py
+// describes; decoded below into
 //   nodes  [name, op, status, group, codes, reason, where, module]   (strings: indices)
 //   groups [label, parent, status, size, first, path, codes]         (groups[0]: the model)
 //   edges  flat triples [source, target, type];  types [dtype, shape, bytes]
@@ -11,7 +12,27 @@
   if (!holder || !section || typeof dagre === "undefined") { return; }
   var started = performance.now();
   var D = JSON.parse(holder.textContent);
-  var N = D.nodes, G = D.groups, T = D.types, STR = D.strings, ST = D.statuses;
+  var G = D.groups, T = D.types, STR = D.strings, ST = D.statuses;
+  function modulePath(g) {  // a group's path from its parent's; runs share their parent's
+    var group = G[g];
+    if (typeof group[5] === "string") { return group[5]; }
+    var parent = group[1] < 0 ? "" : modulePath(group[1]);
+    group[5] = group[1] < 0 ? "" : group[5] ? parent : (parent ? parent + "." : "") + group[0];
+    return group[5];
+  }
+  G.forEach(function (g, i) { modulePath(i); });
+  var N = new Array(D.nodes.length), last = "";
+  D.nodes.forEach(function (n, i) {
+    var name = last.slice(0, n[0]) + n[1];
+    last = name;
+    N[i] = [name, STR[n[2]], n[3], n[4], n[5], n[6], n[7], G[n[4]][5]];
+  });
+  var E = new Int32Array(D.edges.length), target = 0;
+  for (var k = 0; k < D.edges.length; k += 3) {
+    target += D.edges[k];
+    E[k] = target - D.edges[k + 1]; E[k + 1] = target; E[k + 2] = D.edges[k + 2];
+  }
+  D.edges = E;
   var SVGNS = "http://www.w3.org/2000/svg";
   var kidsG = G.map(function () { return []; }), kidsN = G.map(function () { return []; });
   G.forEach(function (g, i) { if (g[1] >= 0) { kidsG[g[1]].push(i); } });
@@ -71,7 +92,7 @@
     for (var i = 0; i < N.length; i++) {
       nodeBox[i] = isOpen[N[i][3]] ? direct.get(i) : collapsed(N[i][3]);
     }
-    var merged = new Map(), E = D.edges;
+    var merged = new Map();
     for (var k = 0; k < E.length; k += 3) {
       var a = nodeBox[E[k]], b = nodeBox[E[k + 1]];
       if (a === b) { continue; }
@@ -121,7 +142,7 @@
                   height: f.height + 22, rx: 8}, frame);
       var label = el("text", {x: f.x - f.width / 2, y: f.y - f.height / 2 - 3, "class": "gv-frame-label"}, frame);
       label.textContent = "▾ " + G[g][0];
-      el("title", {}, frame).textContent = "Click to collapse " + (STR[G[g][5]] || G[g][0]);
+      el("title", {}, frame).textContent = "Click to collapse " + (G[g][5] || G[g][0]);
     });
     shown.edges.forEach(function (e) {
       var pts = layout.edge("b" + e.a, "b" + e.b).points;
@@ -140,7 +161,7 @@
       el("text", {x: 10, y: 17, "class": "gv-l1"}, box).textContent = (b.kind === "g" ? "▸ " : "") + text[0];
       el("text", {x: 10, y: 33, "class": "gv-l2"}, box).textContent = text[1];
       el("title", {}, box).textContent = b.kind === "n" ? N[b.i][0] + " (" + N[b.i][1] + "): " + ST[N[b.i][2]]
-        : (STR[G[b.i][5]] || G[b.i][0]) + ": " + G[b.i][3] + " nodes, worst " + ST[G[b.i][2]] + " — click to open";
+        : (G[b.i][5] || G[b.i][0]) + ": " + G[b.i][3] + " nodes, worst " + ST[G[b.i][2]] + " — click to open";
     });
     var copy = mini.querySelector(".gv-mini-scene"), clone = scene.cloneNode(true);
     clone.removeAttribute("id");
@@ -208,7 +229,7 @@
     var node = N[n], text = [];
     function row(label, value) { if (value) { text.push([label, value]); } }
     row("Node", node[0]); row("Operator", node[1]); row("Verdict", ST[node[2]]);
-    row("Reason", STR[node[5]]); row("Source", STR[node[6]]); row("Module", STR[node[7]]);
+    row("Reason", STR[node[5]]); row("Source", STR[node[6]]); row("Module", node[7]);
     row("Findings", node[4]);
     var ins = [], outs = [];
     for (var k = 0; k < D.edges.length; k += 3) {
@@ -267,7 +288,7 @@
     for (var i = 0; i < N.length && found < 40; i++) {
       var n = N[i];
       if (n[0].toLowerCase().indexOf(q) >= 0 || n[1].toLowerCase().indexOf(q) >= 0 ||
-          STR[n[7]].toLowerCase().indexOf(q) >= 0) {
+          n[7].toLowerCase().indexOf(q) >= 0) {
         var item = hits.appendChild(document.createElement("li"));
         var link = item.appendChild(document.createElement("a"));
         link.href = "#graph"; link.className = "graph-link"; link.setAttribute("data-node", n[0]);
@@ -310,6 +331,8 @@
   var params = location.hash.indexOf("#graph?") === 0 ? new URLSearchParams(location.hash.slice(7)) : null;
   if (params && params.get("only")) { document.body.classList.add("gv-only"); fit(); }
   if (params && params.get("node")) { reveal(params.get("node")); }
+  // how long the graph took: its own work, and since the page began to load
   section.setAttribute("data-ready-ms", String(Math.round(performance.now() - started)));
+  section.setAttribute("data-opened-ms", String(Math.round(performance.now())));
   window.trnportGraph = {reveal: reveal, render: render};
 })();
