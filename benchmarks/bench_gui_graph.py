@@ -72,19 +72,20 @@ def measure(report, folder: Path, repeats: int) -> dict:
         window.tabs.setCurrentWidget(window.graph_view)
         app.processEvents()
         tab = window.graph_view
-        seconds, ticks = run_and_tick(app, lambda: tab.show_report(report), tab.rendered)
+        seconds, ticks = run_and_tick(app, lambda t=tab: t.show_report(report), tab.rendered)
         first.append(seconds)
         gaps.append(max(ticks, default=0.0))
         top = len(tab.box_items)
         biggest = max((item for item in tab.box_items if item.kind == "group"),
                       key=lambda item: report.graph.groups[item.index].size)
-        seconds, ticks = run_and_tick(app, lambda: tab.open_group(biggest.index), tab.rendered)
+        seconds, ticks = run_and_tick(app, lambda t=tab, g=biggest.index: t.open_group(g),
+                                      tab.rendered)
         inner = [item for item in tab.box_items if item.kind == "group"
                  and report.graph.groups[item.index].parent == biggest.index]
         opened.append(seconds)
         gaps.append(max(ticks, default=0.0))
         if inner:
-            seconds, ticks = run_and_tick(app, lambda: tab.open_group(inner[0].index),
+            seconds, ticks = run_and_tick(app, lambda t=tab, g=inner[0].index: t.open_group(g),
                                           tab.rendered)
             gaps.append(max(ticks, default=0.0))
         boxes = (top, len(tab.box_items), report.graph.groups[biggest.index].size)

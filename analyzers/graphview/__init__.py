@@ -2,6 +2,7 @@
 grouped by module, with the host-fallback regions that cut the model into device graphs."""
 
 from trnport.analyzers.graphview.build import build_model_graph
+from trnport.analyzers.graphview.visible import VisibleGraph, initial_expansion, visible_graph
 from trnport.analyzers.results.model_graph import (
     GraphEdge,
     GraphGroup,
@@ -10,7 +11,6 @@ from trnport.analyzers.results.model_graph import (
     ModelGraph,
     worst_status,
 )
-from trnport.analyzers.graphview.visible import VisibleGraph, initial_expansion, visible_graph
 
 __all__ = ["GraphEdge", "GraphGroup", "GraphNode", "HostRegion", "ModelGraph", "VisibleGraph",
            "build_model_graph", "initial_expansion", "visible_graph", "worst_status"]

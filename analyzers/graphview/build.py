@@ -6,6 +6,7 @@ from collections import Counter
 
 from trnport.analyzers.graph.ir import Graph, Value
 from trnport.analyzers.graphview.grouping import group_nodes
+from trnport.analyzers.graphview.regions import host_regions
 from trnport.analyzers.results.model_graph import (
     GraphEdge,
     GraphGroup,
@@ -13,7 +14,6 @@ from trnport.analyzers.results.model_graph import (
     ModelGraph,
     worst_status,
 )
-from trnport.analyzers.graphview.regions import host_regions
 
 
 def shape_text(value: Value | None) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from trnport.analyzers.graphview import initial_expansion
 from trnport.analyzers.results import STATUSES, Report
@@ -40,13 +41,13 @@ class _Strings:
         return found
 
 
-def graph_data(model: ModelGraph) -> dict:
+def graph_data(model: ModelGraph) -> dict[str, Any]:
     """The page's view of ``model`` (see ``graph.js`` for how each array is read)."""
     status = {name: index for index, name in enumerate(STATUSES)}
     strings = _Strings()
     strings("")
     types: dict[tuple[str, str], int] = {}
-    type_rows: list[list] = []
+    type_rows: list[list[Any]] = []
     for edge in model.edges:
         key = (edge.dtype, edge.shape)
         if key not in types:

@@ -16,6 +16,7 @@ Format: https://github.com/google-ai-edge/model-explorer/blob/main/src/server/pa
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from trnport.analyzers.results import Report
 from trnport.analyzers.results.model_graph import worst_status
@@ -38,7 +39,7 @@ def graph_id(report: Report) -> str:
     return PYTORCH_GRAPH_ID
 
 
-def model_explorer_data(report: Report) -> dict:
+def model_explorer_data(report: Report) -> dict[str, Any]:
     """The overlay as JSON-ready data (empty results for a report without its graph)."""
     merged: dict[str, tuple[list[str], dict[str, None]]] = {}
     if report.graph is not None:

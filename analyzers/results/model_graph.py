@@ -7,6 +7,7 @@ reader can take in at once, a run of its parts in execution order (``ops 1–32`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 #: statuses from worst to best, for colouring a collapsed group by what is worst inside it
@@ -14,7 +15,7 @@ STATUS_SEVERITY = ("unsupported", "cpu_fallback", "unknown", "conditional", "sup
 _RANK = {status: rank for rank, status in enumerate(STATUS_SEVERITY)}
 
 
-def worst_status(statuses) -> str:
+def worst_status(statuses: Iterable[str]) -> str:
     """The worst of ``statuses`` (``supported`` for none)."""
     return min(statuses, key=lambda s: _RANK.get(s, 0), default="supported")
 

@@ -61,7 +61,7 @@ def layout(model: ModelGraph, visible: VisibleGraph) -> Placement:
     """Lay out every open level, innermost first, and compose the positions."""
     container = _containers(model, visible)
     levels: dict[int, list[tuple[str, int]]] = {}
-    for position, box in enumerate(visible.boxes):
+    for position in range(len(visible.boxes)):
         levels.setdefault(container[position], []).append(("box", position))
     for group in visible.frames:
         levels.setdefault(model.groups[group].parent, []).append(("frame", group))

@@ -13,8 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.analyzers.report.browser import ARTIFACTS, dump_dom, pixel_colours, screenshot
 from tests.analyzers.graphview.graph_models import relu_chain
+from tests.analyzers.report.browser import ARTIFACTS, dump_dom, pixel_colours, screenshot
 from trnport.analyzers.api import analyze
 from trnport.analyzers.graphview import initial_expansion, visible_graph
 from trnport.analyzers.options import AnalysisOptions

@@ -4,7 +4,6 @@ PyTorch adapters name graphs and nodes."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -5,6 +5,7 @@ regions are outlined with their cuts."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.analyzers.graphview.graph_models import dilated_pools
 from tests.app.gui.test_main_window import analyse, distinct_colours
@@ -82,7 +83,7 @@ def test_show_in_graph_from_an_operator_row_and_a_module_row(qtbot, window):
         assert window.graph_links.show_current()
     assert report.graph.nodes[window.graph_view.selected].op == "onnx::MaxPool"
     tree = window.model_view.tree
-    stem = tree.findItems("stem", pytest.importorskip("PySide6.QtCore").Qt.MatchFlag.MatchRecursive)[0]
+    stem = tree.findItems("stem", Qt.MatchFlag.MatchRecursive)[0]
     tree.setCurrentItem(stem)
     window.tabs.setCurrentWidget(window.model_view)
     with qtbot.waitSignal(window.graph_view.rendered, timeout=20_000):
