@@ -176,7 +176,8 @@ class MainWindow(QMainWindow):
         from trnport.analyzers.report import RENDERERS
 
         for fmt in RENDERERS:
-            export_menu.addAction(self._action(fmt.upper() if fmt != "text" else "Text",
+            label = {"text": "Text", "model-explorer": "Model Explorer overlay"}.get(fmt)
+            export_menu.addAction(self._action(label or fmt.upper(),
                                                lambda _=False, f=fmt: self.choose_export(f)))
         file_menu.addAction(self.export_html_action)
         file_menu.addAction(self.browser_action)
