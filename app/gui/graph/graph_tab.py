@@ -36,7 +36,7 @@ SEARCH_LIMIT = 60
 
 
 class GraphTab(QWidget):
-    """``rendered()`` after each drawing; ``open_source(file, line)`` asks to show a line."""
+    """``rendered()`` is emitted after each drawing."""
 
     rendered = Signal()
 
@@ -52,6 +52,7 @@ class GraphTab(QWidget):
         self._jobs: list[LayoutJob] = []
         self._pending_focus: int | None = None
         self._lookups: dict | None = None
+        self._source: tuple[str | None, int | None] = (None, None)
         self.scene = QGraphicsScene(self)
         self.canvas = GraphCanvas(self.scene)
         self.minimap = MiniMap(self.canvas)
@@ -310,7 +311,7 @@ class GraphTab(QWidget):
         self.open_source_button.setEnabled(bool(item.file and Path(item.file).is_file()))
 
     def _open_source(self) -> None:
-        file, _line = getattr(self, "_source", (None, None))
+        file, _line = self._source
         if file:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(file).resolve())))
 
