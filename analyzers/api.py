@@ -199,6 +199,7 @@ def _flops_coverage(memory) -> float | None:
 def _build_report(loaded, options, kb, profile, target, coverage, findings, memory, *,
                   digest: str | None = None, stack=None) -> Report:
     from trnport.analyzers.coverage.stacks import torchneuron_table
+    from trnport.analyzers.graphview import build_model_graph
     from trnport.analyzers.memory import memory_section
     from trnport.analyzers.rules.priority import fix_first
 
@@ -251,6 +252,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
         rewrites=rewrites,
+        graph=build_model_graph(graph, coverage.verdicts, findings),
     )
 
 

@@ -127,6 +127,8 @@ class Node:
     high-level ATen op or ``torch.nn.functional`` call that decomposed into ``op``).
     ``inputs``/``outputs`` name :class:`Value` entries of the owning graph ("" marks an
     omitted optional input). ``subgraphs`` holds bodies of ONNX If/Loop/Scan nodes.
+    ``origin`` is the node's name in the program as saved, when the loader's decomposition
+    renamed it (a ``.pt2``'s ``linear`` became ``permute`` and ``addmm``).
     """
 
     name: str
@@ -137,6 +139,7 @@ class Node:
     source_op: str | None = None
     location: SourceLocation = UNKNOWN_LOCATION
     subgraphs: tuple[Graph, ...] = ()
+    origin: str | None = None
 
     @property
     def namespace(self) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trnport.analyzers.report.gate import GateOutcome
+from trnport.analyzers.report.graph_section import graph_json, graph_page_script
 from trnport.analyzers.report.memory_view import layout_fit, memory_view
 from trnport.analyzers.report.report_view import (
     STATUS_LABELS,
@@ -154,10 +155,12 @@ def _asset(name: str) -> str:
     return (templates_dir() / name).read_text(encoding="utf-8")
 
 
-def _csp(script: str) -> str:
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+def _csp(*scripts: str) -> str:
+    digests = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(s.encode('utf-8')).digest()).decode()}'"
+        for s in scripts)
     return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-            f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'")
+            f"script-src {digests}; base-uri 'none'; form-action 'none'")
 
 
 def render_html(report: Report, gate: GateOutcome | None = None,
@@ -171,6 +174,8 @@ def render_html(report: Report, gate: GateOutcome | None = None,
         report, model=dataclasses.replace(report.model, path=printable(report.model.path)))
 
     script = _asset("report.js")
+    graph = graph_json(report)
+    graph_script = graph_page_script() if graph else ""
     groups = finding_groups(report, gate)
     rewrites = rewrite_items(report.rewrites)
     codes = sorted({f.code for f in report.findings})
@@ -202,8 +207,10 @@ def render_html(report: Report, gate: GateOutcome | None = None,
         finding_categories=sorted({f.category for f in report.findings}),
         source_link=_source_link(source_links or SourceLinks(), report.model.path),
         documented_codes=set(load_rule_docs()),
-        style=Markup(_asset("report.css")),
+        style=Markup(_asset("report.css") + (_asset("graph.css") if graph else "")),
         script=Markup(script),
-        csp=Markup(_csp(script)),  # our own constant text, quotes kept readable
+        graph_json=Markup(graph) if graph else None,  # escaped for a script element
+        graph_script=Markup(graph_script),
+        csp=Markup(_csp(script, graph_script) if graph else _csp(script)),
     )
     return page if page.endswith("\n") else page + "\n"

@@ -5,7 +5,8 @@ Every section is a dataclass whose fields are its JSON object's keys, in the ord
 written: tuples are arrays, dicts are objects (integer keys are written as strings), None
 is null. Where the JSON form departs from that, it is spelt out here: a finding also carries
 its node ``count``; a rewrite suggestion leaves out the optional parts it does not have; a
-report without a memory analysis has an empty ``memory`` object.
+report without a memory analysis has an empty ``memory`` object. The report's ``graph``
+(every node of the model, for the graph views) is not part of the JSON form.
 
 ``report_from_dict(report_to_dict(r)) == r`` for every report.
 """
@@ -32,6 +33,10 @@ _DERIVED: Mapping[type, Mapping[str, Callable[[Any], Any]]] = {
 # fields left out of the JSON object while they are None
 _OMITTED_WHEN_NONE: Mapping[type, frozenset[str]] = {
     RewriteSuggestion: frozenset({"apply", "before", "after", "diff", "diff_label"}),
+}
+# fields never written (and ignored when read): data for the views, not the contract
+_NOT_WRITTEN: Mapping[type, frozenset[str]] = {
+    Report: frozenset({"graph"}),
 }
 # fields written as an empty object while they are None
 _EMPTY_WHEN_NONE: Mapping[type, frozenset[str]] = {
@@ -60,8 +65,11 @@ def _object_to_dict(item: Any) -> JsonObject:
     kind = type(item)
     omitted = _OMITTED_WHEN_NONE.get(kind, frozenset())
     emptied = _EMPTY_WHEN_NONE.get(kind, frozenset())
+    skipped = _NOT_WRITTEN.get(kind, frozenset())
     data: JsonObject = {}
     for field in dataclasses.fields(item):
+        if field.name in skipped:
+            continue
         value = getattr(item, field.name)
         if value is None and field.name in omitted:
             continue
@@ -132,12 +140,15 @@ def _decode_object(kind: type, value: Any, where: str) -> Any:
         raise ValueError(f"{where}: expected an object")
     hints = _field_types(kind)
     emptied = _EMPTY_WHEN_NONE.get(kind, frozenset())
-    known = {field.name for field in dataclasses.fields(kind)}
+    skipped = _NOT_WRITTEN.get(kind, frozenset())
+    known = {field.name for field in dataclasses.fields(kind)} - skipped
     unknown = set(value) - known - set(_DERIVED.get(kind, {}))
     if unknown:
         raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
     arguments = {}
     for field in dataclasses.fields(kind):
+        if field.name in skipped:
+            continue
         if field.name not in value:
             if field.default is dataclasses.MISSING and \
                     field.default_factory is dataclasses.MISSING:

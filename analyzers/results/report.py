@@ -6,10 +6,11 @@ form is written and read by :mod:`.codec` alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trnport.analyzers.results.findings import Finding, Location
 from trnport.analyzers.results.memory import MemorySection
+from trnport.analyzers.results.model_graph import ModelGraph
 from trnport.analyzers.results.rewrites import RewriteSuggestion
 from trnport.analyzers.results.vocabulary import SCHEMA_ID
 
@@ -168,7 +169,8 @@ class Summary:
 @dataclass(frozen=True, kw_only=True)
 class Report:
     """One model's analysis for one target. ``memory`` is None when the report has no
-    memory analysis; ``rewrites`` are ranked (``rank`` 1 first)."""
+    memory analysis; ``rewrites`` are ranked (``rank`` 1 first). ``graph`` is every node
+    with its verdict for the graph views; reports read back from JSON have none."""
 
     schema: str = SCHEMA_ID
     tool: ToolInfo
@@ -182,3 +184,4 @@ class Report:
     rewrites: tuple[RewriteSuggestion, ...] = ()
     diagnostics: tuple[str, ...] = ()
     modules: tuple[ModuleRow, ...] = ()
+    graph: ModelGraph | None = field(default=None, compare=False, repr=False)

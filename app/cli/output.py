@@ -7,7 +7,8 @@ from pathlib import Path
 from trnport.analyzers.output_file import write_output
 
 SUFFIXES = {"text": ".txt", "json": ".json", "html": ".html", "junit": ".junit.xml",
-            "sarif": ".sarif", "markdown": ".md"}
+            "sarif": ".sarif", "markdown": ".md",
+            "model-explorer": ".model-explorer.json"}
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from trnport.analyzers.options import DTYPES, MODES, OPTIMIZERS, STACKS, TARGET_
 from trnport.app.cli.exit_codes import BAD_INPUT
 
 SEVERITY_LEVELS = ("error", "warning", "info", "none")
-REPORT_FORMATS = ("text", "json", "html", "junit", "sarif", "markdown")
+REPORT_FORMATS = ("text", "json", "html", "junit", "sarif", "markdown", "model-explorer")
 
 
 class UsageError(Exception):

@@ -33,7 +33,8 @@ def parse_gui_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("model", nargs="?", type=Path, help="a model to open and analyse")
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
                         help="analyse MODEL, save a picture of the window and exit")
-    parser.add_argument("--tab", default="Summary", help="tab shown in the screenshot")
+    parser.add_argument("--tab", default="Summary",
+                        help="tab shown in the screenshot, e.g. summary, findings, graph")
     parser.add_argument("--palette", choices=("system", "light", "dark"),
                         help="light or dark colours (default: the saved choice, or the system's)")
     parser.add_argument("--trust-code", action="store_true",
@@ -99,6 +100,9 @@ def run_gui(argv: list[str]) -> int:
         if args.screenshot:
             def save_and_quit(*_):
                 window.tabs.setCurrentIndex(tab)
+                view = window.tabs.currentWidget()
+                if hasattr(view, "wait_ready"):  # a view that draws off the event loop
+                    view.wait_ready()
                 app.processEvents()
                 ok = window.grab().save(str(args.screenshot))
                 outcome["code"] = 0 if ok else 2

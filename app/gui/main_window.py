@@ -30,6 +30,8 @@ from trnport.analyzers import __version__
 from trnport.analyzers.api import STAGE_LABELS
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.loader import resources_dir
+from trnport.app.gui.graph.graph_tab import GraphTab
+from trnport.app.gui.graph.links import GraphLinks
 from trnport.app.gui.history_client import HistoryClient
 from trnport.app.gui.session import AnalysisSession
 from trnport.app.gui.settings import Settings
@@ -98,8 +100,10 @@ class MainWindow(QMainWindow):
         self.findings_view = FindingsView()
         self.operators_view = OperatorsView()
         self.model_view = ModelTreeView()
+        self.graph_view = GraphTab()
         self.views = {"Summary": self.summary_view, "Findings": self.findings_view,
-                      "Operators": self.operators_view, "Model": self.model_view}
+                      "Operators": self.operators_view, "Model": self.model_view,
+                      "Graph": self.graph_view}
         self._add_optional_views()
         for title, view in self.views.items():
             self.tabs.addTab(view, title)
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
         self.summary_view.finding_activated.connect(self.show_finding)
         self.summary_view.open_requested.connect(self.choose_model)
         self.shortcuts_dialog: QDialog | None = None
+        self.graph_links = GraphLinks(self)
         self._build_status_bar()
         self._build_actions()
         self._restore_window()
@@ -170,7 +175,8 @@ class MainWindow(QMainWindow):
         from trnport.analyzers.report import RENDERERS
 
         for fmt in RENDERERS:
-            export_menu.addAction(self._action(fmt.upper() if fmt != "text" else "Text",
+            label = {"text": "Text", "model-explorer": "Model Explorer overlay"}.get(fmt)
+            export_menu.addAction(self._action(label or fmt.upper(),
                                                lambda _=False, f=fmt: self.choose_export(f)))
         file_menu.addAction(self.export_html_action)
         file_menu.addAction(self.browser_action)
@@ -186,6 +192,7 @@ class MainWindow(QMainWindow):
                                         QKeySequence.StandardKey.Find,
                                         "Search the findings or operators")
         view_menu.addAction(self.find_action)
+        view_menu.addAction(self.graph_links.action)
         appearance = view_menu.addMenu("&Appearance")
         self.palette_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
@@ -482,6 +489,7 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
             self.worker.wait(10_000)
         self.history.shutdown()
+        self.graph_view.shutdown()
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         self.settings.sync()
         super().closeEvent(event)

@@ -390,6 +390,7 @@ class _Converter:
             source_op=self._source_op(meta, op),
             location=self.location(meta.get("stack_trace"), meta.get("nn_module_stack")),
             subgraphs=tuple(subgraphs),
+            origin=self._origin_name(meta),
         )
 
     def _take_argument(
@@ -445,6 +446,15 @@ class _Converter:
                 return target if target[:1] != "<" and "." in target else None
             origins = getattr(origin, "from_node", None)
         return None
+
+    @staticmethod
+    def _origin_name(meta: dict) -> str | None:
+        """The name this node had in the program as exported, before ``run_decompositions``
+        (``linear`` for its ``permute`` and ``addmm``); tools that read the saved program
+        (Model Explorer) know it by that name."""
+        origins = meta.get("from_node")
+        name = getattr(origins[0], "name", None) if origins else None
+        return name if isinstance(name, str) else None
 
     def _is_tensor_node(self, node: Any) -> bool:
         val = node.meta.get("val")

@@ -45,22 +45,27 @@ def _run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
         )
 
 
-def dump_dom(page: Path) -> str:
-    """The page's DOM after its scripts ran, as Chromium serialises it."""
-    result = _run("--virtual-time-budget=3000", "--dump-dom", page.resolve().as_uri())
+def _url(page: Path, fragment: str) -> str:
+    return page.resolve().as_uri() + (f"#{fragment}" if fragment else "")
+
+
+def dump_dom(page: Path, fragment: str = "") -> str:
+    """The page's DOM after its scripts ran, as Chromium serialises it (``fragment``: the
+    part of the URL after ``#``)."""
+    result = _run("--virtual-time-budget=3000", "--dump-dom", _url(page, fragment))
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
 
 def screenshot(page: Path, png: Path, width: int = 1280, height: int = 2400,
-               dark: bool = False) -> Path:
+               dark: bool = False, fragment: str = "") -> Path:
     """Render ``page`` and save a ``width`` × ``height`` screenshot to ``png``; ``dark``
     renders it for a reader whose system prefers a dark colour scheme."""
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
     result = _run("--virtual-time-budget=3000", f"--window-size={width},{height}",
                   *(("--force-dark-mode",) if dark else ()),
-                  f"--screenshot={png}", page.resolve().as_uri())
+                  f"--screenshot={png}", _url(page, fragment))
     assert result.returncode == 0 and png.is_file(), result.stderr[-2000:]
     return png
 
