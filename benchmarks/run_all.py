@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("onnx", "onnx_series", "startup", "torch", "engine", "hf_llama", "reanalysis",
-              "onnx_external", "gui", "gui_tables")
+              "onnx_external", "gui", "gui_tables", "gui_graph", "html_graph")
 OUTCOMES = {0: "PASS", 1: "FAIL (target missed)", 2: "ERROR (could not run)"}
 
 

@@ -14,7 +14,7 @@ from tests.helpers import REPO, assert_one_line_error, run_cli
 from trnport.app.cli.output import SUFFIXES
 
 REPORT_SCHEMA = json.loads((REPO / "resources" / "schemas" / "report.schema.json").read_text())
-ALL_FORMATS = "text,json,html,junit,sarif,markdown"
+ALL_FORMATS = "text,json,html,junit,sarif,markdown,model-explorer"
 
 
 def sarif_schema() -> dict:
@@ -46,6 +46,8 @@ def test_every_format_is_written_per_model_and_valid(tmp_path):
         assert f"verdict-{report['summary']['verdict']}" in html
         assert (out / f"{stem}.md").read_text().startswith("### ")
         assert report["summary"]["verdict"] in (out / f"{stem}.txt").read_text().lower()
+        overlay = json.loads((out / f"{stem}.model-explorer.json").read_text())
+        assert overlay, "the Model Explorer overlay holds the model's graph"
     # the summary line per model tells the verdict and the gate
     assert result.stdout.count("gate passed") == 2
 
