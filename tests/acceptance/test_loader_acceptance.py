@@ -76,9 +76,13 @@ def _op_counts(graph: Graph) -> dict[str, int]:
 
 
 def _torch_op_counts(program) -> dict[str, int]:
-    """What torch reports: core-ATen call_function nodes, bookkeeping left out."""
+    """What torch reports at dispatch level (the exported program with the dispatcher's
+    composite decompositions, as the Neuron backends receive it): call_function nodes,
+    bookkeeping left out. The loaders must convert exactly these, from every format."""
+    from trnport.analyzers.loaders.torch.dispatch_level import to_dispatch_level
+
     counts: collections.Counter = collections.Counter()
-    for node in program.run_decompositions().graph.nodes:
+    for node in to_dispatch_level(program).graph.nodes:
         if node.op == "call_function" and isinstance(node.target, torch._ops.OpOverload):
             if str(node.target) not in _BOOKKEEPING:
                 counts[str(node.target)] += 1
