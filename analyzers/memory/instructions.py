@@ -150,8 +150,8 @@ def node_instructions(node: Node, shape_of, engine: TensorEngine | None = None) 
 
 def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int = 1,
                           training: bool = False,
-                          shapes: Mapping[str, tuple[int, ...] | None] | None = None
-                          ) -> InstructionEstimate:
+                          shapes: Mapping[str, tuple[int, ...] | None] | None = None,
+                          stages: int = 1) -> InstructionEstimate:
     """The heuristic count for ``graph`` (see the module docstring); ``shapes`` are the
     graph's :func:`.scaling.resolved_shapes` under ``symbols``, when already known."""
     if shapes is None:
@@ -173,11 +173,16 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
             heaviest, heaviest_count = node.name, count
     factor = TRAINING_FACTOR if training else 1
     kb = load_kb()
-    return InstructionEstimate(total=total * factor, per_core=math.ceil(total * factor / tp),
+    # the upper factor is calibrated separately for graphs with and without convolutions
+    convolutional = any(op_packet(node.op) in CONV_PACKETS for node in graph.nodes)
+    high = "instruction_factor_high" if convolutional else "instruction_factor_high_matmul"
+    # each pipeline stage is its own graph holding 1/stages of the layers
+    ranks = tp * max(1, stages)
+    return InstructionEstimate(total=total * factor, per_core=math.ceil(total * factor / ranks),
                                heaviest_node=heaviest, heaviest_count=heaviest_count,
                                unsharded=total, limit=int(kb.limit("instruction_count").value),
                                factor_low=float(kb.limit("instruction_factor_low").value),
-                               factor_high=float(kb.limit("instruction_factor_high").value))
+                               factor_high=float(kb.limit(high).value))
 
 
 def _expert_instructions(node: Node, shape_of, engine: TensorEngine,

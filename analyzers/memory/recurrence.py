@@ -49,13 +49,17 @@ class UnrolledLoop:
 
 def unrolled_loops(graph: Graph) -> list[UnrolledLoop]:
     """Every source line of ``graph`` (top level) that unrolled into a loop, largest first."""
+    probe = graph.metadata.get("recurrence") or {}
+    if graph.metadata.get("hf_model_type") and not probe:
+        # a config of a non-recurrent architecture: a line repeated many times is a shared
+        # layer called again (ALBERT), not a loop over the sequence
+        return []
     lines = {n.name: code_line(n.location) for n in graph.nodes}
     per_module = Counter((lines[n.name], n.location.module) for n in graph.nodes
                          if lines[n.name] is not None)
     looping = {line for (line, _), count in per_module.items() if count >= MIN_UNROLLED_NODES}
     if not looping:
         return []
-    probe = graph.metadata.get("recurrence") or {}
     grouped: dict[tuple[str, int, bool], list[Node]] = {}
     for node in graph.nodes:
         key = lines[node.name]

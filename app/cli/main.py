@@ -20,7 +20,7 @@ from trnport.app.cli import (
     rewrite_command,
     rules_command,
 )
-from trnport.app.cli.exit_codes import BAD_INPUT, CLOSED_PIPE, INTERRUPTED
+from trnport.app.cli.exit_codes import BAD_INPUT, INTERRUPTED, OK
 from trnport.app.cli.parser import OneLineParser, UsageError
 
 COMMANDS = (check_command, rules_command, history_command, kb_command, evidence_command,
@@ -74,7 +74,8 @@ def _escape_unencodable_output() -> None:
 
 
 def _end_on_closed_pipe() -> int:
-    """The reader of our output went away (``| head``): stop quietly, as other tools do.
+    """The reader of our output went away (``trnport rules | head -1``): it has what it
+    wanted, so stop quietly with success (``check`` keeps its gate's status itself).
     Standard output points at /dev/null from here, so the flush at exit cannot fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -82,7 +83,7 @@ def _end_on_closed_pipe() -> int:
         os.close(devnull)
     except (OSError, ValueError):
         pass
-    return CLOSED_PIPE
+    return OK
 
 
 def os_error_text(error: OSError) -> str:

@@ -1,7 +1,7 @@
 """The Hugging Face config loader: real architectures built on the meta device and exported.
 
 Every op count is checked against a Counter the test computes itself from
-``torch.export(...).run_decompositions()`` of an independently built meta model, and every
+``torch.export(...)`` at dispatch level of an independently built meta model, and every
 parameter count against ``sum(p.numel())`` of that model.
 """
 
@@ -54,7 +54,10 @@ def reference_export(config: dict, shapes: dict[str, list[int]], training: bool 
     }
     if "use_cache" in inspect.signature(model.forward).parameters:
         kwargs["use_cache"] = False
-    program = torch.export.export(model, (), kwargs, strict=False).run_decompositions()
+    from trnport.analyzers.loaders.torch.dispatch_level import to_dispatch_level
+
+    # what the backend receives: the program at dispatch level (as the loader builds it)
+    program = to_dispatch_level(torch.export.export(model, (), kwargs, strict=False))
     ops = Counter(
         str(node.target) if isinstance(node.target, torch._ops.OpOverload)
         else f"{node.target.__module__}.{node.target.__name__}"

@@ -80,9 +80,12 @@ def source_line(function, fragment: str) -> int:
 
 
 def core_aten_counter(ep: torch.export.ExportedProgram) -> Counter:
-    """Ops of ``ep`` after core-ATen decomposition, minus getitem, SymInt arithmetic and the
-    documented bookkeeping ops, counted straight from torch's FX graph."""
-    return _counter(ep.run_decompositions())
+    """Ops of ``ep`` as the backend receives them (dispatch level, as the loaders build it),
+    minus getitem, SymInt arithmetic and the documented bookkeeping ops, counted straight
+    from torch's FX graph."""
+    from trnport.analyzers.loaders.torch.dispatch_level import to_dispatch_level
+
+    return _counter(to_dispatch_level(ep))
 
 
 def dispatch_level_counter(ep: torch.export.ExportedProgram) -> Counter:
