@@ -39,7 +39,7 @@ HARNESS = """
   out.all = shown();
   out.fixFirst = Array.prototype.map.call(document.querySelectorAll('#fix-first li'),
     function (li) { return li.textContent.replace(/\\s+/g, ' ').trim(); });
-  search.value = 'int64';
+  search.value = 'symbolic';
   search.dispatchEvent(new Event('input'));
   out.search = shown();
   out.shownText = document.getElementById('finding-shown').textContent;
@@ -56,7 +56,7 @@ HARNESS = """
   code.value = '';
   code.dispatchEvent(new Event('change'));
   var category = document.getElementById('finding-category');
-  category.value = 'dtype';
+  category.value = 'dynamic_shape';
   category.dispatchEvent(new Event('change'));
   out.category = shown();
   out.links = Array.prototype.map.call(document.querySelectorAll('article.finding a.src'),
@@ -86,12 +86,12 @@ def test_findings_search_and_filters_and_the_fix_first_list(page, tmp_path):
     result = run_harness(page.read_text(encoding="utf-8"), HARNESS, tmp_path)
     assert result["fixFirst"] and "TRN101" in result["fixFirst"][0]  # blockers first
     assert all(len(item) > 0 for item in result["fixFirst"]) and len(result["fixFirst"]) <= 5
-    assert set(result["all"]) == {"TRN101", "TRN202", "TRN302"}
-    assert result["search"] == ["TRN202"]
+    assert set(result["all"]) == {"TRN101", "TRN302"}
+    assert result["search"] == ["TRN302"]
     assert result["shownText"] == f"showing 1 of {len(result['all'])}"
     assert "TRN101" not in result["withoutErrors"] and result["errorHeadingHidden"]
     assert result["code"] == ["TRN302"]
-    assert result["category"] == ["TRN202"]
+    assert result["category"] == ["TRN302"]
     assert result["links"] and all(link.startswith("file:///") and
                                    link.endswith("make_tiny_cnn_onnx.py")
                                    for link in result["links"])
@@ -127,5 +127,5 @@ def test_printing_keeps_the_fix_first_list_and_every_finding(page):
         pytest.skip("pdftotext (poppler-utils) is not installed; the PDF was written")
     flat = " ".join(text.split())
     assert "Fix first" in flat
-    for code in ("TRN101", "TRN202", "TRN302"):
+    for code in ("TRN101", "TRN302"):
         assert code in flat
