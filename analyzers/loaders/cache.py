@@ -58,6 +58,9 @@ def entry_key(path: Path, fmt: str, options: AnalysisOptions) -> str:
     for part in (fmt, _code_digest(), _versions(), *_option_parts(fmt, options)):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
+    # which file is the model: a Python file's neighbours are read too, so the same folder
+    # gives each of its model files the same content set
+    digest.update(b"model\0" + path.name.encode("utf-8", "surrogateescape") + b"\0")
     for content in _content_files(path, fmt):
         digest.update(content.name.encode("utf-8", "surrogateescape"))
         digest.update(_file_digest(content))

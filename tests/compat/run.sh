@@ -11,6 +11,7 @@ PY="$COMPAT_VENV/bin/python"
 started=$SECONDS
 
 test -x "$PY" || python3 -m venv "$COMPAT_VENV"
+PY="$(cd "$COMPAT_VENV" && pwd)/bin/python"  # absolute: the tests run from another folder
 "$PY" -m pip install --quiet --upgrade pip
 "$PY" -m pip install --quiet torch==2.9.0 torch-xla==2.9.0
 echo "compat: torch 2.9.0 + torch-xla 2.9.0 ready after $((SECONDS - started)) s"
@@ -33,6 +34,6 @@ echo "compat: trnport installed, torch still 2.9.0, after $((SECONDS - started))
 
 # run from outside the work tree so that only the installed wheel is importable
 cd build/compat
-PJRT_DEVICE=CPU "../../$PY" -m pytest -c ../../tests/compat/pytest.ini \
+PJRT_DEVICE=CPU "$PY" -m pytest -c ../../tests/compat/pytest.ini \
     --rootdir ../../tests/compat --confcutdir ../../tests/compat ../../tests/compat "$@"
 echo "compat: done after $((SECONDS - started)) s"

@@ -69,7 +69,10 @@ def test_what_the_graph_depends_on_makes_a_new_entry(model_file, tmp_path):
     keys.add(graph_cache.entry_key(model_file, "python", base))  # a module it may import
     model_file.write_text(MODEL.replace("16", "32"), encoding="utf-8")
     keys.add(graph_cache.entry_key(model_file, "python", base))
-    assert len(keys) == 5
+    twin = model_file.with_name("twin.py")  # another model file in the same folder
+    twin.write_text(MODEL, encoding="utf-8")
+    keys.add(graph_cache.entry_key(twin, "python", base))
+    assert len(keys) == 6
     # options the graph does not depend on share the entry
     assert graph_cache.entry_key(model_file, "python", dataclasses.replace(
         base, target="inf2", tp=8, sdk="2.31", stack="xla")) == \
