@@ -81,9 +81,11 @@ def test_locations_and_source_ops_survive_save_and_load(cnn_pt2):
 
 def test_an_already_decomposed_archive_keeps_the_users_ops(cnn_program, tmp_path):
     path = tmp_path / "decomposed.pt2"
-    torch.export.save(cnn_program.run_decompositions(), path)
+    decomposed = cnn_program.run_decompositions()
+    torch.export.save(decomposed, path)
     graph = load_model(path, OPTIONS).graph
-    assert Counter(n.op for n in graph.nodes) == fx.core_aten_counter(cnn_program)
+    # what the archive holds reaches the backend as it is
+    assert Counter(n.op for n in graph.nodes) == fx.core_aten_counter(decomposed)
     addmm = next(n for n in graph.nodes if n.op == "aten.addmm.default")
     assert addmm.source_op == "aten.linear.default"
 
