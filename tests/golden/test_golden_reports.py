@@ -9,15 +9,19 @@ an intended change with ``TRNPORT_UPDATE_GOLDEN=1 python -m pytest tests/golden`
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import jsonschema
 import pytest
 
 from tests.helpers import REPO, run_cli
+from trnport.analyzers.report.html_renderer import wrap_at_tokens
+from trnport.analyzers.report.markdown_renderer import text as markdown_text
 from trnport.analyzers.results.codec import report_from_dict, report_to_dict
 
 HERE = Path(__file__).resolve().parent
@@ -45,8 +49,15 @@ CASES = {
 
 def _portable(data: bytes) -> bytes:
     """The report with this checkout's absolute path replaced, so that the golden files match
-    in any clone (HTML links name the source files by absolute path)."""
-    return data.replace(str(REPO).encode(), b"<repo>")
+    in any clone. Reports name source files by absolute path, and each format writes that
+    path its own way: as it is, percent-encoded in links, Markdown-escaped, and in HTML text
+    with a line-break opportunity after each ``/``."""
+    path = str(REPO)
+    forms = {path, quote(path, safe="/"), markdown_text(path), str(wrap_at_tokens(path)),
+             html.escape(path)}
+    for form in sorted(forms, key=len, reverse=True):
+        data = data.replace(form.encode(), b"<repo>")
+    return data
 
 
 def _golden_name(name: str) -> str:
