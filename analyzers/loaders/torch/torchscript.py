@@ -10,8 +10,9 @@ a whole pickled module. Unpickling runs whatever the pickle names, so such files
 imports anything beyond the tensor-rebuild machinery is refused as unsafe, a plain state dict
 is refused for holding no graph.
 
-TorchScript archives are loaded with ``torch.jit.load``, whose C++ unpickler only builds
-TorchScript types (it never imports Python modules); the only code it can run is TorchScript
+TorchScript archives are first held to size and nesting limits (:mod:`.torchscript_limits`:
+``torch.jit.load`` trusts its input, and a small hostile archive can exhaust memory or crash
+it), then loaded with ``torch.jit.load``, whose C++ unpickler only builds TorchScript types (it never imports Python modules); the only code it can run is TorchScript
 itself (a scripted class's ``__setstate__``), limited to registered ops. It does read every
 weight into memory: TorchScript has no shapes-only load.
 
@@ -36,6 +37,8 @@ from typing import Any
 from trnport.analyzers.errors import InputError, UnsafeInputError
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
+from trnport.analyzers.loaders.torch.torchscript_limits import (check_entry_sizes,
+                                                               check_torchscript_archive)
 from trnport.analyzers.options import AnalysisOptions
 
 _NOT_MODEL = "not a TorchScript archive or torch.save file"
@@ -65,7 +68,10 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     if zipfile.is_zipfile(path):
         with _open_zip(path) as archive:
             names = archive.namelist()
-            if not any("/code/" in n or n.startswith("code/") for n in names):
+            if any("/code/" in n or n.startswith("code/") for n in names):
+                check_torchscript_archive(path, archive)
+            else:
+                check_entry_sizes(path, archive)
                 pickle_name = next((n for n in names if n.endswith("data.pkl")), None)
                 if pickle_name is None:
                     raise InputError(f"{path}: {_NOT_MODEL} (a zip without data.pkl)")

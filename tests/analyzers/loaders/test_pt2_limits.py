@@ -2,15 +2,13 @@
 
 The corpus (hostile_archives) is built in code: each file is under 10 MB and expands to
 hundreds of megabytes or millions of values. Each is checked through the real CLI in a
-fresh process whose peak memory is read with getrusage: one line, exit 2, and less than
-512 MiB used before the refusal (a bound, not a timing).
+fresh process whose peak memory is read with getrusage (measured_cli): one line, exit 2, and
+less than 512 MiB used before the refusal (a bound, not a timing).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -19,23 +17,11 @@ import torch
 
 from tests.analyzers.loaders import torch_fixtures as fx
 from tests.analyzers.loaders.hostile_archives import build_corpus, with_weights_config_bomb
-from tests.helpers import REPO
+from tests.analyzers.loaders.measured_cli import (PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES,
+                                                 check_measured)
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.torch import bounded_json
 from trnport.analyzers.loaders.torch.bounded_json import JsonLimits, read_bounded_json
-
-PEAK_LIMIT_MIB = 512
-SIZE_LIMIT_BYTES = 10 * 1000 * 1000
-# Runs the CLI as a child and reports the child's peak RSS (KiB on Linux) after its stderr.
-_MEASURE = (
-    "import resource, subprocess, sys\n"
-    "proc = subprocess.run([sys.executable, '-m', 'trnport.app.cli.main', 'check', *sys.argv[1:],"
-    " '--no-history', '--fail-on', 'none', '--format', 'json'], capture_output=True, text=True)\n"
-    "sys.stdout.write(proc.stdout)\n"
-    "sys.stderr.write(proc.stderr)\n"
-    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
-    "sys.exit(proc.returncode)\n"
-)
 
 REFUSALS = {
     "huge-string": "program JSON is",
@@ -53,19 +39,12 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
     return build_corpus(tmp_path_factory.mktemp("hostile"))
 
 
-def _check_measured(path: Path) -> tuple[int, str, str, float]:
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True,
-                          text=True, cwd=REPO, timeout=600)
-    *lines, peak_kib = proc.stderr.strip().splitlines()
-    return proc.returncode, proc.stdout, "\n".join(lines), int(peak_kib) / 1024
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REFUSALS))
 def test_hostile_archive_is_refused_in_one_line_within_the_memory_bound(corpus, name):
     path = corpus[name]
     assert path.stat().st_size < SIZE_LIMIT_BYTES
-    code, _stdout, stderr, peak_mib = _check_measured(path)
+    code, _stdout, stderr, peak_mib = check_measured(path)
     assert code == 2, stderr
     assert len(stderr.splitlines()) == 1 and stderr.startswith("trnport: "), stderr
     assert REFUSALS[name] in stderr and "unexpected error" not in stderr, stderr
@@ -79,7 +58,7 @@ def test_a_weights_config_bomb_is_ignored_and_the_program_analysed(tmp_path):
     torch.export.save(program, real)
     bomb = with_weights_config_bomb(real, tmp_path / "bomb.pt2")
     assert bomb.stat().st_size < SIZE_LIMIT_BYTES
-    code, stdout, stderr, peak_mib = _check_measured(bomb)
+    code, stdout, stderr, peak_mib = check_measured(bomb)
     assert code == 0, stderr
     assert json.loads(stdout)["model"]["format"] == "pt2"
     assert peak_mib < PEAK_LIMIT_MIB + 512, peak_mib  # a real analysis, torch included
