@@ -12,8 +12,9 @@ is refused for holding no graph.
 
 TorchScript archives are first held to size and nesting limits (:mod:`.torchscript_limits`:
 ``torch.jit.load`` trusts its input, and a small hostile archive can exhaust memory or crash
-it), then loaded with ``torch.jit.load``, whose C++ unpickler only builds TorchScript types (it never imports Python modules); the only code it can run is TorchScript
-itself (a scripted class's ``__setstate__``), limited to registered ops. It does read every
+it), then loaded with ``torch.jit.load``, whose C++ unpickler only builds TorchScript types
+(it never imports Python modules); the only code it can run is TorchScript itself (a
+scripted class's ``__setstate__``), limited to registered ops. It does read every
 weight into memory: TorchScript has no shapes-only load.
 
 The graph is inlined and walked; ops keep TorchScript's overload-less names (``aten.conv2d``).
@@ -37,8 +38,10 @@ from typing import Any
 from trnport.analyzers.errors import InputError, UnsafeInputError
 from trnport.analyzers.graph import Graph, Node, Param, SourceLocation, Value
 from trnport.analyzers.loaders.base import LoadedModel, first_line, require_nonempty_file
-from trnport.analyzers.loaders.torch.torchscript_limits import (check_entry_sizes,
-                                                               check_torchscript_archive)
+from trnport.analyzers.loaders.torch.torchscript_limits import (
+    check_entry_sizes,
+    check_torchscript_archive,
+)
 from trnport.analyzers.options import AnalysisOptions
 
 _NOT_MODEL = "not a TorchScript archive or torch.save file"

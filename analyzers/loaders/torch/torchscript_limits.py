@@ -12,8 +12,9 @@ first, with nothing executed, and refuses what crosses a limit:
   (``torch.jit.save`` stores entries uncompressed, so a real archive inflates nothing), and a
   stored entry is no larger than the bytes it occupies;
 - every pickle is scanned with :mod:`pickletools`: at most ``max_pickle_ops`` opcodes in all
-  (more for a larger archive: one per 256 bytes), and no object nested deeper than ``max_nesting`` (the stack is simulated, so nesting built
-  through the memo or by appending later counts too);
+  (more for a larger archive: one per 256 bytes), and no object nested deeper than
+  ``max_nesting`` (the stack is simulated, so nesting built through the memo or by
+  appending later counts too);
 - the code files hold at most ``max_code_bytes`` and nest brackets no deeper than
   ``max_brackets`` (CPython's own parser stops at 200), chain no more than
   ``max_statement_operators`` operators in one statement and indent no deeper than

@@ -17,8 +17,7 @@ import torch
 
 from tests.analyzers.loaders import torch_fixtures as fx
 from tests.analyzers.loaders.hostile_archives import build_corpus, with_weights_config_bomb
-from tests.analyzers.loaders.measured_cli import (PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES,
-                                                 check_measured)
+from tests.analyzers.loaders.measured_cli import PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES, check_measured
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.torch import bounded_json
 from trnport.analyzers.loaders.torch.bounded_json import JsonLimits, read_bounded_json

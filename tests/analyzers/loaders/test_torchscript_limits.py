@@ -18,11 +18,12 @@ import pytest
 import torch
 
 from tests.analyzers.loaders.hostile_torchscript import HOSTILE_NAMES, build_corpus, write_real
-from tests.analyzers.loaders.measured_cli import (PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES,
-                                                 check_measured)
+from tests.analyzers.loaders.measured_cli import PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES, check_measured
 from trnport.analyzers.errors import InputError
-from trnport.analyzers.loaders.torch.torchscript_limits import (TorchScriptLimits,
-                                                                check_torchscript_archive)
+from trnport.analyzers.loaders.torch.torchscript_limits import (
+    TorchScriptLimits,
+    check_torchscript_archive,
+)
 
 REFUSALS = {
     "storage-bomb": "compressed entries inflate beyond 64 MiB",
@@ -129,7 +130,7 @@ def test_opcodes_beyond_the_limit_are_refused(tmp_path):
 
 
 def test_a_malformed_pickle_is_refused_in_one_line(tmp_path):
-    with pytest.raises(InputError, match="data.pkl is not a valid pickle"):
+    with pytest.raises(InputError, match=r"data\.pkl is not a valid pickle"):
         _check(tmp_path, {"data.pkl": b"\x80\x02]"})
 
 
