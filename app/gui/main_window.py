@@ -351,9 +351,9 @@ class MainWindow(QMainWindow):
         self.status_label.setText("Analysis cancelled")
         self.analysis_cancelled.emit()
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, title: str = "Cannot analyse model") -> None:
         """A non-blocking dialog with the one-line reason (kept in ``error_dialog``)."""
-        self.error_dialog = QMessageBox(QMessageBox.Icon.Warning, "Cannot analyse model",
+        self.error_dialog = QMessageBox(QMessageBox.Icon.Warning, title,
                                         message, QMessageBox.StandardButton.Ok, self)
         self.error_dialog.open()
 
@@ -374,19 +374,29 @@ class MainWindow(QMainWindow):
         if path:
             self.export_report(fmt, Path(path))
 
-    def export_report(self, fmt: str, path: Path) -> None:
+    def export_report(self, fmt: str, path: Path) -> bool:
+        """Write the report; a path that cannot be written is shown in a dialog, and
+        whatever was at ``path`` is left as it was."""
+        from trnport.analyzers.output_file import OutputError
         from trnport.analyzers.report import RENDERERS
         from trnport.app.cli.output import write_atomic
 
-        write_atomic(path, RENDERERS[fmt](self.session.report))
+        try:
+            write_atomic(path, RENDERERS[fmt](self.session.report))
+        except OutputError as exc:
+            self.status_label.setText(f"Export of the {fmt} report failed")
+            self.show_error(str(exc), title="Cannot export report")
+            return False
         self.status_label.setText(f"Exported {fmt} report to {path}")
+        return True
 
     def open_in_browser(self) -> Path | None:
         if self.session.report is None:
             return None
         folder = Path(tempfile.mkdtemp(prefix="trnport-report-"))
         path = folder / "report.html"
-        self.export_report("html", path)
+        if not self.export_report("html", path):
+            return None
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
 

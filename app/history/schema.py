@@ -66,8 +66,42 @@ def _refuse_unknown(revision: str, where: str) -> None:
         )
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _read_only(path: Path, shared: bool = False) -> sqlite3.Connection:
+    """A connection that cannot write ``path`` and leaves nothing beside it.
+
+    A reader of a WAL database creates ``-shm`` and ``-wal`` files that only a writer removes,
+    so when no side file exists (no writer is active and none crashed with pending changes)
+    the file is opened immutable, which makes SQLite create none. ``shared`` opens it the
+    usual way, seeing what a writer that is active commits.
+    """
+    query = "mode=ro" if shared or _has_side_files(path) else "mode=ro&immutable=1"
+    return sqlite3.connect(f"{path.as_uri()}?{query}", uri=True, timeout=30)
+
+
+def _has_side_files(path: Path) -> bool:
+    return any(path.with_name(path.name + suffix).exists() for suffix in _SIDE_FILES)
+
+
+def _problems(path: Path, pragma: str, limit: int) -> list[str]:
+    """What ``pragma`` finds in ``path``. Problems an immutable reader found while a writer
+    started (its side files appeared) are checked again through a shared connection: to an
+    immutable reader, a write in progress looks like damage."""
+    immutable = not _has_side_files(path)
+    connection = _read_only(path)
+    try:
+        problems = _check_rows(connection, pragma, limit)
+    finally:
+        connection.close()
+    if problems and immutable and _has_side_files(path):
+        connection = _read_only(path, shared=True)
+        try:
+            problems = _check_rows(connection, pragma, limit)
+        finally:
+            connection.close()
+    return problems
 
 
 def _read_sqlite_state(path: Path, where: str) -> tuple[str | None, set[str]]:
@@ -75,14 +109,14 @@ def _read_sqlite_state(path: Path, where: str) -> tuple[str | None, set[str]]:
     after SQLite's quick check has found the file sound."""
     _read_header(path, where)
     try:
+        problems = _problems(path, "quick_check", 1)
+        if problems:
+            raise DamagedDatabaseError(
+                f"history database {where} is damaged ({problems[0]}); left untouched: "
+                "restore a backup, or pass --db to use another file "
+                "('trnport history check' lists every problem)")
         connection = _read_only(path)
         try:
-            problems = _check_rows(connection, "quick_check", 1)
-            if problems:
-                raise DamagedDatabaseError(
-                    f"history database {where} is damaged ({problems[0]}); left untouched: "
-                    "restore a backup, or pass --db to use another file "
-                    "('trnport history check' lists every problem)")
             tables = {row[0] for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             revision = None
@@ -110,11 +144,7 @@ def integrity_problems(path: Path, where: str, limit: int = 100) -> list[str]:
         raise InputError(f"history database {where} does not exist or is not a file")
     _read_header(path, where)
     try:
-        connection = _read_only(path)
-        try:
-            return _check_rows(connection, "integrity_check", limit)
-        finally:
-            connection.close()
+        return _problems(path, "integrity_check", limit)
     except sqlite3.DatabaseError as error:  # damage so bad that the check itself stops
         return [f"the integrity check stopped: {error}"]
 

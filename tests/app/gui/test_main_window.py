@@ -190,8 +190,24 @@ def test_export_writes_every_format(qtbot, window, tmp_path):
     analyse(qtbot, window, SAMPLES / "tiny_cnn.onnx")
     for fmt in RENDERERS:
         out = tmp_path / f"report.{fmt}"
-        window.export_report(fmt, out)
+        assert window.export_report(fmt, out)
         assert out.stat().st_size > 100, fmt
+
+
+def test_an_export_that_cannot_be_written_shows_why_and_leaves_the_folder_alone(
+        qtbot, window, tmp_path):
+    analyse(qtbot, window, SAMPLES / "tiny_cnn.onnx")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("mine")
+    assert not window.export_report("html", folder)  # a folder, not a file
+    assert window.error_dialog is not None and window.error_dialog.isVisible()
+    assert window.error_dialog.windowTitle() == "Cannot export report"
+    assert str(folder) in window.error_dialog.text()
+    assert len(window.error_dialog.text().splitlines()) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["kept.txt"]
+    assert window.status_label.text() == "Export of the html report failed"
+    window.error_dialog.close()
 
 
 def test_recent_files_and_target_choices_persist(qtbot, settings, tmp_path):

@@ -77,3 +77,28 @@ def test_history_check_of_a_missing_file_is_one_line(tmp_path):
     result = run_cli("history", "check", "--db", str(tmp_path / "none.db"))
     assert_one_line_error(result, "does not exist")
     assert list(tmp_path.iterdir()) == []
+
+
+def _folder(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in path.iterdir()}
+
+
+def test_history_check_leaves_nothing_beside_a_sound_database(tmp_path):
+    db = _saved_history(tmp_path / "history.db")
+    assert db.read_bytes()[18:20] == b"\x02\x02", "the history is a WAL database"
+    before = _folder(tmp_path)
+    result = run_cli("history", "check", "--db", str(db))
+    assert result.code == 0, result.stderr
+    assert _folder(tmp_path) == before  # no -wal or -shm left by the read-only check
+
+
+def test_a_damaged_wal_database_is_refused_with_nothing_created_beside_it(damaged):
+    with damaged.open("r+b") as handle:  # back to WAL mode, as trnport writes it
+        handle.seek(18)
+        handle.write(b"\x02\x02")
+    before = _folder(damaged.parent)
+    result = run_cli("check", str(SAMPLES / "tiny_cnn.onnx"), "--db", str(damaged),
+                     "--fail-on", "none", "-o", "-", env={"TRNPORT_NO_HISTORY": "0"})
+    assert_one_line_error(result, "is damaged", "left untouched")
+    assert run_cli("history", "check", "--db", str(damaged)).code == 2
+    assert _folder(damaged.parent) == before
