@@ -252,7 +252,8 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
         modules=_module_rows(coverage, nodes),
         memory=memory_section(memory),
         rewrites=rewrites,
-        graph=build_model_graph(graph, coverage.verdicts, findings),
+        graph=build_model_graph(graph, coverage.verdicts, findings)
+        if options.model_graph else None,
     )
 
 

@@ -35,7 +35,9 @@ class AnalysisOptions:
     none. ``cache_dir`` is the folder of the loaded-graph cache (``loaders.cache``); None
     loads every model afresh. ``backend_kernels`` names the CompositeImplicitAutograd ATen
     ops the Neuron backend implements itself, which PyTorch loaders keep whole instead of
-    decomposing (``analyze`` fills it from the knowledge base).
+    decomposing (``analyze`` fills it from the knowledge base). ``model_graph`` builds the
+    report's node-by-node graph (:attr:`Report.graph`), which only the graph views read (the
+    app, HTML and Model Explorer output); without it a large model is analysed faster.
     """
 
     target: str = "trn2"
@@ -55,6 +57,7 @@ class AnalysisOptions:
     torchneuron_tables: str | None = None
     cache_dir: str | None = None
     backend_kernels: frozenset[str] = frozenset()
+    model_graph: bool = True
     trust_code: bool = False
     input_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     input_dtypes: dict[str, str] = field(default_factory=dict)

@@ -168,8 +168,13 @@ class _RangeAnalysis:
             for position, name in enumerate(node.inputs):
                 consumers.setdefault(name, []).append((node, position))
         shape_only: set[str] = set()
+        values = self.graph.values
         for node in reversed(self.graph.nodes):
             for name in node.outputs:
+                value = values.get(name)
+                if value is not None and value.dtype is not None and \
+                        value.dtype not in _INT_DTYPES:
+                    continue  # a float is never a shape
                 uses = consumers.get(name, [])
                 if uses and all(_is_shape_use(user, position, shape_only)
                                 for user, position in uses):
@@ -198,11 +203,28 @@ class _RangeAnalysis:
             for name in node.inputs:
                 if name in readers and node not in readers[name]:
                     readers[name].append(node)
-            self._visit(node, found)
+            if not self._carries_no_range(node):
+                self._visit(node, found)
         for name in unbounded_inputs:
             if readers[name] and name not in self.shape_only:
                 found.append(WideValue(tuple(readers[name]), INT64_MIN, INT64_MAX, input=name))
         return found
+
+    def _carries_no_range(self, node: Node) -> bool:
+        """True for a node that reads only values of unknown range and writes only floats
+        (most of a model): its outputs stay unknown, so it need not be visited."""
+        named = [name for name in node.inputs if name]
+        if not named or node.op in _SHAPE_SOURCES:
+            return False
+        ranges, shape_like, values = self.ranges, self.shape_like, self.graph.values
+        if any(ranges.get(name) is not None or name in shape_like for name in named):
+            return False
+        for name in node.outputs:
+            value = values.get(name)
+            if name and (value is None or value.dtype is None or value.dtype in _INT_DTYPES
+                         or name in self.index_bounds):
+                return False
+        return True
 
     def _visit(self, node: Node, found: list[WideValue]) -> None:
         ins = [self.ranges.get(name) if name else None for name in node.inputs]

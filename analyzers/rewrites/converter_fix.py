@@ -80,7 +80,7 @@ def _errors_at_downgraded_opset(graph: Any, kb: Any, profile: Any, target: Any,
     """The error findings of ``graph`` judged at the opset the downgrade lowers it to
     (none when no opset below converts every op)."""
     from trnport.analyzers.coverage import assess_coverage
-    from trnport.analyzers.rewrites.onnx.onnx_opset_downgrade import target_opset
+    from trnport.analyzers.rewrites.onnx.opset_choice import target_opset
     from trnport.analyzers.rules import run_rules
 
     opsets = dict(graph.metadata.get("opset") or {})

@@ -48,6 +48,8 @@ from trnport.app.cli.terminal import COLOR_CHOICES, colour_wanted, colourise, pr
 HELP = "analyse models and exit non-zero on blocking findings"
 # Formats that can hold several models in one --output file.
 COMBINABLE_FORMATS = ("junit", "sarif", "markdown")
+#: formats that draw the model's graph node by node: only they need it built
+GRAPH_FORMATS = frozenset({"html", "model-explorer"})
 _DEFAULTS: dict = {}
 
 
@@ -213,6 +215,7 @@ def _options(settings):
         zero1=bool(settings.zero1), sdk=settings.sdk, stack=settings.stack,
         torchneuron_tables=tables_folder(), trust_code=bool(settings.trust_code),
         cache_dir=graph_cache_folder(disabled=bool(getattr(settings, "no_cache", False))),
+        model_graph=bool(GRAPH_FORMATS.intersection(getattr(settings, "formats", ()) or ())),
         **_pinned_inputs(getattr(settings, "input_shape", None) or []),
         **_recompilation_options(settings),
     )

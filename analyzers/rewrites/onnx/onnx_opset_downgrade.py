@@ -16,6 +16,7 @@ opset down to the target, one version change at a time:
 * an op that did not exist at the target, or a version change with a different meaning
   under the same signature, is refused with the op named.
 
+Which opset to lower to is decided in :mod:`.opset_choice`.
 The downgrade is all or nothing: one refused node keeps the model at its opset.
 """
 
@@ -30,9 +31,15 @@ from onnx import AttributeProto, NodeProto, TensorProto, defs, helper, numpy_hel
 
 from trnport.analyzers.rewrites.base import Applied, Refusal, RewriteInfo
 from trnport.analyzers.rewrites.onnx.context import GraphContext
+from trnport.analyzers.rewrites.onnx.opset_choice import (
+    DEFAULT_DOMAINS,
+    REWRITE_ID,
+    blocked,
+    model_opset,
+    target_opset,
+)
+from trnport.analyzers.rewrites.onnx.opset_choice import schema as _schema
 
-REWRITE_ID = "RW-onnx-opset-downgrade"
-_DEFAULT_DOMAINS = ("", "ai.onnx")
 _REDUCE_OPS = frozenset({
     "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
     "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
@@ -55,47 +62,11 @@ _NEW_VALUES = {
 }
 
 
-def model_opset(model: Any) -> int:
-    return next((o.version for o in model.opset_import if o.domain in _DEFAULT_DOMAINS), 0)
-
-
-def blocked(op_type: str, opset: int) -> bool:
-    """Whether the knowledge base says onnx2torch has no converter for the schema version
-    of ``op_type`` that ``opset`` selects (a TRN101 opset rule naming this rewrite)."""
-    from trnport.analyzers.kb import load_kb
-
-    entry = load_kb().onnx(op_type)
-    if entry is None:
-        return False
-    for rule in entry.rules:
-        span = rule.when.get("opset") if rule.rewrite == REWRITE_ID else None
-        if span is not None and set(rule.when) == {"opset"} and \
-                span.get("min", 0) <= opset <= span.get("max", opset):
-            return True
-    return False
-
-
-def target_opset(op_types: set[str], opset: int) -> int | None:
-    """The highest opset below ``opset`` at which no op of ``op_types`` is blocked (ops
-    that do not exist there are left to the node check), or None."""
-    for candidate in range(opset - 1, 0, -1):
-        if not any(blocked(op, candidate) for op in op_types if _schema(op, candidate)):
-            return candidate
-    return None
-
-
-def _schema(op_type: str, opset: int):
-    try:
-        return defs.get_schema(op_type, opset, "")
-    except Exception:  # SchemaError: the op has no version at or below ``opset``
-        return None
-
-
 @cache
 def _all_since_versions() -> dict[str, tuple[int, ...]]:
     versions: dict[str, set[int]] = {}
     for schema in defs.get_all_schemas_with_history():
-        if schema.domain in _DEFAULT_DOMAINS:
+        if schema.domain in DEFAULT_DOMAINS:
             versions.setdefault(schema.name, set()).add(schema.since_version)
     return {name: tuple(sorted(found)) for name, found in versions.items()}
 
@@ -112,8 +83,8 @@ class OpsetDowngrade:
         anything is refused)."""
         opset = model_opset(model)
         graph = model.graph
-        ops = {n.op_type for n in graph.node if n.domain in _DEFAULT_DOMAINS}
-        flagged = [n for n in graph.node if n.domain in _DEFAULT_DOMAINS
+        ops = {n.op_type for n in graph.node if n.domain in DEFAULT_DOMAINS}
+        flagged = [n for n in graph.node if n.domain in DEFAULT_DOMAINS
                    and blocked(n.op_type, opset)]
         if not flagged:
             return [], []
@@ -132,7 +103,7 @@ class OpsetDowngrade:
         state = _State(context, opset, target)
         nodes, applied, refusals = [], [], []
         for node in graph.node:
-            if node.domain not in _DEFAULT_DOMAINS:
+            if node.domain not in DEFAULT_DOMAINS:
                 nodes.append(node)
                 continue
             try:
@@ -152,7 +123,7 @@ class OpsetDowngrade:
         graph.node.extend(nodes)
         graph.initializer.extend(state.initializers)
         for entry in model.opset_import:
-            if entry.domain in _DEFAULT_DOMAINS:
+            if entry.domain in DEFAULT_DOMAINS:
                 entry.version = target
         return applied, []
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from tests.helpers import SAMPLES
 from trnport.analyzers.loaders.onnx.attributes import _float32, _small_values, plain_values
 
 ARRAYS = [
@@ -70,8 +71,7 @@ def test_float32_shortest_decimal_and_edges():
 
 
 def test_an_onnx_check_imports_neither_onnx_nor_numpy(tmp_path):
-    # a model the converter takes as it is: planning a converter fix (an opset downgrade)
-    # reads onnx's operator schemas, which does import the package
+    # a model the converter takes as it is
     graph = helper.make_graph(
         [helper.make_node("MatMul", ["x", "w"], ["h"], name="/fc/MatMul"),
          helper.make_node("Relu", ["h"], ["y"], name="/act/Relu")], "mlp",
@@ -91,4 +91,20 @@ def test_an_onnx_check_imports_neither_onnx_nor_numpy(tmp_path):
     assert result.returncode == 0, result.stderr
     nodes, heavy = json.loads(result.stdout.strip().splitlines()[-1])
     assert nodes == 2
+    assert heavy == [], heavy
+
+
+def test_planning_a_converter_fix_does_not_import_onnx_either():
+    # tiny_cnn has converter errors: its report plans an opset downgrade from onnx's schemas
+    probe = ("import json, sys\n"
+             "from trnport.analyzers.api import analyze\n"
+             f"report = analyze({str(SAMPLES / 'tiny_cnn.onnx')!r})\n"
+             "fix = report.summary.converter_fix\n"
+             "print(json.dumps([fix is not None, sorted(m for m in ('onnx', 'numpy', "
+             "'ml_dtypes', 'torch') if m in sys.modules)]))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    planned, heavy = json.loads(result.stdout.strip().splitlines()[-1])
+    assert planned
     assert heavy == [], heavy

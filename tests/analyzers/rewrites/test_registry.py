@@ -12,7 +12,8 @@ from trnport.analyzers.rewrites import registry
 
 REWRITES = Path(registry.__file__).resolve().parent
 #: engine modules that are machinery, not rewrites
-MACHINERY = {"__init__", "base", "engine", "context"}
+# support modules beside the rewrites (opset_choice: the downgrade's opset, chosen without onnx)
+MACHINERY = {"__init__", "base", "engine", "context", "opset_choice"}
 
 
 def _automated() -> dict:
