@@ -42,7 +42,7 @@ accuracy: venv
 	$(PY) -m tests.accuracy.run_accuracy
 
 bench: venv
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py --readme
 
 bundle: venv
 	VENV=$(VENV) bash packaging/build_bundle.sh

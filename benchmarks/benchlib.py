@@ -25,6 +25,9 @@ GIB = 1024 * MIB
 # mean the analysis finished. 2 is unreadable input or a crash.
 ANALYSIS_FINISHED = (0, 1)
 _START_LOAD = os.getloadavg()[0]
+#: when set, every printed table is also appended to this file as one JSON line
+#: (``run_all.py --readme`` reads them back to write the README's table)
+RESULTS_ENV = "TRNPORT_BENCH_RESULTS"
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,17 @@ def print_table(title: str, rows: list[Row], notes: tuple[str, ...] = ()) -> int
     missed = [r.metric for r in rows if r.passed is False]
     print(f"RESULT: {'FAIL (' + '; '.join(missed) + ')' if missed else 'PASS'}")
     sys.stdout.flush()
+    _record(title, headers, cells)
     return MISSED if missed else PASSED
+
+
+def _record(title: str, headers: tuple[str, ...], cells: list[tuple[str, ...]]) -> None:
+    destination = os.environ.get(RESULTS_ENV)
+    if destination:
+        with open(destination, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"title": title, "rows": [dict(zip(headers, row,
+                                                                        strict=True))
+                                                              for row in cells]}) + "\n")
 
 
 def _machine_note() -> str:

@@ -107,6 +107,7 @@ class _Pass:
         ]
         self.issue_cache: dict[tuple, tuple] = {}
         self.static: dict[int, frozenset[str]] = {}
+        self.dtype_maps: dict[int, dict[str, str]] = {}
 
     # ---- operator verdicts ------------------------------------------------------------
     def resolve(self, op: str) -> _CompiledEntry | _Outcome:
@@ -188,11 +189,19 @@ class _Pass:
         return tuple(key)
 
     # ---- dtype issues -----------------------------------------------------------------
+    def _dtype_map(self, graph: Graph) -> dict[str, str]:
+        """Value name → dtype of the values of ``graph`` whose dtype is known."""
+        key = id(graph)
+        found = self.dtype_maps.get(key)
+        if found is None:
+            found = self.dtype_maps[key] = {name: value.dtype
+                                            for name, value in graph.values.items()
+                                            if value.dtype}
+        return found
+
     def dtype_outcomes(self, node: Node, graph: Graph, facts: Facts | None) -> tuple:
-        values = graph.values
-        dtypes = frozenset(
-            v.dtype for n in (*node.inputs, *node.outputs) if n and (v := values.get(n)) and v.dtype
-        )
+        dtype_of = self._dtype_map(graph).get
+        dtypes = frozenset(filter(None, map(dtype_of, (*node.inputs, *node.outputs))))
         if not dtypes:
             return ()
         key = (node.op, dtypes)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from trnport.analyzers.graph import Graph, Node
@@ -119,6 +120,12 @@ class _RangeAnalysis:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.ranges: dict[str, Interval | None] = {}
+        #: values of a known float dtype (and "", an absent output), and the values that have
+        #: a range or are shape arithmetic: a node writing only the first and reading none
+        #: of the second has nothing to propagate
+        self.floats = {name for name, value in graph.values.items()
+                       if value.dtype is not None and value.dtype not in _INT_DTYPES} | {""}
+        self.ranged: set[str] = set()
         self.index_bounds = self._index_bounds()
         self.shape_only = self._shape_only_values()
         self.shape_like: set[str] = set()
@@ -163,18 +170,21 @@ class _RangeAnalysis:
 
     def _shape_only_values(self) -> set[str]:
         """ONNX values read only as shapes or axes, directly or through shape arithmetic."""
+        floats = self.floats  # a float is never a shape
         consumers: dict[str, list[tuple[Node, int]]] = {}
         for node in self.graph.nodes:
+            if floats.issuperset(node.inputs):
+                continue
             for position, name in enumerate(node.inputs):
-                consumers.setdefault(name, []).append((node, position))
+                if name not in floats:
+                    consumers.setdefault(name, []).append((node, position))
         shape_only: set[str] = set()
-        values = self.graph.values
         for node in reversed(self.graph.nodes):
+            if floats.issuperset(node.outputs):
+                continue
             for name in node.outputs:
-                value = values.get(name)
-                if value is not None and value.dtype is not None and \
-                        value.dtype not in _INT_DTYPES:
-                    continue  # a float is never a shape
+                if name in floats:
+                    continue
                 uses = consumers.get(name, [])
                 if uses and all(_is_shape_use(user, position, shape_only)
                                 for user, position in uses):
@@ -198,11 +208,14 @@ class _RangeAnalysis:
             value = graph.values.get(name)
             if self.ranges[name] == UNBOUNDED and value is not None and value.dtype in _WIDE:
                 unbounded_inputs.append(name)
+        self.ranged.update(name for name, interval in self.ranges.items()
+                           if interval is not None)
         readers: dict[str, list[Node]] = {name: [] for name in unbounded_inputs}
         for node in graph.nodes:
-            for name in node.inputs:
-                if name in readers and node not in readers[name]:
-                    readers[name].append(node)
+            if readers:
+                for name in node.inputs:
+                    if name in readers and node not in readers[name]:
+                        readers[name].append(node)
             if not self._carries_no_range(node):
                 self._visit(node, found)
         for name in unbounded_inputs:
@@ -213,18 +226,8 @@ class _RangeAnalysis:
     def _carries_no_range(self, node: Node) -> bool:
         """True for a node that reads only values of unknown range and writes only floats
         (most of a model): its outputs stay unknown, so it need not be visited."""
-        named = [name for name in node.inputs if name]
-        if not named or node.op in _SHAPE_SOURCES:
-            return False
-        ranges, shape_like, values = self.ranges, self.shape_like, self.graph.values
-        if any(ranges.get(name) is not None or name in shape_like for name in named):
-            return False
-        for name in node.outputs:
-            value = values.get(name)
-            if name and (value is None or value.dtype is None or value.dtype in _INT_DTYPES
-                         or name in self.index_bounds):
-                return False
-        return True
+        return bool(node.inputs) and self.floats.issuperset(node.outputs) and \
+            self.ranged.isdisjoint(node.inputs) and node.op not in _SHAPE_SOURCES
 
     def _visit(self, node: Node, found: list[WideValue]) -> None:
         ins = [self.ranges.get(name) if name else None for name in node.inputs]
@@ -233,6 +236,7 @@ class _RangeAnalysis:
                 any(name in self.shape_like for name in named)
                 and all(name in self.shape_like or name in self.constants for name in named)):
             self.shape_like.update(node.outputs)  # shape arithmetic (ONNX)
+            self.ranged.update(node.outputs)
         outs = _transfer(node, ins, self.graph)
         for index, name in enumerate(node.outputs):
             if not name:
@@ -251,6 +255,8 @@ class _RangeAnalysis:
                 interval = _clip(interval, self.index_bounds[name]) if interval \
                     else self.index_bounds[name]
             self.ranges[name] = interval
+            if interval is not None:
+                self.ranged.add(name)
 
     def _leaves_int32_here(self, name: str, interval: Interval, node: Node,
                            ins: list[Interval | None]) -> bool:
@@ -588,6 +594,7 @@ def _is_shape_use(user: Node, position: int, shape_only: set[str]) -> bool:
     return bool(user.outputs) and all(name in shape_only for name in user.outputs if name)
 
 
+@cache
 def _packet(op: str) -> str:
     if "::" in op:
         return op.split("::", 1)[1]

@@ -42,8 +42,12 @@ class MaskConstant:
 def mask_constants(graph: Graph) -> list[MaskConstant]:
     """Nodes that write ``-inf`` or a ``finfo(...).min``-sized constant (mask fills)."""
     found = []
+    fills: dict[str, bool] = {}  # per op name: a model has few distinct ops, many nodes
     for node, _ in graph.walk():
-        if not any(key in node.op for key in _FILL_OPS):
+        fill = fills.get(node.op)
+        if fill is None:
+            fill = fills[node.op] = any(key in node.op for key in _FILL_OPS)
+        if not fill:
             continue
         value = _most_negative(node.attributes)
         if value is not None:

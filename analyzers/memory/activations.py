@@ -141,23 +141,30 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
     element_bytes: dict[str | None, float] = {}
     values = graph.values
 
+    # sizes and classes per (shape, dtype, reachable, in region): a model has few of them
+    sized: dict[tuple, tuple[float, int]] = {}
+    add = store.add
+
     def allocate(name: str, born: int) -> None:
         nonlocal unsized
         value, shape = values.get(name), shapes.get(name)
         if value is None or shape is None:
             unsized += value is not None
-            size, klass = 0.0, (0, 0, 0, 0)
-        else:
+            add(name, 0.0, (0, 0, 0, 0), born)
+            return
+        key = (shape, value.dtype, name in reachable, name in region)
+        known = sized.get(key)
+        if known is None:
             dtype = value.dtype
             per_element = element_bytes.get(dtype)
             if per_element is None:
                 per_element = element_bytes[dtype] = policy.activation_element_bytes(dtype)
-            size = numel(shape) * per_element
-            key = (shape, name in reachable, name in region)
-            klass = classes.get(key)
+            klass_key = (shape, key[2], key[3])
+            klass = classes.get(klass_key)
             if klass is None:
-                klass = classes[key] = classify(name, shape, context, reachable, region)
-        store.add(name, size, klass, born)
+                klass = classes[klass_key] = classify(name, shape, context, reachable, region)
+            known = sized[key] = (numel(shape) * per_element, klass)
+        add(name, known[0], known[1], born)
 
     for name in graph.inputs:
         allocate(name, -1)

@@ -77,13 +77,23 @@ def largest_device(kb) -> tuple[str, float]:
 def check(context):
     device, gib = largest_device(context.kb)
     limit = int(gib * _GIB)
+    graph = context.graph
+    # values first (shapes repeat, so sizes are computed once per shape and dtype), then
+    # the nodes that write the few that are too big
+    sizes: dict[tuple, int | None] = {}
+    huge = {}
+    for name, value in graph.values.items():
+        key = (value.shape, value.dtype)
+        size = sizes.get(key, 0)
+        if size == 0:
+            size = sizes[key] = _static_bytes(value.shape, value.dtype)
+        if size is not None and size > limit:
+            huge[name] = (size, value)
     too_big = []
-    for node in context.graph.nodes:
-        for value in context.graph.output_values(node):
-            size = _static_bytes(value.shape, value.dtype) if value is not None else None
-            if size is not None and size > limit:
-                too_big.append((size, node, value))
-                break
+    for node in graph.nodes if huge else ():
+        found = next((huge[name] for name in node.outputs if name in huge), None)
+        if found is not None:
+            too_big.append((found[0], node, found[1]))
     if not too_big:
         return
     size, node, value = max(too_big, key=lambda item: item[0])

@@ -155,3 +155,29 @@ def test_host_fallback_pools_make_two_regions_and_three_device_graphs(tmp_path):
     assert model.device_graphs == 3
     # 1×1×16×16 float in (1 KiB), 1×1×14×14 out (784 B); then 14×14 in, 12×12 out
     assert [(r.bytes_in, r.bytes_out) for r in model.regions] == [(1024, 784), (784, 576)]
+
+
+def test_the_graph_is_built_only_when_asked_for_and_the_rest_of_the_report_is_the_same(
+        cnn_report):
+    from trnport.analyzers.options import AnalysisOptions
+
+    without = analyze(SAMPLES / "tiny_cnn.onnx", AnalysisOptions(model_graph=False))
+    assert without.graph is None and cnn_report.graph is not None
+    assert report_to_dict(without) == report_to_dict(cnn_report)
+
+
+def test_the_cli_builds_the_graph_for_the_formats_that_draw_it():
+    import argparse
+
+    from trnport.app.cli.check_command import _options
+
+    def options_for(*formats):
+        return _options(argparse.Namespace(
+            formats=list(formats), target="trn2", instance=None, mode="inference",
+            dtype="bf16", batch=1, seq_len=None, tp=None, ep=1, pp=None, dp=1,
+            optimizer="adamw", zero1=False, sdk=None, stack=None, trust_code=False,
+            no_cache=True, input_shape=None, shapes=None, max_graphs=None))
+
+    assert not options_for("json", "text", "sarif").model_graph
+    assert options_for("json", "html").model_graph
+    assert options_for("model-explorer").model_graph
