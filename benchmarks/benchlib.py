@@ -268,8 +268,10 @@ def _scratch_file(kind: str) -> str:
 
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
-    # offline, as in use: nothing may be fetched, and no user site config leaks in
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    # offline, as in use: nothing may be fetched, and no user site config leaks in; no graph
+    # cache, so that each run does the whole work (bench_reanalysis gives its own folder)
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
+               TRNPORT_NO_CACHE="1")
     return env
 
 
