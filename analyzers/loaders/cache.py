@@ -1,14 +1,15 @@
 """A disk cache of loaded PyTorch and Hugging Face graphs, so that analysing the same model
-again for another target, TP, PP, SDK line or stack skips the export.
+again for another target, TP, PP, SDK line or stack (or fp8 after bf16, the same build)
+skips the export.
 
-An entry is keyed by everything the loaded graph depends on: the model's bytes (for a
-Python file also the ``.py`` files beside it, which it may import; for a Hugging Face
-folder its ``config.json``), the format, the loader options that reach the export (pinned
-input shapes, and for configs the dtype, batch and sequence length; training runs, which trace
-a backward from the live exported program, are not cached), the torch and
-transformers versions, and the source of the loaders and the graph IR themselves — so a
-changed trnport never reads an entry it did not write. Entries are pickles written by this
-user into this user's cache folder; one that cannot be read is deleted and rebuilt. The
+An entry is keyed by everything the loaded graph depends on: the model's bytes (for a Python
+file also the ``.py`` files beside it, which it may import; for a Hugging Face folder its
+``config.json``), the format, the loader options that reach the export (pinned input shapes,
+and for configs the dtype the model is built in, batch and sequence length; training runs,
+which trace a backward from the live exported program, are not cached), the torch and
+transformers versions, and the source of the loaders and the graph IR themselves — so a changed
+trnport never reads an entry it did not write. Entries are pickles written by this user into
+this user's cache folder; one that cannot be read is deleted and rebuilt. The
 folder is kept under :data:`MAX_BYTES`, oldest entries first.
 """
 
@@ -71,7 +72,10 @@ def _option_parts(fmt: str, options: AnalysisOptions) -> list[str]:
     parts = [options.mode, repr(sorted(options.input_shapes.items())),
              repr(sorted(options.input_dtypes.items())), repr(sorted(options.backend_kernels))]
     if fmt == "hf-config":
-        parts += [options.dtype, str(options.batch), str(options.seq_len)]
+        from trnport.analyzers.loaders.hf.loader import BUILD_DTYPES
+
+        # the dtype the model is built in: fp8 analyses the bf16 model, so they share it
+        parts += [BUILD_DTYPES[options.dtype], str(options.batch), str(options.seq_len)]
     return parts
 
 

@@ -41,7 +41,7 @@ MAX_CONFIG_BYTES = 4 * 1024 * 1024
 MAX_LAYERS = 2048
 # options.dtype → dtype the meta model is built in. Neuron runs fp8 through quantised
 # kernels, not by casting the whole model, so fp8 analyses the bf16 model.
-_BUILD_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "bfloat16"}
+BUILD_DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16", "fp8": "bfloat16"}
 # Eager attention: explicit matmul + softmax, which every architecture implements and which
 # exports to plain ATen ops on every device. "sdpa" is missing for some architectures, and
 # where present it decomposes into the same matmul + softmax plus mask bookkeeping
@@ -181,7 +181,7 @@ def build_meta_model(cls: type, config: Any, options: AnalysisOptions, config_pa
     """``cls`` instantiated on the meta device in the analysed dtype and mode."""
     import torch
 
-    dtype = getattr(torch, _BUILD_DTYPES[options.dtype])
+    dtype = getattr(torch, BUILD_DTYPES[options.dtype])
     kwargs: dict[str, Any] = {"attn_implementation": ATTENTION_IMPLEMENTATION, "dtype": dtype,
                               "experts_implementation": EXPERTS_IMPLEMENTATION}
     try:

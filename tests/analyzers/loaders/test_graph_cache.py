@@ -134,3 +134,10 @@ def test_the_command_line_reuses_a_config_export_and_no_cache_rebuilds(tmp_path)
     assert not any(REUSED in d for d in fresh["diagnostics"])
     assert second["operators"] == fresh["operators"]
     assert second["memory"] == fresh["memory"] and second["target"]["tp"] == 8
+    # fp8 analyses the model built in bf16: the same export
+    fp8 = check("--dtype", "fp8")
+    fp8_fresh = check("--dtype", "fp8", "--no-cache")
+    assert any(REUSED in d for d in fp8["diagnostics"])
+    assert {k: v for k, v in fp8.items() if k != "diagnostics"} == \
+        {k: v for k, v in fp8_fresh.items() if k != "diagnostics"}
+    assert fp8["target"]["dtype"] == "fp8"
