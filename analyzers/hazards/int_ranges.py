@@ -225,9 +225,11 @@ class _RangeAnalysis:
 
     def _carries_no_range(self, node: Node) -> bool:
         """True for a node that reads only values of unknown range and writes only floats
-        (most of a model): its outputs stay unknown, so it need not be visited."""
+        (most of a model), and does not make a range of its own (a fill, ``arange``): its
+        outputs stay unknown, so it need not be visited."""
         return bool(node.inputs) and self.floats.issuperset(node.outputs) and \
-            self.ranged.isdisjoint(node.inputs) and node.op not in _SHAPE_SOURCES
+            self.ranged.isdisjoint(node.inputs) and node.op not in _SHAPE_SOURCES and \
+            _packet(node.op) not in _RANGE_SOURCES
 
     def _visit(self, node: Node, found: list[WideValue]) -> None:
         ins = [self.ranges.get(name) if name else None for name in node.inputs]
@@ -278,8 +280,7 @@ def _transfer(node: Node, ins: list[Interval | None], graph: Graph) -> list[Inte
         return [_BOOL]
     if op in ("arange", "Range"):
         return [_arange(attrs, ins)]
-    if op in ("full", "full_like", "new_full", "fill", "scalar_tensor", "zeros", "ones",
-              "zeros_like", "ones_like", "new_zeros", "new_ones", "new_empty", "empty_like"):
+    if op in _FILLS:
         return [_fill_range(op, attrs, ins)]
     if op == "Constant":
         return [_constant_range(attrs)]
@@ -319,6 +320,12 @@ def _transfer(node: Node, ins: list[Interval | None], graph: Graph) -> list[Inte
         return [_SIZE]
     return [None]
 
+
+_FILLS = frozenset({"full", "full_like", "new_full", "fill", "scalar_tensor", "zeros", "ones",
+                    "zeros_like", "ones_like", "new_zeros", "new_ones", "new_empty",
+                    "empty_like"})
+#: ops whose output range does not come from their inputs' ranges
+_RANGE_SOURCES = _FILLS | {"arange", "Range", "Constant"}
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                           "logical_not", "bitwise_and", "bitwise_or", "bitwise_not",

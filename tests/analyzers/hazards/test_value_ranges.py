@@ -115,3 +115,33 @@ def test_llama3_8b_config_gets_at_most_one_int64_finding():
                      AnalysisOptions(target="trn1", seq_len=128))
     assert len(_codes(report, "TRN202")) <= 1
     assert not _codes(report, "TRN501")
+
+
+@pytest.mark.parametrize("model", [
+    "resources/samples/tiny_cnn.onnx", "resources/samples/mlp_model.py",
+    "tests/golden/models/sort_and_cumsum.pt2", "deberta", "onnx-shape-arithmetic",
+])
+def test_skipping_float_only_nodes_changes_no_range(model, tmp_path, monkeypatch):
+    """The pass leaves out nodes that only carry floats of unknown range; visiting every
+    node gives the same range for every value and the same findings."""
+    from trnport.analyzers.hazards import int_ranges
+
+    options = AnalysisOptions(trust_code=True)
+    if model == "deberta":
+        path = write_config(tmp_path, DEBERTA_V2)
+    elif model == "onnx-shape-arithmetic":
+        path = onnx_models.shape_arithmetic(tmp_path / "s.onnx")
+        options = AnalysisOptions(input_shapes={"x": (2, 16, 8)})
+    else:
+        path = REPO / model
+    graph = load_model(path, options).graph
+    quick = int_ranges._RangeAnalysis(graph)
+    quick_found = quick.run()
+    monkeypatch.setattr(int_ranges._RangeAnalysis, "_carries_no_range", lambda self, node: False)
+    full = int_ranges._RangeAnalysis(graph)
+    full_found = full.run()
+    assert {name: quick.ranges.get(name) for name in graph.values} == \
+        {name: full.ranges.get(name) for name in graph.values}
+    assert [(w.nodes, w.low, w.high, w.input) for w in quick_found] == \
+        [(w.nodes, w.low, w.high, w.input) for w in full_found]
+    assert len(quick.ranges) < len(full.ranges) or not graph.nodes
