@@ -144,4 +144,5 @@ def test_skipping_float_only_nodes_changes_no_range(model, tmp_path, monkeypatch
         {name: full.ranges.get(name) for name in graph.values}
     assert [(w.nodes, w.low, w.high, w.input) for w in quick_found] == \
         [(w.nodes, w.low, w.high, w.input) for w in full_found]
-    assert len(quick.ranges) < len(full.ranges) or not graph.nodes
+    # nodes were left out, except in the model made only of shape arithmetic
+    assert len(quick.ranges) < len(full.ranges) or model == "onnx-shape-arithmetic"
