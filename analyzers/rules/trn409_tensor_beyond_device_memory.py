@@ -84,9 +84,9 @@ def check(context):
     huge = {}
     for name, value in graph.values.items():
         key = (value.shape, value.dtype)
-        size = sizes.get(key, 0)
-        if size == 0:
-            size = sizes[key] = _static_bytes(value.shape, value.dtype)
+        if key not in sizes:
+            sizes[key] = _static_bytes(value.shape, value.dtype)
+        size = sizes[key]
         if size is not None and size > limit:
             huge[name] = (size, value)
     too_big = []

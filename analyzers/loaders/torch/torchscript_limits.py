@@ -60,8 +60,9 @@ _CODE_TOKENS = re.compile(r"[(\[{]|[)\]}]|\n[ \t]*|[-+*/%@&|^~<>=!]+|\b(?:not|an
 def check_torchscript_archive(path: Path, archive: zipfile.ZipFile,
                               limits: TorchScriptLimits = TORCHSCRIPT_LIMITS) -> None:
     """Raise :class:`InputError` naming the first limit ``archive`` crosses."""
-    check_entry_sizes(path, archive, limits)
-    scan = _PickleScan(path, limits, path.stat().st_size)
+    file_size = path.stat().st_size
+    _check_entry_sizes(path, archive, limits, file_size)
+    scan = _PickleScan(path, limits, file_size)
     code_bytes = 0
     for entry in archive.infolist():
         if entry.filename.endswith(_PICKLE_SUFFIXES):
@@ -79,7 +80,11 @@ def check_entry_sizes(path: Path, archive: zipfile.ZipFile,
                       limits: TorchScriptLimits = TORCHSCRIPT_LIMITS) -> None:
     """Refuse a zip whose entries would inflate beyond the limit, or claim more bytes than
     the file holds."""
-    file_size = path.stat().st_size
+    _check_entry_sizes(path, archive, limits, path.stat().st_size)
+
+
+def _check_entry_sizes(path: Path, archive: zipfile.ZipFile, limits: TorchScriptLimits,
+                       file_size: int) -> None:
     inflated = 0
     for entry in archive.infolist():
         if entry.compress_type == zipfile.ZIP_STORED:

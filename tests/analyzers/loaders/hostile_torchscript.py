@@ -49,21 +49,24 @@ def _pickle(body: Payload) -> Payload:
     return parts
 
 
+def _return_line(code: str) -> tuple[list[str], int, str]:
+    """The lines of ``code``, the index of its last ``return`` line, and that line's indent."""
+    lines = code.splitlines(keepends=True)
+    index = max(i for i, line in enumerate(lines) if line.strip().startswith("return "))
+    return lines, index, lines[index][:len(lines[index]) - len(lines[index].lstrip())]
+
+
 def _forward_returning(expression: str) -> Callable[[str], str]:
     """The module's code with its ``return`` line replaced by one returning ``expression``."""
     def edit(code: str) -> str:
-        lines = code.splitlines(keepends=True)
-        index = max(i for i, line in enumerate(lines) if line.strip().startswith("return "))
-        indent = lines[index][:len(lines[index]) - len(lines[index].lstrip())]
+        lines, index, indent = _return_line(code)
         lines[index] = f"{indent}return {expression}\n"
         return "".join(lines)
     return edit
 
 
 def _nested_ifs(code: str) -> str:
-    lines = code.splitlines(keepends=True)
-    index = max(i for i, line in enumerate(lines) if line.strip().startswith("return "))
-    indent = lines[index][:len(lines[index]) - len(lines[index].lstrip())]
+    lines, index, indent = _return_line(code)
     levels = 1200
     block = "".join(f"{indent}{'  ' * level}if True:\n" for level in range(levels))
     lines[index] = block + f"{indent}{'  ' * levels}pass\n" + lines[index]

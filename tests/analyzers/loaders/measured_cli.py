@@ -31,3 +31,14 @@ def check_measured(path: Path) -> tuple[int, str, str, float]:
                           text=True, cwd=REPO, timeout=600)
     *lines, peak_kib = proc.stderr.strip().splitlines()
     return proc.returncode, proc.stdout, "\n".join(lines), int(peak_kib) / 1024
+
+
+def assert_refused_within_bounds(path: Path, reason: str) -> None:
+    """``path``, under 10 MB, is refused in one line naming ``reason``, with exit 2 and a
+    peak under :data:`PEAK_LIMIT_MIB`."""
+    assert path.stat().st_size < SIZE_LIMIT_BYTES
+    code, _stdout, stderr, peak_mib = check_measured(path)
+    assert code == 2, stderr
+    assert len(stderr.splitlines()) == 1 and stderr.startswith("trnport: "), stderr
+    assert reason in stderr and "unexpected error" not in stderr, stderr
+    assert peak_mib < PEAK_LIMIT_MIB, (path.name, peak_mib)

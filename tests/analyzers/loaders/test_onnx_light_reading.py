@@ -81,30 +81,28 @@ def test_an_onnx_check_imports_neither_onnx_nor_numpy(tmp_path):
     path = tmp_path / "mlp.onnx"
     path.write_bytes(helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
-    probe = ("import json, sys\n"
-             "from trnport.analyzers.api import analyze\n"
-             f"report = analyze({str(path)!r})\n"
-             "print(json.dumps([report.model.nodes, sorted(m for m in ('onnx', 'numpy', "
-             "'ml_dtypes', 'torch') if m in sys.modules)]))\n")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr
-    nodes, heavy = json.loads(result.stdout.strip().splitlines()[-1])
+    nodes, heavy = _analysed_in_a_fresh_process(path, "report.model.nodes")
     assert nodes == 2
     assert heavy == [], heavy
 
 
 def test_planning_a_converter_fix_does_not_import_onnx_either():
     # tiny_cnn has converter errors: its report plans an opset downgrade from onnx's schemas
+    planned, heavy = _analysed_in_a_fresh_process(SAMPLES / "tiny_cnn.onnx",
+                                                  "report.summary.converter_fix is not None")
+    assert planned
+    assert heavy == [], heavy
+
+
+def _analysed_in_a_fresh_process(path, expression: str) -> tuple:
+    """``expression`` of the report of ``path``, and which heavy modules analysing it
+    imported, from a fresh interpreter."""
     probe = ("import json, sys\n"
              "from trnport.analyzers.api import analyze\n"
-             f"report = analyze({str(SAMPLES / 'tiny_cnn.onnx')!r})\n"
-             "fix = report.summary.converter_fix\n"
-             "print(json.dumps([fix is not None, sorted(m for m in ('onnx', 'numpy', "
+             f"report = analyze({str(path)!r})\n"
+             f"print(json.dumps([{expression}, sorted(m for m in ('onnx', 'numpy', "
              "'ml_dtypes', 'torch') if m in sys.modules)]))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stderr
-    planned, heavy = json.loads(result.stdout.strip().splitlines()[-1])
-    assert planned
-    assert heavy == [], heavy
+    return tuple(json.loads(result.stdout.strip().splitlines()[-1]))

@@ -17,7 +17,12 @@ import torch
 
 from tests.analyzers.loaders import torch_fixtures as fx
 from tests.analyzers.loaders.hostile_archives import build_corpus, with_weights_config_bomb
-from tests.analyzers.loaders.measured_cli import PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES, check_measured
+from tests.analyzers.loaders.measured_cli import (
+    PEAK_LIMIT_MIB,
+    SIZE_LIMIT_BYTES,
+    assert_refused_within_bounds,
+    check_measured,
+)
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.torch import bounded_json
 from trnport.analyzers.loaders.torch.bounded_json import JsonLimits, read_bounded_json
@@ -41,13 +46,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(REFUSALS))
 def test_hostile_archive_is_refused_in_one_line_within_the_memory_bound(corpus, name):
-    path = corpus[name]
-    assert path.stat().st_size < SIZE_LIMIT_BYTES
-    code, _stdout, stderr, peak_mib = check_measured(path)
-    assert code == 2, stderr
-    assert len(stderr.splitlines()) == 1 and stderr.startswith("trnport: "), stderr
-    assert REFUSALS[name] in stderr and "unexpected error" not in stderr, stderr
-    assert peak_mib < PEAK_LIMIT_MIB, (name, peak_mib)
+    assert_refused_within_bounds(corpus[name], REFUSALS[name])
 
 
 @pytest.mark.slow

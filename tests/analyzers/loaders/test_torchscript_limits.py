@@ -18,7 +18,7 @@ import pytest
 import torch
 
 from tests.analyzers.loaders.hostile_torchscript import HOSTILE_NAMES, build_corpus, write_real
-from tests.analyzers.loaders.measured_cli import PEAK_LIMIT_MIB, SIZE_LIMIT_BYTES, check_measured
+from tests.analyzers.loaders.measured_cli import assert_refused_within_bounds, check_measured
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders.torch.torchscript_limits import (
     TorchScriptLimits,
@@ -53,13 +53,7 @@ def corpus(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_archive_is_refused_in_one_line_within_the_memory_bound(corpus, name):
-    path = corpus[name]
-    assert path.stat().st_size < SIZE_LIMIT_BYTES
-    code, _stdout, stderr, peak_mib = check_measured(path)
-    assert code == 2, stderr
-    assert len(stderr.splitlines()) == 1 and stderr.startswith("trnport: "), stderr
-    assert REFUSALS[name] in stderr and "unexpected error" not in stderr, stderr
-    assert peak_mib < PEAK_LIMIT_MIB, (name, peak_mib)
+    assert_refused_within_bounds(corpus[name], REFUSALS[name])
 
 
 def test_the_archive_the_corpus_is_made_from_is_analysed(tmp_path):
