@@ -3,7 +3,8 @@
 Speed: each distinct op name is resolved and its rules compiled once per pass; a node's
 verdict is cached under the op and the few facts its rules read (dtypes, named
 attributes, shapes, constness), so a 50,000-node model costs one dict look-up per node for
-its repeated layers.
+its repeated layers. Nodes of one configuration (:mod:`trnport.analyzers.graph.configs`)
+that agree on which inputs are static share one judgement outright.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from trnport.analyzers.coverage.result import (
 from trnport.analyzers.coverage.stacks import stack_mapper
 from trnport.analyzers.coverage.static_values import static_value_names
 from trnport.analyzers.graph import Graph, Node
+from trnport.analyzers.graph.configs import node_configs
 
 KB_NAMESPACES = ("aten", "onnx", "ai.onnx", "higher_order", "_c10d_functional", "prim")
 # Python-level glue that can survive export (scalar arithmetic); never custom kernels
@@ -137,6 +139,15 @@ class _Pass:
             num_inputs=sum(1 for n in node.inputs if n),
             opset=_opset(self.root) if "opset" in needs else None,
         )
+
+    def static_names(self, graph: Graph) -> frozenset[str]:
+        """Names of the values of ``graph`` known before the model runs (constants)."""
+        return self._static(graph)
+
+    def reads_static(self, op: str) -> bool:
+        """True when the rules of ``op``'s entry read which inputs are static."""
+        compiled = self.resolve(op)
+        return isinstance(compiled, _CompiledEntry) and "static" in compiled.needs
 
     def _static(self, graph: Graph) -> frozenset[str]:
         key = id(graph)
@@ -261,6 +272,16 @@ class _Pass:
         return tuple(found)
 
 
+def _numbered_walk(graph: Graph) -> Iterable[tuple[Node, Graph, int | None]]:
+    """``(node, owner, configuration)`` in :meth:`Graph.walk` order; subgraph-body nodes,
+    which are few, have no configuration number (None) and are judged one by one."""
+    for node, config in zip(graph.nodes, node_configs(graph).index, strict=True):
+        yield node, graph, config
+        for body in node.subgraphs:
+            for inner, owner in body.walk():
+                yield inner, owner, None
+
+
 def _missing(op: str, kb) -> _Outcome:
     """The outcome for an op without a knowledge-base entry."""
     namespace = op.split("::", 1)[0] if "::" in op else op.split(".", 1)[0]
@@ -351,11 +372,34 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     verdicts: list[NodeVerdict] = []
     issues: list[DtypeIssue] = []
     counts = dict.fromkeys(NODE_STATUSES, 0)
-    for node, owner in graph.walk():
+
+    def judge(node: Node, owner: Graph) -> tuple[Any, tuple, bool]:
+        """``(outcome, dtype issues, imported)`` of one node, on the chosen stack."""
         outcome, facts = run.verdict_outcome(node, owner)
-        found_issues = run.dtype_outcomes(node, owner, facts)
+        found = stack.issues(run.dtype_outcomes(node, owner, facts), node, owner)
         outcome = stack.outcome(outcome, node, owner)
-        found_issues = stack.issues(found_issues, node, owner)
+        return outcome, found, node.name in stack.imported
+
+    # what judge() reads of a node is its configuration, plus which inputs are static for
+    # the ops whose rules ask: nodes sharing both share the judgement
+    judged: dict[tuple, tuple[Any, tuple, bool]] = {}
+    reads_static: dict[int, bool] = {}
+    static = run.static_names(graph)
+    for node, owner, config in _numbered_walk(graph):
+        if config is None:
+            outcome, found_issues, _ = judge(node, owner)
+        else:
+            needs = reads_static.get(config)
+            if needs is None:
+                needs = reads_static[config] = run.reads_static(node.op)
+            key = (config, tuple((n == "" or n in static) for n in node.inputs)) if needs \
+                else (config,)
+            known = judged.get(key)
+            if known is None:
+                known = judged[key] = judge(node, owner)
+            elif known[2]:
+                stack.imported.add(node.name)
+            outcome, found_issues, _ = known
         status, reason, matched = outcome.status, outcome.reason, outcome.matched
         for (
             dtype,

@@ -163,6 +163,8 @@ class Graph:
     outputs: list[str] = field(default_factory=list)
     params: list[Param] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: the nodes' configuration numbers, once a pass asked (see :mod:`.configs`)
+    configs: Any = field(default=None, repr=False, compare=False)
 
     def value(self, name: str) -> Value | None:
         return self.values.get(name)

@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trnport.analyzers.graph.configs import node_configs
 from trnport.analyzers.graph.ir import Graph, Node
 from trnport.analyzers.memory.dtypes import DtypePolicy
 from trnport.analyzers.memory.ops import (
@@ -45,6 +46,9 @@ class NodeCost:
     #: activation bytes read and written by a matmul, convolution or attention (0 elsewhere):
     #: the traffic left when everything between those ops is fused into them
     anchor_bytes: int = 0
+
+
+_NO_COST = NodeCost(0, 0)
 
 
 @dataclass(frozen=True)
@@ -193,38 +197,16 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
     value_bytes = _value_bytes(graph, sizer)
     size_of = value_bytes.get
     weights = sizer.weights
-    shape_of = sizer.shapes.get
-    packets: dict[str, str] = {}
-    # per op: the elementwise factor when FLOPs are factor × output elements, else None
-    factors: dict[str, int | None] = {}
     by_module: dict[str | None, list[int]] = {}  # whole-number totals: any order adds up
-    no_cost = NodeCost(0, 0)
-    for node in graph.nodes:
-        op = node.op
-        packet = packets.get(op)
-        if packet is None:
-            packet = packets[op] = op_packet(op)
-        if packet in ALIAS_PACKETS:
-            cost = no_cost
-        else:
-            names = (*node.inputs, *node.outputs)
-            moved = sum(size_of(n, 0) for n in names)
-            anchor = 0.0
-            if packet in MATMUL_PACKETS or packet in CONV_PACKETS or packet in ATTENTION_PACKETS:
-                anchor = sum(size_of(n, 0) for n in names if n not in weights)
-            factor = factors.get(op, 0)
-            if factor == 0:
-                factor = factors[op] = _elementwise_factor(packet)
-            if factor is None:
-                flops = node_flops(node, sizer)
-            else:  # node_flops inlined for the common elementwise case
-                flops = 0
-                for name in node.outputs:
-                    shape = shape_of(name) if name else None
-                    if shape is not None:
-                        flops = factor * math.prod(shape)
-                        break
-            cost = NodeCost(flops, math.ceil(moved), math.ceil(anchor))
+    # a node's cost follows from its configuration and which of its values are weights
+    shared: dict[tuple, NodeCost] = {}
+    contains_weight = weights.__contains__
+    for node, config in zip(graph.nodes, node_configs(graph).index, strict=True):
+        names = (*node.inputs, *node.outputs)
+        key = (config, *map(contains_weight, names))
+        cost = shared.get(key)
+        if cost is None:
+            cost = shared[key] = _node_cost(node, names, sizer, size_of)
         costs[node.name] = cost
         totals = by_module.get(node.location.module)
         if totals is None:
@@ -242,14 +224,17 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
     )
 
 
-def _elementwise_factor(packet: str) -> int | None:
-    """What :func:`node_flops` multiplies the output elements by for ``packet``, or None
-    when it computes FLOPs another way."""
-    if packet in ALIAS_PACKETS or packet in DATA_MOVEMENT_PACKETS or packet in MATMUL_PACKETS \
-            or packet in CONV_PACKETS or packet in ATTENTION_PACKETS \
-            or packet in REDUCTION_PACKETS:
-        return None
-    return HEAVY_ELEMENTWISE.get(packet, 1)
+def _node_cost(node: Node, names: tuple[str, ...], sizer: _Sizer, size_of) -> NodeCost:
+    """FLOPs and bytes of one node; ``names`` are its inputs and outputs, ``size_of`` gives
+    a value's bytes (:func:`_value_bytes`)."""
+    packet = op_packet(node.op)
+    if packet in ALIAS_PACKETS:
+        return _NO_COST
+    moved = sum(size_of(n, 0) for n in names)
+    anchor = 0.0
+    if packet in MATMUL_PACKETS or packet in CONV_PACKETS or packet in ATTENTION_PACKETS:
+        anchor = sum(size_of(n, 0) for n in names if n not in sizer.weights)
+    return NodeCost(node_flops(node, sizer), math.ceil(moved), math.ceil(anchor))
 
 
 def _value_bytes(graph: Graph, sizer: _Sizer) -> dict[str, float]:

@@ -40,6 +40,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trnport.analyzers.graph.configs import node_configs
 from trnport.analyzers.graph.ir import Graph, Node
 from trnport.analyzers.kb import load_kb
 from trnport.analyzers.memory.experts import picked_expert_weights
@@ -162,10 +163,14 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
     looped, scale = loop_node_names(graph)
     total, heaviest, heaviest_count = 0, None, 0
     expert_copies = picked_expert_weights(graph, shapes)
-    for node in graph.nodes:
+    # outside an exported MoE layer a node's count follows from its configuration
+    shared: dict[int, int] = {}
+    for node, config in zip(graph.nodes, node_configs(graph).index, strict=True):
         count = _expert_instructions(node, shape_of, engine, expert_copies)
         if count is None:
-            count = node_instructions(node, shape_of, engine)
+            count = shared.get(config)
+            if count is None:
+                count = shared[config] = node_instructions(node, shape_of, engine)
         if node.name in looped:  # a loop exported at a probe length: the full length's copies
             count = round(count * scale)
         total += count
@@ -174,7 +179,7 @@ def estimate_instructions(graph: Graph, symbols: Mapping[str, int], *, tp: int =
     factor = TRAINING_FACTOR if training else 1
     kb = load_kb()
     # the upper factor is calibrated separately for graphs with and without convolutions
-    convolutional = any(op_packet(node.op) in CONV_PACKETS for node in graph.nodes)
+    convolutional = any(op_packet(op) in CONV_PACKETS for op in {node.op for node in graph.nodes})
     high = "instruction_factor_high" if convolutional else "instruction_factor_high_matmul"
     # each pipeline stage is its own graph holding 1/stages of the layers
     ranks = tp * max(1, stages)

@@ -6,7 +6,10 @@ no overload), ``onnx::MatMul`` as is.
 
 from __future__ import annotations
 
+import functools
 
+
+@functools.cache  # a model has few op names and every pass asks per node
 def op_packet(op: str) -> str:
     """``aten.view.default`` → ``aten.view``; ONNX names are returned unchanged."""
     if "::" in op:
