@@ -212,7 +212,8 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     stack = stack or kb.stack(profile, target.family, options.stack)
     table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
     converter_fix = _converter_fix(loaded, findings, kb, profile, target, options, stack)
-    rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, memory, stack.id)
+    node_flops = memory.node_flops  # a dict over every node: made once
+    rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, node_flops, stack.id)
     if converter_fix is not None:
         from trnport.analyzers.rewrites.converter_fix import with_chain
 
@@ -243,7 +244,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             flops_coverage_pct=_flops_coverage(memory),
             not_analysed=tuple(graph.metadata.get("not_analysed", ())),
             converter_fix=converter_fix,
-            fix_first=fix_first(findings, memory.node_flops, rewrites),
+            fix_first=fix_first(findings, node_flops, rewrites),
         ),
         findings=tuple(findings),
         operators=_operator_rows(coverage, nodes),
@@ -306,11 +307,11 @@ def stack_notes(profile, stack, table) -> list[str]:
     return [note for note in notes if note]
 
 
-def _rewrite_suggestions(loaded, kb, coverage, findings, memory,
+def _rewrite_suggestions(loaded, kb, coverage, findings, node_flops,
                          stack: str = "xla") -> tuple[RewriteSuggestion, ...]:
     """The rewrites the findings name, ranked by what each gains (analyzers.rewrites)."""
     from trnport.analyzers.rewrites.suggest import suggest_rewrites
 
     statuses = {v.node: (v.status, v.rewrite) for v in coverage.verdicts}
-    return suggest_rewrites(findings, statuses, memory.node_flops, kb, loaded.format,
+    return suggest_rewrites(findings, statuses, node_flops, kb, loaded.format,
                             str(loaded.path), stack)

@@ -384,7 +384,7 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     # the ops whose rules ask: nodes sharing both share the judgement
     judged: dict[tuple, tuple[Any, tuple, bool]] = {}
     reads_static: dict[int, bool] = {}
-    static = run.static_names(graph)
+    static: frozenset[str] | None = None  # found when a rule first asks
     for node, owner, config in _numbered_walk(graph):
         if config is None:
             outcome, found_issues, _ = judge(node, owner)
@@ -392,8 +392,12 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
             needs = reads_static.get(config)
             if needs is None:
                 needs = reads_static[config] = run.reads_static(node.op)
-            key = (config, tuple((n == "" or n in static) for n in node.inputs)) if needs \
-                else (config,)
+            if needs:
+                if static is None:
+                    static = run.static_names(graph)
+                key: tuple = (config, *[(n == "" or n in static) for n in node.inputs])
+            else:
+                key = (config,)
             known = judged.get(key)
             if known is None:
                 known = judged[key] = judge(node, owner)

@@ -54,17 +54,25 @@ def unrolled_loops(graph: Graph) -> list[UnrolledLoop]:
         # a config of a non-recurrent architecture: a line repeated many times is a shared
         # layer called again (ALBERT), not a loop over the sequence
         return []
-    lines = {n.name: code_line(n.location) for n in graph.nodes}
-    per_module = Counter((lines[n.name], n.location.module) for n in graph.nodes
-                         if lines[n.name] is not None)
+    # loaders share one location object among the nodes of a line: read each once
+    line_of: dict[int, tuple[str, int, bool] | None] = {}
+    lines = []
+    for node in graph.nodes:
+        location = node.location
+        key = id(location)
+        if key not in line_of:
+            line_of[key] = code_line(location)
+        lines.append(line_of[key])
+    per_module = Counter((line, node.location.module)
+                         for node, line in zip(graph.nodes, lines, strict=True)
+                         if line is not None)
     looping = {line for (line, _), count in per_module.items() if count >= MIN_UNROLLED_NODES}
     if not looping:
         return []
     grouped: dict[tuple[str, int, bool], list[Node]] = {}
-    for node in graph.nodes:
-        key = lines[node.name]
-        if key in looping:
-            grouped.setdefault(key, []).append(node)
+    for node, line in zip(graph.nodes, lines, strict=True):
+        if line in looping:
+            grouped.setdefault(line, []).append(node)
     loops = [UnrolledLoop(file=file, line=line, nodes=tuple(nodes),
                           modules=tuple(dict.fromkeys(n.location.module or "" for n in nodes)),
                           steps_exported=probe.get("probe_seq_len"),
