@@ -1,10 +1,12 @@
-"""Re-analysis: the same Hugging Face config again for another TP or target reuses the graph
-cached by the first run (``loaders/cache.py``) instead of exporting it again.
+"""Re-analysis: the same Hugging Face config again with one option changed should reuse the
+graph cached by the first run (``loaders/cache.py``) instead of exporting it again.
 
 Whole ``trnport check`` processes on the Llama-3-8B sample config with an empty cache folder:
-the first run exports and fills the cache, the next ones change ``--tp`` and then the target
-and SDK line. Targets: a re-run takes at most 15% of the first run's CPU time and under 1 s
-of wall time; the first analysis takes under 8 s of wall time on a quiet machine.
+the first run exports and fills the cache, each next one changes one thing — TP, PP, the
+target and SDK line, the batch, the sequence length, the dtype. Targets: every re-run takes
+at most 15% of the first run's CPU time and under 1 s of wall time; the first analysis takes
+under 8 s of wall time on a quiet machine. A re-run that exported again says so in its row
+(batch, sequence length and dtype are part of the exported graph, so those re-export today).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ CONFIG = Path(__file__).resolve().parents[1] / "resources" / "samples" / "llama3
 MAX_SHARE = 0.15
 MAX_RERUN_S = 1.0
 MAX_FIRST_S = 8.0
-CHANGES = (("--tp", "8"), ("--target", "inf2", "--sdk", "2.32"))
+CHANGES = (("--tp", "8"), ("--pp", "2"), ("--target", "inf2", "--sdk", "2.32"),
+           ("--batch", "4"), ("--seq-len", "1024"), ("--dtype", "fp32"))
 
 
 def main() -> int:
@@ -35,11 +38,8 @@ def main() -> int:
             for change in CHANGES:
                 run = benchlib.run_child(benchlib.check_json(CONFIG, *change), env=env)
                 report = benchlib.parse_report(run, CONFIG)
-                if not any("graph reused from the cache" in d for d in report["diagnostics"]):
-                    print(f"could not run: the re-run with {' '.join(change)} did not reuse "
-                          "the cached graph")
-                    return benchlib.COULD_NOT_RUN
-                reruns.append((" ".join(change), run))
+                reused = any("graph reused from the cache" in d for d in report["diagnostics"])
+                reruns.append((" ".join(change) + ("" if reused else ", exported again"), run))
         except RuntimeError as error:
             print(f"could not run: {error}")
             return benchlib.COULD_NOT_RUN
