@@ -376,9 +376,9 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     def judge(node: Node, owner: Graph) -> tuple[Any, tuple, bool]:
         """``(outcome, dtype issues, imported)`` of one node, on the chosen stack."""
         outcome, facts = run.verdict_outcome(node, owner)
-        found = stack.issues(run.dtype_outcomes(node, owner, facts), node, owner)
+        found = run.dtype_outcomes(node, owner, facts)
         outcome = stack.outcome(outcome, node, owner)
-        return outcome, found, node.name in stack.imported
+        return outcome, stack.issues(found, node, owner), node.name in stack.imported
 
     # what judge() reads of a node is its configuration, plus which inputs are static for
     # the ops whose rules ask: nodes sharing both share the judgement

@@ -602,7 +602,6 @@ def _is_shape_use(user: Node, position: int, shape_only: set[str]) -> bool:
 
 
 @cache
-@cache  # a model has few op names and every pass asks per node
 def _packet(op: str) -> str:
     if "::" in op:
         return op.split("::", 1)[1]
