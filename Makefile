@@ -13,7 +13,11 @@ $(STAMP): pyproject.toml setup.py constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[hf,export,dev]'
 	touch $(STAMP)
 
+# An editable install leaves the package's bytecode to its first import, which is never
+# written where PYTHONDONTWRITEBYTECODE is set (many container images): every command would
+# compile the engine again. Compiling here keeps it current (up-to-date files are skipped).
 venv: $(STAMP)
+	@$(PY) -m compileall -q analyzers app > /dev/null
 
 demo: venv
 	@mkdir -p $(DEMO_DIR)

@@ -150,19 +150,25 @@ def analyze(
 
 
 def _operator_rows(coverage, nodes: dict[str, Any]) -> tuple[OperatorRow, ...]:
-    groups: dict[tuple[str, str], list] = {}
+    # per (op, status), in one pass: the first verdict, how many, their reasons, source ops
+    groups: dict[tuple[str, str], tuple[Any, list[int], Counter, set[str]]] = {}
     for verdict in coverage.verdicts:
-        groups.setdefault((verdict.op, verdict.status), []).append(verdict)
+        key = (verdict.op, verdict.status)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = (verdict, [0], Counter(), set())
+        group[1][0] += 1
+        if verdict.reason:
+            group[2][verdict.reason] += 1
+        source_op = nodes[verdict.node].source_op
+        if source_op:
+            group[3].add(source_op)
     rows = []
-    for (op, status), verdicts in groups.items():
-        reasons = Counter(v.reason for v in verdicts if v.reason)
-        source_ops = sorted(
-            {nodes[v.node].source_op for v in verdicts if nodes[v.node].source_op} - {op}
-        )
+    for (op, status), (first, count, reasons, source_ops) in groups.items():
         rows.append(OperatorRow(
-            op=op, count=len(verdicts), status=status,
+            op=op, count=count[0], status=status,
             reason=reasons.most_common(1)[0][0] if reasons else "",
-            source_ops=tuple(source_ops), confidence=verdicts[0].confidence,
+            source_ops=tuple(sorted(source_ops - {op})), confidence=first.confidence,
         ))
     rows.sort(key=lambda r: (-r.count, r.op, r.status))
     return tuple(rows)

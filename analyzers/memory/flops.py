@@ -15,6 +15,7 @@ The roofline (:mod:`.roofline`) uses a fused estimate instead.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,15 +59,16 @@ class ComputeProfile:
     node_costs: Mapping[str, NodeCost]
     modules: Mapping[str, NodeCost]
 
-    @property
+    # sums over every node, asked for several times: computed once (the profile is frozen)
+    @functools.cached_property
     def total_flops(self) -> int:
         return sum(c.flops for c in self.node_costs.values())
 
-    @property
+    @functools.cached_property
     def bytes_moved(self) -> int:
         return sum(c.bytes_moved for c in self.node_costs.values())
 
-    @property
+    @functools.cached_property
     def anchor_bytes(self) -> int:
         return sum(c.anchor_bytes for c in self.node_costs.values())
 

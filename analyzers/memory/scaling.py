@@ -258,10 +258,11 @@ def seq_dim_count(shape: tuple[int, ...], context: ShapeContext) -> int:
 def reachable_from_inputs(graph: Graph) -> set[str]:
     """Names of values that data-flow from a user input."""
     reached = set(graph.inputs)
+    reached.discard("")  # never an omitted optional input, so membership alone decides
     for node in graph.nodes:
-        if not reached.isdisjoint(node.inputs) and \
-                any(name in reached for name in node.inputs if name):
+        if not reached.isdisjoint(node.inputs):
             reached.update(node.outputs)
+            reached.discard("")
     return reached
 
 
