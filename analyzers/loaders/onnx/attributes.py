@@ -23,6 +23,8 @@ EXTERNAL = 1  # TensorProto.EXTERNAL
 FLOAT, INT, STRING, TENSOR, GRAPH = 1, 2, 3, 4, 5
 FLOATS, INTS, STRINGS, TENSORS, GRAPHS = 6, 7, 8, 9, 10
 SPARSE_TENSOR, SPARSE_TENSORS, TYPE_PROTO, TYPE_PROTOS = 11, 12, 13, 14
+#: kinds decoded from the attribute alone (no tensor header to check, no subgraph)
+_PLAIN_KINDS = frozenset({FLOAT, INT, STRING, FLOATS, INTS, STRINGS})
 # for attributes written without a type (very old files): field that holds the value
 _FIELD_TYPES = (("f", FLOAT), ("i", INT), ("s", STRING), ("t", TENSOR), ("g", GRAPH),
                 ("floats", FLOATS), ("ints", INTS), ("strings", STRINGS),
@@ -109,11 +111,25 @@ class AttributeDecoder:
 
     def __init__(self, converter: SubgraphConverter) -> None:
         self.converter = converter
+        #: decoded plain attributes by their bytes: nodes with equal attributes share one
+        #: dict (read-only, like all of the IR), which also tells later passes they agree
+        self._plain: dict[tuple[bytes, ...], dict[str, Any]] = {}
 
     def decode(self, proto_node: Any, node_name: str,
                scope: SubgraphScope) -> tuple[dict[str, Any], tuple[Graph, ...]]:
         """``(attributes, subgraphs)`` of ``proto_node``; subgraph attributes are left out
         of the dict and each subgraph's ``metadata["attribute"]`` names its attribute."""
+        listed = proto_node.attribute
+        if all(attribute.type in _PLAIN_KINDS for attribute in listed):
+            key = tuple(attribute.SerializeToString() for attribute in listed)
+            known = self._plain.get(key)
+            if known is None:
+                known = self._plain[key] = self._decode(proto_node, node_name, scope)[0]
+            return known, ()
+        return self._decode(proto_node, node_name, scope)
+
+    def _decode(self, proto_node: Any, node_name: str,
+                scope: SubgraphScope) -> tuple[dict[str, Any], tuple[Graph, ...]]:
         attributes: dict[str, Any] = {}
         subgraphs: list[Graph] = []
         for attribute in proto_node.attribute:
