@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from trnport.analyzers import __version__
 from trnport.analyzers.api import STAGE_LABELS
+from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import InputError
 from trnport.analyzers.kb.loader import resources_dir
 from trnport.app.gui.graph.graph_tab import GraphTab
@@ -323,6 +324,10 @@ class MainWindow(QMainWindow):
         self.status_label.setText(STAGE_LABELS.get(stage, stage) + "…")
 
     def _on_finished(self, report) -> None:
+        with collector_paused():  # the tabs' models of a report are long-lived, like it
+            self._show_finished(report)
+
+    def _show_finished(self, report) -> None:
         self.session.set_report(report)
         self._set_busy(False)
         self.status_label.setText(

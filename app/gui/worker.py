@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.options import AnalysisOptions
 
 _POLL_SECONDS = 0.05
@@ -102,7 +103,10 @@ class AnalysisWorker(QObject):
                 return
             if conn.poll(_POLL_SECONDS):
                 try:
-                    kind, *payload = conn.recv()
+                    # a report is many long-lived objects: kept out of the young
+                    # generations, they do not set off a full collection that stalls the UI
+                    with collector_paused():
+                        kind, *payload = conn.recv()
                 except EOFError:
                     self.failed.emit(self._ended_early(child, heard))
                     return
