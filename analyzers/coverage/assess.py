@@ -125,7 +125,7 @@ class _Pass:
         ins = [values.get(n) if n else None for n in node.inputs]
         outs = [values.get(n) if n else None for n in node.outputs]
         needs = compiled.needs if compiled else ()
-        static = self._static(graph) if "static" in needs else None
+        static = self.static_names(graph) if "static" in needs else None
         return Facts(
             op_packet=_packet(node.op),
             aten=compiled.aten if compiled else (),
@@ -140,19 +140,16 @@ class _Pass:
             opset=_opset(self.root) if "opset" in needs else None,
         )
 
-    def static_names(self, graph: Graph) -> frozenset[str]:
-        """Names of the values of ``graph`` known before the model runs (constants)."""
-        return self._static(graph)
-
     def reads_static(self, op: str) -> bool:
         """True when the rules of ``op``'s entry read which inputs are static."""
         compiled = self.resolve(op)
         return isinstance(compiled, _CompiledEntry) and "static" in compiled.needs
 
-    def _static(self, graph: Graph) -> frozenset[str]:
+    def static_names(self, graph: Graph) -> frozenset[str]:
+        """Names of the values of ``graph`` known before the model runs (constants)."""
         key = id(graph)
         if key not in self.static:
-            outer = frozenset() if graph is self.root else self._static(self.root)
+            outer = frozenset() if graph is self.root else self.static_names(self.root)
             self.static[key] = static_value_names(graph, outer)
         return self.static[key]
 
@@ -191,7 +188,7 @@ class _Pass:
                 key.append(tuple(v.shape if (v := values.get(n) if n else None) else None
                                  for n in node.inputs))
             elif need == "static":
-                static = self._static(graph)
+                static = self.static_names(graph)
                 key.append(tuple((n == "" or n in static) for n in node.inputs))
             elif need == "opset":
                 key.append(_opset(self.root))
