@@ -28,9 +28,10 @@ over the candidate moments kept, of the class sums times their growth factors.
 from __future__ import annotations
 
 import math
-import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from trnport.analyzers.graph.ir import Graph
 from trnport.analyzers.memory.dtypes import DtypePolicy
@@ -100,26 +101,40 @@ class ActivationProfile:
 
 
 class _Storages:
-    """Storages (a tensor and all its views) with size, growth class and last use."""
+    """Storages (a tensor and all its views), numbered in order of first allocation: size,
+    growth class, the node that allocated it (-1 for inputs) and the last node reading it."""
 
     def __init__(self) -> None:
-        self.of_value: dict[str, str] = {}
-        self.size: dict[str, float] = {}
-        self.klass: dict[str, int] = {}
-        self.last_use: dict[str, float] = {}
+        self.of_value: dict[str, int] = {}
+        self.size: list[float] = []
+        self.klass: list[int] = []
+        self.born: list[int] = []
+        self.last_use: list[float] = []
         self.classes: list[ScaleClass] = []
         self._class_index: dict[ScaleClass, int] = {}
+        self._owned: dict[str, int] = {}
 
     def add(self, name: str, size: float, klass: ScaleClass, born: int) -> None:
         index = self._class_index.get(klass)
         if index is None:
             index = self._class_index[klass] = len(self.classes)
             self.classes.append(klass)
-        self.of_value[name] = name
-        self.size[name] = size
-        self.klass[name] = index
-        # a node output nobody reads dies right after its node
-        self.last_use[name] = born
+        storage = self._owned.get(name)
+        if storage is None:
+            storage = self._owned[name] = len(self.size)
+            self.size.append(size)
+            self.klass.append(index)
+            self.born.append(born)
+            # a node output nobody reads dies right after its node
+            self.last_use.append(born)
+        else:  # a name allocated again (not in a well-formed graph): the last one counts
+            self.size[storage], self.klass[storage] = size, index
+            self.born[storage] = self.last_use[storage] = born
+        self.of_value[name] = storage
+
+    def bytes_of(self, name: str) -> float:
+        storage = self.of_value.get(name)
+        return 0 if storage is None else self.size[storage]
 
 
 def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext, *,
@@ -166,11 +181,10 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
             known = sized[key] = (numel(shape) * per_element, klass)
         add(name, known[0], known[1], born)
 
+    of_value, last_use = store.of_value, store.last_use
     for name in graph.inputs:
         allocate(name, -1)
-        store.last_use[name] = _NEVER  # the runtime holds input buffers for the whole pass
-    producers: list[list[str]] = []
-    of_value, last_use = store.of_value, store.last_use
+        last_use[of_value[name]] = _NEVER  # the runtime holds input buffers for the whole pass
     aliases: dict[str, bool] = {}
     weights = weight_names(graph)
     for index, node in enumerate(graph.nodes):
@@ -178,7 +192,6 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
             storage = of_value.get(name)
             if storage is not None and last_use[storage] < index:
                 last_use[storage] = index
-        created = []
         aliased = of_value.get(node.inputs[0]) if node.inputs else None
         is_alias = aliases.get(node.op)
         if is_alias is None:
@@ -186,84 +199,69 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
         if node.inputs and node.inputs[0] in weights and (
                 is_alias or picks_expert_weights(node, shapes)):
             weights.update(name for name in node.outputs if name)
-            producers.append([])
             continue  # a view or per-token pick of a weight: counted with the weights
         for name in node.outputs:
             if not name:
                 continue
             if is_alias:
                 if aliased is not None:
-                    store.of_value[name] = aliased
+                    of_value[name] = aliased
                 continue  # a view of a weight: counted with the weights
             allocate(name, index)
-            created.append(name)
-        producers.append(created)
     for name in graph.outputs:
-        storage = store.of_value.get(name)
+        storage = of_value.get(name)
         if storage is not None:
-            store.last_use[storage] = _NEVER
+            last_use[storage] = _NEVER
 
-    points, nodes = _sweep(graph, store, producers)
-    kept_points, kept_nodes = _pareto(points, nodes)
+    points = _live_bytes(store, len(graph.nodes))
+    kept = _pareto(points)
     classes = tuple(store.classes)
     saved = [0.0] * len(classes)
-    for storage, size in store.size.items():
-        saved[store.klass[storage]] += size
+    for klass, size in zip(store.klass, store.size, strict=True):
+        saved[klass] += size
     return ActivationProfile(
-        context=context, classes=classes, peak_points=kept_points, peak_nodes=kept_nodes,
+        context=context, classes=classes,
+        peak_points=tuple(tuple(float(x) for x in points[i]) for i in kept),
+        # moment 0 is before the first node, moment i + 1 just after node i allocates
+        peak_nodes=tuple(graph.nodes[i - 1].name if i else None for i in kept),
         saved=tuple(saved),
-        input_bytes=math.ceil(sum(store.size.get(n, 0) for n in graph.inputs)),
-        output_bytes=math.ceil(sum(store.size.get(store.of_value.get(n, ""), 0)
-                                   for n in set(graph.outputs))),
+        input_bytes=math.ceil(sum(store.bytes_of(n) for n in graph.inputs)),
+        output_bytes=math.ceil(sum(store.bytes_of(n) for n in set(graph.outputs))),
         unsized_values=unsized,
         skipped_subgraphs=sum(len(n.subgraphs) for n in graph.nodes),
     )
 
 
-def _sweep(graph: Graph, store: _Storages,
-           producers: Sequence[list[str]]) -> tuple[list[tuple[float, ...]], list[str | None]]:
-    """Live bytes per class just after each node allocates; frees after each node."""
-    live = [0.0] * len(store.classes)
-    for name in graph.inputs:
-        if name in store.size:
-            live[store.klass[name]] += store.size[name]
-    frees: dict[int, list[str]] = {}
-    for storage in store.size:
-        last = store.last_use[storage]
-        if last != _NEVER:
-            frees.setdefault(int(last), []).append(storage)
-    for storage in frees.pop(-1, []):
-        live[store.klass[storage]] -= store.size[storage]
-    points: list[tuple[float, ...]] = [tuple(live)]
-    nodes: list[str | None] = [None]
-    klass, size = store.klass, store.size
-    for index, node in enumerate(graph.nodes):
-        for storage in producers[index]:
-            live[klass[storage]] += size[storage]
-        points.append(tuple(live))
-        nodes.append(node.name)
-        if index in frees:
-            for storage in frees[index]:
-                live[klass[storage]] -= size[storage]
-    return points, nodes
+def _live_bytes(store: _Storages, node_count: int) -> np.ndarray:
+    """Live bytes per class at every moment: before the first node (moment 0) and just after
+    each node allocates its outputs (moment i + 1, while its inputs are still live).
+
+    A storage allocated by node b and last read by node l is live from moment b + 1 through
+    moment l + 1 (it is freed after its last reader); inputs from moment 0, and what is never
+    freed to the end. Sizes are whole bytes or eighths of one, so the running sums are exact
+    in any order."""
+    moments, width = node_count + 1, max(len(store.classes), 1)
+    born = np.asarray(store.born, dtype=np.int64) + 1
+    last = np.asarray(store.last_use, dtype=np.float64)
+    end = np.where(np.isinf(last), moments, last + 2).astype(np.int64)
+    klass = np.asarray(store.klass, dtype=np.int64)
+    size = np.asarray(store.size, dtype=np.float64)
+    changes = np.bincount(born * width + klass, weights=size, minlength=(moments + 1) * width)
+    changes -= np.bincount(end * width + klass, weights=size, minlength=(moments + 1) * width)
+    return np.cumsum(changes.reshape(moments + 1, width)[:moments], axis=0)[:, :len(store.classes)]
 
 
-def _pareto(points: list[tuple[float, ...]], nodes: list[str | None]
-            ) -> tuple[tuple[tuple[float, ...], ...], tuple[str | None, ...]]:
-    """Drop moments that another moment matches or beats in every class."""
-    totals = [-sum(point) for point in points]
-    order = sorted(range(len(points)), key=totals.__getitem__)
+def _pareto(points: np.ndarray) -> list[int]:
+    """The moments no other moment matches or beats in every class, largest total first
+    (the first of equal totals); those are the only ones that can be the peak at some
+    scale."""
+    order = np.argsort(-points.sum(axis=1), kind="stable")
+    remaining = np.ones(len(points), dtype=bool)
     kept: list[int] = []
-    kept_points: list[tuple[float, ...]] = []
-    # a moment equal to one already looked at is dominated by whatever settled that one
-    seen: set[tuple[float, ...]] = set()
-    for i in order:
-        point = points[i]
-        if point in seen:
-            continue
-        seen.add(point)
-        if any(all(map(operator.ge, other, point)) for other in kept_points):
-            continue
-        kept.append(i)
-        kept_points.append(point)
-    return tuple(kept_points), tuple(nodes[i] for i in kept)
+    while True:
+        left = order[remaining[order]]
+        if not len(left):
+            return kept
+        best = int(left[0])
+        kept.append(best)
+        remaining &= ~np.all(points <= points[best], axis=1)
