@@ -370,21 +370,33 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
     issues: list[DtypeIssue] = []
     counts = dict.fromkeys(NODE_STATUSES, 0)
 
-    def judge(node: Node, owner: Graph) -> tuple[Any, tuple, bool]:
-        """``(outcome, dtype issues, imported)`` of one node, on the chosen stack."""
+    def judge(node: Node, owner: Graph) -> tuple[tuple, tuple, bool]:
+        """``(verdict fields, dtype issue fields, imported)`` of one node on the chosen
+        stack: what its NodeVerdict and DtypeIssues hold after the name and op."""
         outcome, facts = run.verdict_outcome(node, owner)
         found = run.dtype_outcomes(node, owner, facts)
         outcome = stack.outcome(outcome, node, owner)
-        return outcome, stack.issues(found, node, owner), node.name in stack.imported
+        status, reason, matched = outcome.status, outcome.reason, outcome.matched
+        issue_fields = []
+        for dtype, i_status, code, i_reason, rewrite, source, confidence, issue_id in \
+                stack.issues(found, node, owner):
+            issue_fields.append((code, i_status, i_reason, dtype, rewrite, source, confidence,
+                                 issue_id,
+                                 severity_for(i_status) if i_status != "supported" else None))
+            if status != "unknown" and worse(i_status, status) != status:
+                status, reason, matched = i_status, i_reason, f"dtype:{issue_id}"
+        fields = (status, reason, outcome.code, outcome.rewrite, outcome.source,
+                  outcome.confidence, matched, outcome.kb_key, severity_for(status))
+        return fields, tuple(issue_fields), node.name in stack.imported
 
     # what judge() reads of a node is its configuration, plus which inputs are static for
     # the ops whose rules ask: nodes sharing both share the judgement
-    judged: dict[tuple, tuple[Any, tuple, bool]] = {}
+    judged: dict[tuple, tuple[tuple, tuple, bool]] = {}
     reads_static: dict[int, bool] = {}
     static: frozenset[str] | None = None  # found when a rule first asks
     for node, owner, config in _numbered_walk(graph):
         if config is None:
-            outcome, found_issues, _ = judge(node, owner)
+            fields, issue_fields, _ = judge(node, owner)
         else:
             needs = reads_static.get(config)
             if needs is None:
@@ -400,51 +412,11 @@ def assess_coverage(graph: Graph, kb, profile, target, options) -> CoverageResul
                 known = judged[key] = judge(node, owner)
             elif known[2]:
                 stack.imported.add(node.name)
-            outcome, found_issues, _ = known
-        status, reason, matched = outcome.status, outcome.reason, outcome.matched
-        for (
-            dtype,
-            i_status,
-            code,
-            i_reason,
-            rewrite,
-            source,
-            confidence,
-            issue_id,
-        ) in found_issues:
-            issues.append(
-                DtypeIssue(
-                    node=node.name,
-                    op=node.op,
-                    code=code,
-                    status=i_status,
-                    reason=i_reason,
-                    dtype=dtype,
-                    rewrite=rewrite,
-                    source=source,
-                    confidence=confidence,
-                    matched=issue_id,
-                    severity=severity_for(i_status) if i_status != "supported" else None,
-                )
-            )
-            if status != "unknown" and worse(i_status, status) != status:
-                status, reason, matched = i_status, i_reason, f"dtype:{issue_id}"
-        counts[status] += 1
-        verdicts.append(
-            NodeVerdict(  # positional, in field order: the hottest constructor of the pass
-                node.name,
-                node.op,
-                status,
-                reason,
-                outcome.code,
-                outcome.rewrite,
-                outcome.source,
-                outcome.confidence,
-                matched,
-                outcome.kb_key,
-                severity_for(status),
-            )
-        )
+            fields, issue_fields, _ = known
+        for issue in issue_fields:
+            issues.append(DtypeIssue(node.name, node.op, *issue))
+        counts[fields[0]] += 1
+        verdicts.append(NodeVerdict(node.name, node.op, *fields))
     total = len(verdicts)
     covered = counts["supported"] + counts["conditional"]
     result = CoverageResult(

@@ -32,17 +32,19 @@ def static_value_names(graph: Graph, outer: frozenset[str] = frozenset()) -> fro
     static = set(outer)
     static.update(param.name for param in graph.params)
     static.update(graph.metadata.get("param_inputs", {}))
+    outer_has_omitted = "" in static
+    static.add("")  # an omitted optional input or output, while the walk runs
     for node in graph.nodes:
-        if node.op in _CONSTANT_OPS:
+        op = node.op
+        if op in _CONSTANT_OPS:
             static.update(node.outputs)
-            continue
-        if node.op in _SHAPE_OPS:
+        elif op in _SHAPE_OPS:
             source = graph.values.get(node.inputs[0]) if node.inputs else None
             if source is not None and not source.is_dynamic:
                 static.update(node.outputs)
-            continue
-        if node.op in _NONDETERMINISTIC or node.subgraphs or not node.inputs:
-            continue
-        if all(name == "" or name in static for name in node.inputs):
-            static.update(name for name in node.outputs if name)
+        elif node.inputs and static.issuperset(node.inputs) and \
+                op not in _NONDETERMINISTIC and not node.subgraphs:
+            static.update(node.outputs)
+    if not outer_has_omitted:
+        static.discard("")
     return frozenset(static)

@@ -64,8 +64,9 @@ def node_configs(graph: Graph) -> NodeConfigs:
                 attribute_key = attribute_keys[id(attributes)] = _frozen(attributes)
         if node.subgraphs:
             attribute_key = ("subgraphs", id(node))
-        key = (node.op, attribute_key, tuple(map(type_of, node.inputs)),
-               tuple(map(type_of, node.outputs)))
+        inputs = node.inputs  # one flat key: the input count keeps inputs and outputs apart
+        key = (node.op, attribute_key, len(inputs), *map(type_of, inputs),
+               *map(type_of, node.outputs))
         number = numbers.get(key)
         if number is None:
             number = numbers[key] = len(numbers)

@@ -139,17 +139,20 @@ class _RangeAnalysis:
         viewed, sliced or cast from."""
         graph, bounds = self.graph, {}
         for node in graph.nodes:
-            spec = _INDEXING.get(_packet(node.op))
+            packet = _packet(node.op)
+            spec = _INDEXING.get(packet)
             if spec is None or len(node.inputs) <= max(spec):
                 continue
             index_at, table_at = spec
-            if _packet(node.op) == "gather" or _packet(node.op) == "index_select":
+            if packet == "gather" or packet == "index_select":
                 index_at, table_at = len(node.inputs) - 1, 0
             rows = _rows(graph, node, node.inputs[table_at])
             if rows is not None:
                 _narrow_into(bounds, node.inputs[index_at], (-rows, rows - 1))
+        if not bounds:
+            return bounds  # nothing indexes a table: there is nothing to carry back
         for node in reversed(graph.nodes):
-            if _packet(node.op) in _SAME_VALUES | {"_to_copy", "to", "Cast", "type_as"}:
+            if _packet(node.op) in _KEEPS_VALUES:
                 known = [bounds[name] for name in node.outputs if name in bounds]
                 if known and node.inputs and node.inputs[0]:
                     _narrow_into(bounds, node.inputs[0], known[0])
@@ -211,13 +214,18 @@ class _RangeAnalysis:
         self.ranged.update(name for name, interval in self.ranges.items()
                            if interval is not None)
         readers: dict[str, list[Node]] = {name: [] for name in unbounded_inputs}
+        floats, ranged = self.floats, self.ranged
         for node in graph.nodes:
             if readers:
                 for name in node.inputs:
                     if name in readers and node not in readers[name]:
                         readers[name].append(node)
-            if not self._carries_no_range(node):
-                self._visit(node, found)
+            # what _carries_no_range() asks, its cheapest questions first: most nodes of a
+            # model read and write floats of unknown range only
+            if node.inputs and ranged.isdisjoint(node.inputs) and \
+                    floats.issuperset(node.outputs) and self._carries_no_range(node):
+                continue
+            self._visit(node, found)
         for name in unbounded_inputs:
             if readers[name] and name not in self.shape_only:
                 found.append(WideValue(tuple(readers[name]), INT64_MIN, INT64_MAX, input=name))
@@ -326,6 +334,8 @@ _FILLS = frozenset({"full", "full_like", "new_full", "fill", "scalar_tensor", "z
                     "empty_like"})
 #: ops whose output range does not come from their inputs' ranges
 _RANGE_SOURCES = _FILLS | {"arange", "Range", "Constant"}
+#: ops whose output holds values of their first input: an index bound carries back through
+_KEEPS_VALUES = _SAME_VALUES | {"_to_copy", "to", "Cast", "type_as"}
 
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                           "logical_not", "bitwise_and", "bitwise_or", "bitwise_not",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.configs import node_configs
@@ -196,8 +196,7 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
     costs: dict[str, NodeCost] = {}
     modules: dict[str, list[float]] = {}
     # per-value bytes, sized once (values are read by several nodes); unsized ones are 0
-    value_bytes = _value_bytes(graph, sizer)
-    size_of = value_bytes.get
+    size_of = _value_bytes(graph, sizer)
     weights = sizer.weights
     by_module: dict[str | None, list[int]] = {}  # whole-number totals: any order adds up
     # a node's cost follows from its configuration and which of its values are weights
@@ -239,17 +238,26 @@ def _node_cost(node: Node, names: tuple[str, ...], sizer: _Sizer, size_of) -> No
     return NodeCost(node_flops(node, sizer), math.ceil(moved), math.ceil(anchor))
 
 
-def _value_bytes(graph: Graph, sizer: _Sizer) -> dict[str, float]:
-    """:meth:`_Sizer.nbytes` of every value that has a size, sized once (values are read by
-    several nodes), with element sizes looked up once per dtype."""
-    shapes, weights, policy = sizer.shapes, sizer.weights, sizer.policy
+def _value_bytes(graph: Graph, sizer: _Sizer) -> Callable[[str, float], float]:
+    """``size_of(name, default)``: :meth:`_Sizer.nbytes` of a value that has a size, else
+    ``default``. Sized on first asking and kept (costs are computed once per configuration,
+    so most values are never asked), with element sizes looked up once per dtype."""
+    shapes, weights, policy, values = sizer.shapes, sizer.weights, sizer.policy, graph.values
     weight_bytes: dict[str, float] = {}
     activation_bytes: dict[str | None, float] = {}
     sizes: dict[str, float] = {}
-    for name, value in graph.values.items():
+
+    def size_of(name: str, default: float) -> float:
+        size = sizes.get(name)
+        if size is None:
+            size = sizes[name] = _size(name)
+        return size or default
+
+    def _size(name: str) -> float:
+        value = values.get(name)
         shape = shapes.get(name) if name else None
         if value is None or shape is None:
-            continue
+            return 0
         if name in weights:
             dtype = value.dtype or "float32"
             per = weight_bytes.get(dtype)
@@ -260,10 +268,9 @@ def _value_bytes(graph: Graph, sizer: _Sizer) -> dict[str, float]:
             per = activation_bytes.get(dtype)
             if per is None:
                 per = activation_bytes[dtype] = policy.activation_element_bytes(dtype)
-        size = numel(shape) * per
-        if size:
-            sizes[name] = size
-    return sizes
+        return numel(shape) * per
+
+    return size_of
 
 
 def flops_by_status(profile: ComputeProfile, verdicts) -> dict[str, int]:

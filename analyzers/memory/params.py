@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trnport.analyzers.graph.ir import Graph, Param
+from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph, Param
 from trnport.analyzers.memory.dtypes import DtypePolicy
 
 TRAINABLE_KINDS = ("parameter", "initializer")
@@ -58,14 +58,21 @@ def summarize_params(graph: Graph, policy: DtypePolicy) -> ParamSummary:
     by_dtype: dict[str, float] = {}
     stored = 0
     largest: tuple[float, str] | None = None
+    per_dtype: dict[str, tuple[float, str, float]] = {}  # a model has few dtypes
     for param in unique_params(graph):
         group = "trainable" if param.kind in TRAINABLE_KINDS else "other"
-        size = param.numel * policy.weight_element_bytes(param.dtype)
-        counts[group] += param.numel
+        known = per_dtype.get(param.dtype)
+        if known is None:
+            known = per_dtype[param.dtype] = (policy.weight_element_bytes(param.dtype),
+                                              policy.weight_storage_name(param.dtype),
+                                              DTYPE_BYTES.get(param.dtype, 0))
+        per_element, name, stored_per_element = known
+        numel = param.numel
+        size = numel * per_element
+        counts[group] += numel
         sizes[group] += size
-        name = policy.weight_storage_name(param.dtype)
         by_dtype[name] = by_dtype.get(name, 0) + size
-        stored += param.nbytes
+        stored += math.ceil(numel * stored_per_element)  # Param.nbytes
         if group == "trainable" and (largest is None or size > largest[0]):
             largest = (size, param.name)
     return ParamSummary(

@@ -12,6 +12,7 @@ as many copies.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from dataclasses import dataclass
 
@@ -47,6 +48,9 @@ class UnrolledLoop:
         return round(len(self.nodes) * self.scale)
 
 
+_LOCATION = operator.attrgetter("location")
+
+
 def unrolled_loops(graph: Graph) -> list[UnrolledLoop]:
     """Every source line of ``graph`` (top level) that unrolled into a loop, largest first."""
     probe = graph.metadata.get("recurrence") or {}
@@ -54,23 +58,23 @@ def unrolled_loops(graph: Graph) -> list[UnrolledLoop]:
         # a config of a non-recurrent architecture: a line repeated many times is a shared
         # layer called again (ALBERT), not a loop over the sequence
         return []
-    # loaders share one location object among the nodes of a line: read each once
-    line_of: dict[int, tuple[str, int, bool] | None] = {}
-    lines = []
-    for node in graph.nodes:
-        location = node.location
-        key = id(location)
-        if key not in line_of:
-            line_of[key] = code_line(location)
-        lines.append(line_of[key])
-    per_module = Counter((line, node.location.module)
-                         for node, line in zip(graph.nodes, lines, strict=True)
-                         if line is not None)
+    # loaders share one location object among the nodes of a line: count nodes per object,
+    # then read each object's line once
+    locations = list(map(_LOCATION, graph.nodes))
+    per_location = Counter(map(id, locations))
+    distinct = {id(location): location for location in locations}
+    line_of = {key: code_line(location) for key, location in distinct.items()}
+    per_module: Counter = Counter()
+    for key, count in per_location.items():
+        line = line_of[key]
+        if line is not None:
+            per_module[(line, distinct[key].module)] += count
     looping = {line for (line, _), count in per_module.items() if count >= MIN_UNROLLED_NODES}
     if not looping:
         return []
     grouped: dict[tuple[str, int, bool], list[Node]] = {}
-    for node, line in zip(graph.nodes, lines, strict=True):
+    for node, location in zip(graph.nodes, locations, strict=True):
+        line = line_of[id(location)]
         if line in looping:
             grouped.setdefault(line, []).append(node)
     loops = [UnrolledLoop(file=file, line=line, nodes=tuple(nodes),

@@ -76,17 +76,23 @@ def _fed_by_matmul(graph: Graph, name: str, producers: Mapping[str, Node]) -> bo
     return False
 
 
+_ATTENTION_OR_SOFTMAX = ATTENTION_PACKETS | SOFTMAX_PACKETS
+
+
 def _attention_heads(graph: Graph, dims: ModelDims, symbols) -> _Found:
     """Heads from the config, else from the query of a fused attention or from the rank-4
     scores ``[batch, heads, L, S]`` a matrix product feeds to a softmax; the node is the
     first attention node."""
-    producers = {out: node for node in graph.nodes for out in node.outputs if out}
+    producers: dict[str, Node] | None = None  # made when a softmax is first met
     for node in graph.nodes:
         packet = op_packet(node.op)
-        if not node.inputs or packet not in ATTENTION_PACKETS | SOFTMAX_PACKETS:
+        if not node.inputs or packet not in _ATTENTION_OR_SOFTMAX:
             continue
-        if packet in SOFTMAX_PACKETS and not _fed_by_matmul(graph, node.inputs[0], producers):
-            continue
+        if packet in SOFTMAX_PACKETS:
+            if producers is None:
+                producers = {out: n for n in graph.nodes for out in n.outputs if out}
+            if not _fed_by_matmul(graph, node.inputs[0], producers):
+                continue
         shape = _shape(graph, node.inputs[0], symbols)
         if shape and len(shape) == 4:
             return _Found(dims.heads or shape[1], node.name)

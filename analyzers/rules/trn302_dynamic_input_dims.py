@@ -72,8 +72,8 @@ def check(context):
     graph = context.graph
     options = context.options
     pinned = dict(getattr(options, "input_shapes", None) or {})
-    consumers = _first_consumers(graph)
     every = dynamic_inputs(graph, pinned)
+    consumers = _first_consumers(graph, {found.name for found in every})
     batch = batch_symbols(every)
     # every symbol's proven (low, high); unproven ones run from 1 with no upper bound
     bounds = {symbol: (1, None) for entry in every for _, symbol in entry.dims}
@@ -110,12 +110,15 @@ def check(context):
         )
 
 
-def _first_consumers(graph):
+def _first_consumers(graph, names: set[str]) -> dict:
+    """The first node reading each of ``names`` (the walk stops once all are found)."""
     consumers = {}
-    for node in graph.nodes:
+    for node in graph.nodes if names else ():
         for name in node.inputs:
-            if name and name not in consumers:
+            if name in names and name not in consumers:
                 consumers[name] = node
+        if len(consumers) == len(names):
+            break
     return consumers
 
 

@@ -76,6 +76,7 @@ class ProvenanceReader:
     def __init__(self) -> None:
         self._frames: dict[str, tuple[str | None, int | None]] = {}
         self._modules: dict[str, str | None] = {}
+        self._scopes: dict[str, SourceLocation] = {}
         self._locations: dict[tuple[str | None, int | None, str | None], SourceLocation] = {}
         self._ops: dict[str, str | None] = {}
 
@@ -116,11 +117,13 @@ class ProvenanceReader:
         """The module scope of a TorchScript-exporter name like ``/layer1/layer1.0/conv1/Conv``."""
         if not name.startswith("/") or name.count("/") < 2:
             return UNKNOWN_LOCATION
-        module = self._modules.get(name)
-        if module is None and name not in self._modules:
-            module = join_scopes(name.split("/")[1:-1])
-            self._modules[name] = module
-        return self._location(None, None, module)
+        # the scope is all before the last "/", shared by the nodes of one module
+        scope = name[:name.rfind("/")]
+        location = self._scopes.get(scope)
+        if location is None:
+            location = self._scopes[scope] = self._location(
+                None, None, join_scopes(scope.split("/")[1:]))
+        return location
 
     def _location(self, file: str | None, line: int | None,
                   module: str | None) -> SourceLocation:
