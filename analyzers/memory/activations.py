@@ -27,11 +27,11 @@ over the candidate moments kept, of the class sums times their growth factors.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import numpy as np
 
 from trnport.analyzers.graph.ir import Graph
 from trnport.analyzers.memory.dtypes import DtypePolicy
@@ -221,7 +221,7 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
         saved[klass] += size
     return ActivationProfile(
         context=context, classes=classes,
-        peak_points=tuple(tuple(float(x) for x in points[i]) for i in kept),
+        peak_points=tuple(points[i] for i in kept),
         # moment 0 is before the first node, moment i + 1 just after node i allocates
         peak_nodes=tuple(graph.nodes[i - 1].name if i else None for i in kept),
         saved=tuple(saved),
@@ -232,36 +232,44 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
     )
 
 
-def _live_bytes(store: _Storages, node_count: int) -> np.ndarray:
+def _live_bytes(store: _Storages, node_count: int) -> list[tuple[float, ...]]:
     """Live bytes per class at every moment: before the first node (moment 0) and just after
     each node allocates its outputs (moment i + 1, while its inputs are still live).
 
     A storage allocated by node b and last read by node l is live from moment b + 1 through
     moment l + 1 (it is freed after its last reader); inputs from moment 0, and what is never
-    freed to the end. Sizes are whole bytes or eighths of one, so the running sums are exact
-    in any order."""
-    moments, width = node_count + 1, max(len(store.classes), 1)
-    born = np.asarray(store.born, dtype=np.int64) + 1
-    last = np.asarray(store.last_use, dtype=np.float64)
-    end = np.where(np.isinf(last), moments, last + 2).astype(np.int64)
-    klass = np.asarray(store.klass, dtype=np.int64)
-    size = np.asarray(store.size, dtype=np.float64)
-    changes = np.bincount(born * width + klass, weights=size, minlength=(moments + 1) * width)
-    changes -= np.bincount(end * width + klass, weights=size, minlength=(moments + 1) * width)
-    return np.cumsum(changes.reshape(moments + 1, width)[:moments], axis=0)[:, :len(store.classes)]
+    freed to the end. Each class's changes are summed up in one running sum; sizes are whole
+    bytes or eighths of one, so the sums are exact in any order."""
+    moments = node_count + 1
+    changes = [[0.0] * (moments + 1) for _ in store.classes]
+    for klass, size, born, last in zip(store.klass, store.size, store.born, store.last_use,
+                                       strict=True):
+        column = changes[klass]
+        column[born + 1] += size
+        column[moments if last == _NEVER else int(last) + 2] -= size
+    if not changes:
+        return [()] * moments
+    return list(zip(*(itertools.accumulate(column[:moments]) for column in changes),
+                    strict=True))
 
 
-def _pareto(points: np.ndarray) -> list[int]:
+def _pareto(points: list[tuple[float, ...]]) -> list[int]:
     """The moments no other moment matches or beats in every class, largest total first
     (the first of equal totals); those are the only ones that can be the peak at some
     scale."""
-    order = np.argsort(-points.sum(axis=1), kind="stable")
-    remaining = np.ones(len(points), dtype=bool)
+    totals = list(map(sum, points))
+    order = sorted(range(len(points)), key=totals.__getitem__, reverse=True)  # stable
     kept: list[int] = []
-    while True:
-        left = order[remaining[order]]
-        if not len(left):
-            return kept
-        best = int(left[0])
-        kept.append(best)
-        remaining &= ~np.all(points <= points[best], axis=1)
+    kept_points: list[tuple[float, ...]] = []
+    # a moment equal to one already looked at is dominated by whatever settled that one
+    seen: set[tuple[float, ...]] = set()
+    for i in order:
+        point = points[i]
+        if point in seen:
+            continue
+        seen.add(point)
+        if any(all(map(operator.ge, other, point)) for other in kept_points):
+            continue
+        kept.append(i)
+        kept_points.append(point)
+    return kept
