@@ -181,7 +181,6 @@ class GraphConverter:
         nodes = graph.nodes
         pending: list[int] = []
         op_name = self.op_name
-        default_ops: dict[str, str] = {}  # op types of the default domain, named
         decode = self.attributes.decode
         provenance = self.provenance
         from_node_name = provenance.from_node_name
@@ -214,14 +213,8 @@ class GraphConverter:
                 location = from_node_name(node_name)
             else:
                 location = UNKNOWN_LOCATION
-            domain = proto_node.domain
-            op = default_ops.get(op_type) if not domain else None
-            if op is None:
-                op = op_name(domain, op_type)
-                if not domain:
-                    default_ops[op_type] = op
-            nodes.append(Node(node_name, op, inputs, outputs, attributes, source_op, location,
-                              subgraphs))
+            nodes.append(Node(node_name, op_name(proto_node.domain, op_type), inputs, outputs,
+                              attributes, source_op, location, subgraphs))
         return pending
 
     def _sorted(self, graph: Graph, available: set[str], outer: tuple[set[str], ...],
