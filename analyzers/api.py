@@ -209,7 +209,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     from trnport.analyzers.memory import memory_section
     from trnport.analyzers.rules.priority import fix_first
 
-    nodes = {node.name: node for node, _ in loaded.graph.walk()}
+    nodes = loaded.graph.nodes_by_name()  # the rules' map, when they built one
     by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
     by_severity = dict.fromkeys(("error", "warning", "info"), 0)
     for finding in findings:
@@ -318,6 +318,9 @@ def _rewrite_suggestions(loaded, kb, coverage, findings, node_flops,
     """The rewrites the findings name, ranked by what each gains (analyzers.rewrites)."""
     from trnport.analyzers.rewrites.suggest import suggest_rewrites
 
-    statuses = {v.node: (v.status, v.rewrite) for v in coverage.verdicts}
+    # only the nodes of findings that suggest a rewrite are looked up
+    named = {node for finding in findings if finding.rewrite for node in finding.nodes}
+    statuses = {v.node: (v.status, v.rewrite) for v in coverage.verdicts if v.node in named} \
+        if named else {}
     return suggest_rewrites(findings, statuses, node_flops, kb, loaded.format,
                             str(loaded.path), stack)

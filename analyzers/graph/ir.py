@@ -176,6 +176,8 @@ class Graph:
     metadata: dict[str, Any] = field(default_factory=dict)
     #: the nodes' configuration numbers, once a pass asked (see :mod:`.configs`)
     configs: Any = field(default=None, repr=False, compare=False)
+    #: ``(node list, its length, map)`` of :meth:`nodes_by_name`, once asked
+    _by_name: Any = field(default=None, repr=False, compare=False)
 
     def value(self, name: str) -> Value | None:
         return self.values.get(name)
@@ -185,6 +187,16 @@ class Graph:
 
     def output_values(self, node: Node) -> list[Value | None]:
         return [self.values.get(n) if n else None for n in node.outputs]
+
+    def nodes_by_name(self) -> dict[str, Node]:
+        """Every node (subgraph bodies included) by name, for reading, not changing. Built
+        once and shared by the passes that look nodes up; built again when the node list
+        was replaced or grew (training appends the backward pass)."""
+        known = self._by_name
+        if known is None or known[0] is not self.nodes or known[1] != len(self.nodes):
+            known = self._by_name = (self.nodes, len(self.nodes),
+                                     {node.name: node for node, _ in self.walk()})
+        return known[2]
 
     def walk(self) -> Iterator[tuple[Node, Graph]]:
         """Every node with the graph that owns it, subgraph bodies included (depth first)."""

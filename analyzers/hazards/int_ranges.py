@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from trnport.analyzers.graph import Graph, Node
@@ -127,7 +127,6 @@ class _RangeAnalysis:
                        if value.dtype is not None and value.dtype not in _INT_DTYPES} | {""}
         self.ranged: set[str] = set()
         self.index_bounds = self._index_bounds()
-        self.shape_only = self._shape_only_values()
         self.shape_like: set[str] = set()
         self.constants = {p.name for p in graph.params} | set(graph.metadata.get(
             "param_inputs", {})) | {out for node in graph.nodes if node.op == "onnx::Constant"
@@ -171,8 +170,10 @@ class _RangeAnalysis:
             return self.index_bounds[name]
         return UNBOUNDED if value.dtype in _WIDE else _dtype_range(value.dtype)
 
-    def _shape_only_values(self) -> set[str]:
-        """ONNX values read only as shapes or axes, directly or through shape arithmetic."""
+    @cached_property
+    def shape_only(self) -> set[str]:
+        """ONNX values read only as shapes or axes, directly or through shape arithmetic;
+        worked out only when a value that could be reported asks (most graphs have none)."""
         floats = self.floats  # a float is never a shape
         consumers: dict[str, list[tuple[Node, int]]] = {}
         for node in self.graph.nodes:
@@ -201,7 +202,8 @@ class _RangeAnalysis:
         known = graph.metadata.get("constant_values", {})
         targets = graph.metadata.get("param_inputs", {})
         for name in stored:
-            numbers = _numbers(known.get(targets.get(name, name)) or [])
+            data = known.get(targets.get(name, name))  # small constants only: most have none
+            numbers = _numbers(data) if data else ()
             self.ranges[name] = (min(numbers), max(numbers)) if numbers else \
                 self.index_bounds.get(name)
         found: list[WideValue] = []
@@ -227,13 +229,26 @@ class _RangeAnalysis:
         return found
 
     def _carries_no_range(self, node: Node) -> bool:
-        """True for a node that reads only values of unknown range and writes only floats
-        (most of a model), and does not make a range of its own (a fill, ``arange``): its
-        outputs stay unknown, so it need not be visited."""
+        """True for a node whose outputs must stay unknown, so it need not be visited: it
+        writes only floats, makes no range of its own (a fill, ``arange``, ``Shape``) and
+        either reads no value with a range (most of a model) or computes from a first input
+        of unknown range (``x ** 2``, ``x + eps``, a reshape of ``x``)."""
+        inputs = node.inputs
         # cheapest and most often decisive first: most nodes read no value with a range
-        return bool(node.inputs) and self.ranged.isdisjoint(node.inputs) and \
-            self.floats.issuperset(node.outputs) and node.op not in _SHAPE_SOURCES and \
-            _packet(node.op) not in _RANGE_SOURCES
+        if not inputs or not self.floats.issuperset(node.outputs) or \
+                node.op in _SHAPE_SOURCES or _packet(node.op) in _RANGE_SOURCES:
+            return False
+        if self.ranged.isdisjoint(inputs):
+            return True
+        # a visit gives an output a range from an index bound, or marks it shape arithmetic
+        # when its inputs are, whatever the op
+        if self.index_bounds and not self.index_bounds.keys().isdisjoint(node.outputs):
+            return False
+        if not self.shape_like.isdisjoint(inputs):
+            return False
+        first = inputs[0]
+        return bool(first) and first not in self.ranged and \
+            _packet(node.op) in _UNKNOWN_WITHOUT_FIRST
 
     def _visit(self, node: Node, found: list[WideValue]) -> None:
         ins = [self.ranges.get(name) if name else None for name in node.inputs]
@@ -299,10 +314,7 @@ def _transfer(node: Node, ins: list[Interval | None], graph: Graph) -> list[Inte
         return [_union([*ins[1:], *_scalars(attrs, ("self", "other"))])]
     if op in _UNION:
         return [_union([*ins, *_scalars(attrs, ("other", "self", "value", "fill_value"))])]
-    if op in ("add", "Add", "sub", "Sub", "rsub", "mul", "Mul", "div", "Div", "floor_divide",
-              "remainder", "fmod", "Mod", "pow", "Pow", "bitwise_and", "bitwise_or",
-              "bitwise_xor", "__and__", "__or__", "__xor__", "bitwise_left_shift",
-              "__lshift__", "bitwise_right_shift", "__rshift__", "BitShift"):
+    if op in _ARITHMETIC:
         return [_binary(op, node, ins)]
     if op in ("neg", "Neg"):
         return [(-first[1], -first[0]) if first else None]
@@ -332,10 +344,23 @@ _FILLS = frozenset({"full", "full_like", "new_full", "fill", "scalar_tensor", "z
 _RANGE_SOURCES = _FILLS | {"arange", "Range", "Constant"}
 #: ops whose output holds values of their first input: an index bound carries back through
 _KEEPS_VALUES = _SAME_VALUES | {"_to_copy", "to", "Cast", "type_as"}
-
+#: the arithmetic of :func:`_binary`, which needs both operands' ranges
+_ARITHMETIC = frozenset({
+    "add", "Add", "sub", "Sub", "rsub", "mul", "Mul", "div", "Div", "floor_divide",
+    "remainder", "fmod", "Mod", "pow", "Pow", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "__and__", "__or__", "__xor__", "bitwise_left_shift", "__lshift__", "bitwise_right_shift",
+    "__rshift__", "BitShift"})
 _COMPARISONS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
                           "logical_not", "bitwise_and", "bitwise_or", "bitwise_not",
                           "__and__", "__or__"})
+#: ops whose :func:`_transfer` is unknown whenever their first input's range is: the result
+#: is computed from it (views, arithmetic, reductions, hulls)
+_UNKNOWN_WITHOUT_FIRST = (_SAME_VALUES | _UNION | _ARITHMETIC | {
+    "neg", "Neg", "abs", "Abs", "cumsum", "CumSum", "sum", "ReduceSum", "nansum", "cumprod",
+    "prod", "ReduceProd", "mean", "ReduceMean", "amax", "amin", "ReduceMax", "ReduceMin",
+    "floor", "ceil", "round", "trunc", "Floor", "Ceil", "Round", "relu", "Relu",
+}) - _COMPARISONS - _BOOLEAN - {"where", "Where", "clamp", "clip", "Clip", "clamp_min",
+                                 "clamp_max", "topk", "sort", "max", "min", "TopK"}
 
 
 def _compare(op: str, node: Node, ins: list[Interval | None]) -> Interval | None:

@@ -114,21 +114,26 @@ class _Storages:
         self._class_index: dict[ScaleClass, int] = {}
         self._owned: dict[str, int] = {}
 
-    def add(self, name: str, size: float, klass: ScaleClass, born: int) -> None:
+    def class_number(self, klass: ScaleClass) -> int:
+        """The index of growth class ``klass`` in :attr:`classes`, numbered on first sight."""
         index = self._class_index.get(klass)
         if index is None:
             index = self._class_index[klass] = len(self.classes)
             self.classes.append(klass)
-        storage = self._owned.get(name)
-        if storage is None:
-            storage = self._owned[name] = len(self.size)
+        return index
+
+    def add(self, name: str, size: float, klass: int, born: int) -> None:
+        """Allocate ``name``: ``size`` bytes of class number ``klass``, made by node ``born``."""
+        count = len(self.size)
+        storage = self._owned.setdefault(name, count)
+        if storage == count:
             self.size.append(size)
-            self.klass.append(index)
+            self.klass.append(klass)
             self.born.append(born)
             # a node output nobody reads dies right after its node
             self.last_use.append(born)
         else:  # a name allocated again (not in a well-formed graph): the last one counts
-            self.size[storage], self.klass[storage] = size, index
+            self.size[storage], self.klass[storage] = size, klass
             self.born[storage] = self.last_use[storage] = born
         self.of_value[name] = storage
 
@@ -152,7 +157,7 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
     store = _Storages()
     unsized = 0
     # classify() reads a value's name only through these two memberships
-    classes: dict[tuple, ScaleClass] = {}
+    class_of_key: dict[tuple, int] = {}  # class numbers
     element_bytes: dict[str | None, float] = {}
     values = graph.values
 
@@ -165,7 +170,7 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
         value, shape = values.get(name), shapes.get(name)
         if value is None or shape is None:
             unsized += value is not None
-            add(name, 0.0, (0, 0, 0, 0), born)
+            add(name, 0.0, store.class_number((0, 0, 0, 0)), born)
             return
         key = (shape, value.dtype, name in reachable, name in region)
         known = sized.get(key)
@@ -175,9 +180,10 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
             if per_element is None:
                 per_element = element_bytes[dtype] = policy.activation_element_bytes(dtype)
             klass_key = (shape, key[2], key[3])
-            klass = classes.get(klass_key)
+            klass = class_of_key.get(klass_key)
             if klass is None:
-                klass = classes[klass_key] = classify(name, shape, context, reachable, region)
+                klass = class_of_key[klass_key] = store.class_number(
+                    classify(name, shape, context, reachable, region))
             known = sized[key] = (numel(shape) * per_element, klass)
         add(name, known[0], known[1], born)
 

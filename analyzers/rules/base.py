@@ -55,10 +55,10 @@ class RuleContext:
             return self.stack.spec.text(key, **values)
         return self.kb.stacks["xla"].text(key, **values)
 
-    @cached_property
+    @property
     def nodes_by_name(self) -> dict[str, Node]:
         """Every node of the graph (subgraph bodies included) by name, built once."""
-        return {node.name: node for node, _ in self.graph.walk()}
+        return self.graph.nodes_by_name()
 
     @cached_property
     def _by_code(self) -> dict[Any, list]:
