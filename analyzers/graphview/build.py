@@ -56,15 +56,22 @@ def _edges(graph: Graph, nodes) -> tuple[GraphEdge, ...]:
             if name:
                 producer[name] = index
     edges = []
+    values = graph.values
+    # an edge's shape text, dtype and bytes follow from the value's type: a model has few
+    described: dict[tuple, tuple[str, str, int | None]] = {}
     for target, node in enumerate(nodes):
         for name in dict.fromkeys(node.inputs):
             source = producer.get(name)
             if source is None or source == target:
                 continue
-            value = graph.values.get(name)
-            edges.append(GraphEdge(source, target, name, shape_text(value),
-                                   (value.dtype if value else None) or "?",
-                                   value.nbytes if value else None))
+            value = values.get(name)
+            key = (value.shape, value.dtype) if value is not None else None
+            facts = described.get(key)  # type: ignore[arg-type]
+            if facts is None:
+                facts = described[key] = (  # type: ignore[index]
+                    shape_text(value), (value.dtype if value else None) or "?",
+                    value.nbytes if value else None)
+            edges.append(GraphEdge(source, target, name, *facts))
     return tuple(edges)
 
 
@@ -72,12 +79,18 @@ def _finish_groups(drafts, nodes: tuple[GraphNode, ...]) -> tuple[GraphGroup, ..
     """Worst status, size and codes of every group, children before parents."""
     statuses: list[Counter] = [Counter() for _ in drafts]
     codes: list[dict[str, None]] = [{} for _ in drafts]
-    for node in nodes:
-        group = node.group
+    # statuses counted per group a node sits in, then added up each group's ancestors
+    own = Counter((node.group, node.status) for node in nodes)
+    for (group, node_status), count in own.items():
         while group >= 0:
-            statuses[group][node.status] += 1
-            codes[group].update(dict.fromkeys(node.codes))
+            statuses[group][node_status] += count
             group = drafts[group].parent
+    for node in nodes:
+        if node.codes:  # few nodes have findings; codes keep the order nodes give them
+            group = node.group
+            while group >= 0:
+                codes[group].update(dict.fromkeys(node.codes))
+                group = drafts[group].parent
     return tuple(
         GraphGroup(path=d.path, label=d.label, parent=d.parent,
                    children=tuple(sorted(d.children, key=lambda c: drafts[c].first)),

@@ -82,10 +82,13 @@ class GraphConverter:
         graph = deferred.graph
         self._read_values(typed, graph, deferred.initializer_names, None)
         values = graph.values
-        for node in graph.nodes:  # as :meth:`_nodes` adds them after the typed values
-            for name in node.outputs:
-                if name and name not in values:
-                    values[name] = Value(name)
+        # every name the nodes produce is in ``available``: when inference typed them all
+        # (the usual case) there is nothing to add
+        if not deferred.available.difference(values).issubset(("",)):
+            for node in graph.nodes:  # as :meth:`_nodes` adds them after the typed values
+                for name in node.outputs:
+                    if name and name not in values:
+                        values[name] = Value(name)
         return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
 
     def _read_values(self, proto: Any, graph: Graph, initializer_names: set[str],
@@ -93,26 +96,24 @@ class GraphConverter:
         """Typed values of the graph inputs, value_info and outputs, in this order (the
         numbering of anonymous dims follows it); input names go to ``inputs`` if given."""
         values = graph.values
-        types = self.types
-
-        def read_type(info: Any) -> Value:  # what inference derived may hold -1 dims
-            return types.value(info, negative_is_unknown=True)
+        read_type = self.types.value  # what inference derived may hold -1 dims: lenient
 
         for info in proto.input:
             name = info.name
             if name in initializer_names:
                 continue  # an old-IR input that only gives the initializer a default
             # the main graph's inputs are declared, not derived: a negative dim is refused
-            values[name] = types.value(info, negative_is_unknown=subgraph)
+            values[name] = read_type(info, subgraph)
             if inputs is not None:
                 inputs.append(name)
         for info in proto.value_info:
-            if info.name not in values:
-                values[info.name] = read_type(info)
+            name = info.name
+            if name not in values:
+                values[name] = read_type(info, True, name)
         for info in proto.output:
             known = values.get(info.name)
             if known is None or known.shape is None:
-                values[info.name] = read_type(info)
+                values[info.name] = read_type(info, True)
 
     def _finish(self, proto: Any, graph: Graph, available: set[str],
                 outer: tuple[set[str], ...], pending: list[int]) -> Graph:

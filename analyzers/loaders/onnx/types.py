@@ -35,6 +35,10 @@ def dtype_name(data_type: int) -> str:
     return name
 
 
+#: what a type converts to: its dtype and shape
+_Converted = tuple[str | None, tuple[int | str, ...] | None]
+
+
 class TypeReader:
     """Reads ``ValueInfoProto`` types; numbers the anonymous dims of one model.
 
@@ -44,24 +48,30 @@ class TypeReader:
 
     def __init__(self) -> None:
         self._anonymous = 0
-        self._cache: dict[bytes, tuple[str | None, tuple[int | str, ...] | None]] = {}
+        # strict and lenient (negative_is_unknown) readings, by serialized type
+        self._cache: tuple[dict[bytes, _Converted], dict[bytes, _Converted]] = ({}, {})
 
-    def value(self, info: Any, negative_is_unknown: bool = False) -> Value:
-        """The IR value for a ``ValueInfoProto``; non-tensor types keep only the name.
+    def value(self, info: Any, negative_is_unknown: bool = False, name: str | None = None
+              ) -> Value:
+        """The IR value for a ``ValueInfoProto`` (whose ``name`` the caller may have read
+        already); non-tensor types keep only the name.
 
         A negative dim is refused unless ``negative_is_unknown``, where it is read as an
         unknown dim: onnx writes ``-1`` for a dim it cannot infer inside function-expanded
         If/Loop bodies (and shape inference carries it out to the values they produce),
         and its checker accepts that."""
+        if name is None:
+            name = info.name
         proto_type = info.type
-        key = proto_type.SerializeToString() + (b"\x00lenient" if negative_is_unknown else b"")
-        known = self._cache.get(key)
+        cache = self._cache[negative_is_unknown]
+        key = proto_type.SerializeToString()
+        known = cache.get(key)
         if known is None:
             anonymous_before = self._anonymous
-            known = self._convert(proto_type, info.name, negative_is_unknown)
+            known = self._convert(proto_type, name, negative_is_unknown)
             if self._anonymous == anonymous_before:  # "?N" dims must stay distinct
-                self._cache[key] = known
-        return Value(info.name, known[1], known[0])
+                cache[key] = known
+        return Value(name, known[1], known[0])
 
     def _convert(self, proto_type: Any, name: str,
                  negative_is_unknown: bool) -> tuple[str | None, tuple[int | str, ...] | None]:
