@@ -181,14 +181,24 @@ def _module_rows(coverage, nodes: dict[str, Any]) -> tuple[ModuleRow, ...]:
     for verdict in coverage.verdicts:
         node = nodes.get(verdict.node)
         per_module[(node.location.module or "" if node else "", verdict.status)] += 1
-    counts: dict[str, Counter] = {}
+    counts: dict[str, dict[str, int]] = {}
     for (path, status), count in per_module.items():
-        parts = path.split(".") if path else []
-        for depth in range(len(parts) + 1):
-            counts.setdefault(".".join(parts[:depth]), Counter())[status] += count
+        # the path and its ancestors, shortest first: "a.b" gives "", "a", "a.b"
+        ancestors = [""]
+        if path:
+            end = path.find(".")
+            while end != -1:
+                ancestors.append(path[:end])
+                end = path.find(".", end + 1)
+            ancestors.append(path)
+        for ancestor in ancestors:
+            row = counts.get(ancestor)
+            if row is None:
+                row = counts[ancestor] = {}
+            row[status] = row.get(status, 0) + count
     return tuple(
-        ModuleRow(module=path, nodes_by_status={s: c[s] for s in STATUSES if c[s]})
-        for path, c in sorted(counts.items())
+        ModuleRow(module=path, nodes_by_status={s: row[s] for s in STATUSES if s in row})
+        for path, row in sorted(counts.items())
     )
 
 

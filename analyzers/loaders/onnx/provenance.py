@@ -115,10 +115,11 @@ class ProvenanceReader:
 
     def from_node_name(self, name: str) -> SourceLocation:
         """The module scope of a TorchScript-exporter name like ``/layer1/layer1.0/conv1/Conv``."""
-        if not name.startswith("/") or name.count("/") < 2:
-            return UNKNOWN_LOCATION
         # the scope is all before the last "/", shared by the nodes of one module
-        scope = name[:name.rfind("/")]
+        cut = name.rfind("/")
+        if cut <= 0 or name[0] != "/":
+            return UNKNOWN_LOCATION
+        scope = name[:cut]
         location = self._scopes.get(scope)
         if location is None:
             location = self._scopes[scope] = self._location(
