@@ -18,6 +18,7 @@ from typing import Any
 from trnport.analyzers import __version__
 from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import AnalysisCancelled
+from trnport.analyzers.graph import module_path_prefixes
 from trnport.analyzers.loaders import load_model
 from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.results import (
@@ -183,15 +184,7 @@ def _module_rows(coverage, nodes: dict[str, Any]) -> tuple[ModuleRow, ...]:
         per_module[(node.location.module or "" if node else "", verdict.status)] += 1
     counts: dict[str, dict[str, int]] = {}
     for (path, status), count in per_module.items():
-        # the path and its ancestors, shortest first: "a.b" gives "", "a", "a.b"
-        ancestors = [""]
-        if path:
-            end = path.find(".")
-            while end != -1:
-                ancestors.append(path[:end])
-                end = path.find(".", end + 1)
-            ancestors.append(path)
-        for ancestor in ancestors:
+        for ancestor in ("", *module_path_prefixes(path)):  # the root counts every node
             row = counts.get(ancestor)
             if row is None:
                 row = counts[ancestor] = {}

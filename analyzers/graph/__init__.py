@@ -10,9 +10,10 @@ from trnport.analyzers.graph.ir import (
     Shape,
     SourceLocation,
     Value,
+    module_path_prefixes,
 )
 
 __all__ = [
     "DTYPE_BYTES", "UNKNOWN_LOCATION", "Dim", "Graph", "Node", "Param", "Shape",
-    "SourceLocation", "Value",
+    "SourceLocation", "Value", "module_path_prefixes",
 ]

@@ -66,6 +66,13 @@ class SourceLocation:
 UNKNOWN_LOCATION = SourceLocation()
 
 
+def module_path_prefixes(path: str) -> list[str]:
+    """The dotted prefixes of module path ``path``, shortest first, ending with ``path``
+    itself (none for the model root ""): ``"a.b"`` gives ``["a", "a.b"]``."""
+    parts = path.split(".") if path else []
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
 # not frozen, though nothing assigns to a value (hashed by value all the same): loaders
 # build one per tensor, and a frozen dataclass's field-by-field object.__setattr__ triples
 # the cost

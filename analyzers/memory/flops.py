@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.configs import node_configs
-from trnport.analyzers.graph.ir import Graph, Node
+from trnport.analyzers.graph.ir import Graph, Node, module_path_prefixes
 from trnport.analyzers.memory.dtypes import DtypePolicy
 from trnport.analyzers.memory.ops import (
     ALIAS_PACKETS,
@@ -180,13 +180,6 @@ def _attention_flops(node: Node, sizer: _Sizer) -> int:
     return 2 * scores * embed + 2 * scores * value[-1] + 5 * scores
 
 
-def _module_prefixes(module: str | None) -> list[str]:
-    if not module:
-        return [NO_MODULE]
-    parts = module.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
-
-
 def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int], *,
                     shapes: Mapping[str, tuple[int, ...] | None] | None = None
                     ) -> ComputeProfile:
@@ -215,7 +208,7 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
         totals[0] += cost.flops
         totals[1] += cost.bytes_moved
     for module, (module_flops, module_bytes) in by_module.items():
-        for prefix in _module_prefixes(module):
+        for prefix in module_path_prefixes(module) if module else (NO_MODULE,):
             totals = modules.setdefault(prefix, [0, 0])
             totals[0] += module_flops
             totals[1] += module_bytes
