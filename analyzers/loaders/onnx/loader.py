@@ -34,6 +34,9 @@ KEEP_INLINE_FLOAT_ELEMENTS = 64
 #: TensorProto element types that can carry shapes, axes or indices (the integer types)
 _INTEGER_TYPES = frozenset(number for number, name in ONNX_DTYPES.items()
                            if name.startswith(("int", "uint")))
+#: default-domain ops that start shape data propagation, or hold subgraphs that may
+_DATA_SOURCES = frozenset({"Shape", "Size", "Constant", "ConstantOfShape",
+                           "If", "Loop", "Scan", "SequenceMap"})
 #: IR versions beyond this are taken as garbage decoded from a non-ONNX file.
 MAX_IR_VERSION = 64
 # Leading bytes of formats people mistake for ONNX, and what to call them.
@@ -241,11 +244,33 @@ def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None) 
     if data is None:
         _drop_inline_weights(model.graph)
     try:
-        return infer(model if data is None else data, strict_mode=False, data_prop=True)
+        return infer(model if data is None else data, strict_mode=False,
+                     data_prop=has_shape_data(model))
     except Exception as exc:  # InferenceError, ValueError, RuntimeError from the C++ side
         diagnostics.append(f"shape inference failed ({first_line(exc)}); only the shapes "
                            "declared in the file are known")
         return model
+
+
+def has_shape_data(model: Any) -> bool:
+    """True when shape inference's data propagation could find anything to propagate.
+
+    It carries integer data (a Reshape target built by Shape → Gather → Concat) from the
+    only places data starts: Shape and Size outputs, Constant nodes, and integer
+    initializers of rank 0 or 1 (onnx ``DataPropagationContextImpl::getInputData``). A
+    graph with none of them gets the same shapes without it, and a 100k-node chain of
+    float ops spends a quarter of its inference time in it. Subgraph bodies, sparse
+    initializers, model-local functions and ops outside the default domain (which may
+    carry subgraphs) are not looked into, so any of them keeps propagation on.
+    """
+    graph = model.graph
+    if len(model.functions) or len(graph.sparse_initializer):
+        return True
+    for tensor in graph.initializer:
+        if len(tensor.dims) <= 1 and tensor.data_type in _INTEGER_TYPES:
+            return True
+    ops = {(node.domain, node.op_type) for node in graph.node}
+    return any(op in _DATA_SOURCES or domain not in ("", "ai.onnx") for domain, op in ops)
 
 
 def _drop_inline_weights(graph: Any) -> int:
