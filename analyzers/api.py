@@ -150,38 +150,60 @@ def analyze(
     return report
 
 
-def _operator_rows(coverage, nodes: dict[str, Any]) -> tuple[OperatorRow, ...]:
-    # per (op, status), in one pass: the first verdict, how many, their reasons, source ops
-    groups: dict[tuple[str, str], tuple[Any, list[int], Counter, set[str]]] = {}
+def _table_rows(coverage, nodes: dict[str, Any]
+                ) -> tuple[tuple[OperatorRow, ...], tuple[ModuleRow, ...]]:
+    """The report's operator rows and module rows, from one pass over the verdicts.
+
+    Each verdict is counted under what either table reads of it (op, status, reason, the
+    node's source op and module); the few distinct tuples are then summed per table."""
+    tallies: dict[tuple, int] = {}
+    first_of: dict[tuple[str, str], Any] = {}  # the first verdict per (op, status)
     for verdict in coverage.verdicts:
-        key = (verdict.op, verdict.status)
-        group = groups.get(key)
+        node = nodes.get(verdict.node)
+        key = (verdict.op, verdict.status, verdict.reason,
+               node.source_op if node else None, node.location.module if node else None)
+        count = tallies.get(key)
+        if count is None:
+            first_of.setdefault(key[:2], verdict)
+            tallies[key] = 1
+        else:
+            tallies[key] = count + 1
+    return _operator_rows(tallies, first_of), _module_rows(tallies)
+
+
+def _operator_rows(tallies: dict[tuple, int], first_of: dict[tuple[str, str], Any]
+                   ) -> tuple[OperatorRow, ...]:
+    # per (op, status): how many, their reasons (counted in order of first sight, so that
+    # the most common reason of a tie is the first seen), the source ops
+    groups: dict[tuple[str, str], tuple[list[int], Counter, set[str]]] = {}
+    for (op, status, reason, source_op, _module), count in tallies.items():
+        group = groups.get((op, status))
         if group is None:
-            group = groups[key] = (verdict, [0], Counter(), set())
-        group[1][0] += 1
-        if verdict.reason:
-            group[2][verdict.reason] += 1
-        source_op = nodes[verdict.node].source_op
+            group = groups[(op, status)] = ([0], Counter(), set())
+        group[0][0] += count
+        if reason:
+            group[1][reason] += count
         if source_op:
-            group[3].add(source_op)
+            group[2].add(source_op)
     rows = []
-    for (op, status), (first, count, reasons, source_ops) in groups.items():
+    for (op, status), (count, reasons, source_ops) in groups.items():
         rows.append(OperatorRow(
             op=op, count=count[0], status=status,
             reason=reasons.most_common(1)[0][0] if reasons else "",
-            source_ops=tuple(sorted(source_ops - {op})), confidence=first.confidence,
+            source_ops=tuple(sorted(source_ops - {op})),
+            confidence=first_of[(op, status)].confidence,
         ))
     rows.sort(key=lambda r: (-r.count, r.op, r.status))
     return tuple(rows)
 
 
-def _module_rows(coverage, nodes: dict[str, Any]) -> tuple[ModuleRow, ...]:
+def _module_rows(tallies: dict[tuple, int]) -> tuple[ModuleRow, ...]:
     """Status counts for every module path and each of its ancestors (the model root is
     ""), so a tree view can show a subtree's health without walking nodes."""
-    per_module: Counter = Counter()
-    for verdict in coverage.verdicts:
-        node = nodes.get(verdict.node)
-        per_module[(node.location.module or "" if node else "", verdict.status)] += 1
+    per_module: dict[tuple[str, str], int] = {}
+    for (_op, status, _reason, _source_op, module), count in tallies.items():
+        key = (module or "", status)
+        per_module[key] = per_module.get(key, 0) + count
     counts: dict[str, dict[str, int]] = {}
     for (path, status), count in per_module.items():
         for ancestor in ("", *module_path_prefixes(path)):  # the root counts every node
@@ -213,6 +235,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     from trnport.analyzers.rules.priority import fix_first
 
     nodes = loaded.graph.nodes_by_name()  # the rules' map, when they built one
+    operator_rows, module_rows = _table_rows(coverage, nodes)
     by_status = {status: coverage.counts.get(status, 0) for status in STATUSES}
     by_severity = dict.fromkeys(("error", "warning", "info"), 0)
     for finding in findings:
@@ -221,7 +244,7 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
     stack = stack or kb.stack(profile, target.family, options.stack)
     table = torchneuron_table(kb, profile, options) if stack.id == "torchneuron" else None
     converter_fix = _converter_fix(loaded, findings, kb, profile, target, options, stack)
-    node_flops = memory.node_flops  # a dict over every node: made once
+    node_flops = memory.node_flops
     rewrites = _rewrite_suggestions(loaded, kb, coverage, findings, node_flops, stack.id)
     if converter_fix is not None:
         from trnport.analyzers.rewrites.converter_fix import with_chain
@@ -256,10 +279,10 @@ def _build_report(loaded, options, kb, profile, target, coverage, findings, memo
             fix_first=fix_first(findings, node_flops, rewrites),
         ),
         findings=tuple(findings),
-        operators=_operator_rows(coverage, nodes),
+        operators=operator_rows,
         diagnostics=(*_layout_notes(memory), *loaded.diagnostics,
                      *stack_notes(profile, stack, table)),
-        modules=_module_rows(coverage, nodes),
+        modules=module_rows,
         memory=memory_section(memory),
         rewrites=rewrites,
         graph=build_model_graph(graph, coverage.verdicts, findings)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from trnport.analyzers.graph.configs import node_configs
@@ -52,6 +52,24 @@ class NodeCost:
 _NO_COST = NodeCost(0, 0)
 
 
+class _FlopsView(Mapping[str, int]):
+    """Node name to FLOPs, read from node costs on asking."""
+
+    __slots__ = ("_costs",)
+
+    def __init__(self, costs: Mapping[str, NodeCost]) -> None:
+        self._costs = costs
+
+    def __getitem__(self, name: str) -> int:
+        return self._costs[name].flops
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._costs)
+
+    def __len__(self) -> int:
+        return len(self._costs)
+
+
 @dataclass(frozen=True)
 class ComputeProfile:
     """FLOPs and bytes of one forward pass at the export's shapes."""
@@ -71,6 +89,12 @@ class ComputeProfile:
     @functools.cached_property
     def anchor_bytes(self) -> int:
         return sum(c.anchor_bytes for c in self.node_costs.values())
+
+    @functools.cached_property
+    def node_flops(self) -> Mapping[str, int]:
+        """FLOPs per node name: a view of :attr:`node_costs` (readers look up a few nodes,
+        so no dict over every node is built)."""
+        return _FlopsView(self.node_costs)
 
     def top_modules(self, count: int = 15) -> tuple[ModuleFlops, ...]:
         """The ``count`` module paths (any depth) with the most FLOPs, with their share."""

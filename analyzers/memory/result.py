@@ -68,9 +68,9 @@ class MemoryResult:
         return not self.unsized_inputs
 
     @property
-    def node_flops(self) -> dict[str, int]:
+    def node_flops(self) -> Mapping[str, int]:
         """FLOPs per node name (for coverage weighted by compute)."""
-        return {name: cost.flops for name, cost in self.compute.node_costs.items()}
+        return self.compute.node_flops
 
     @property
     def effective_tp(self) -> int:

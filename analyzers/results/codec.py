@@ -62,24 +62,40 @@ def report_from_dict(data: Mapping[str, Any]) -> Report:
 
 
 def _object_to_dict(item: Any) -> JsonObject:
-    kind = type(item)
-    omitted = _OMITTED_WHEN_NONE.get(kind, frozenset())
-    emptied = _EMPTY_WHEN_NONE.get(kind, frozenset())
-    skipped = _NOT_WRITTEN.get(kind, frozenset())
+    names, omitted, emptied, derived = _plan(type(item))
     data: JsonObject = {}
-    for field in dataclasses.fields(item):
-        if field.name in skipped:
-            continue
-        value = getattr(item, field.name)
-        if value is None and field.name in omitted:
-            continue
-        data[field.name] = {} if value is None and field.name in emptied else _encode(value)
-    for key, derive in _DERIVED.get(kind, {}).items():
+    for name in names:
+        value = getattr(item, name)
+        if value is None:
+            if name in omitted:
+                continue
+            data[name] = {} if name in emptied else None
+        elif type(value) in _PLAIN:
+            data[name] = value
+        else:
+            data[name] = _encode(value)
+    for key, derive in derived:
         data[key] = derive(item)
     return data
 
 
+#: values written as they are (checked by exact type: a subclass takes the general path)
+_PLAIN = frozenset({str, int, float, bool})
+
+
+@cache
+def _plan(kind: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], tuple]:
+    """What :func:`_object_to_dict` writes of a ``kind``: its field names in order (less
+    the ones never written), the fields left out or emptied while None, the derived keys."""
+    skipped = _NOT_WRITTEN.get(kind, frozenset())
+    return (tuple(f.name for f in dataclasses.fields(kind) if f.name not in skipped),
+            _OMITTED_WHEN_NONE.get(kind, frozenset()), _EMPTY_WHEN_NONE.get(kind, frozenset()),
+            tuple(_DERIVED.get(kind, {}).items()))
+
+
 def _encode(value: Any) -> Any:
+    if type(value) in _PLAIN or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _object_to_dict(value)
     if isinstance(value, tuple | list):
