@@ -11,17 +11,24 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from trnport.analyzers.errors import InputError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: The newest schema revision this release knows, the ``revision`` of the last migration in
+#: ``migrations/versions`` (a test holds it to alembic's own reading). Opening a database
+#: already at it reads the version with plain SQL: alembic, whose import is a fifth of a
+#: second of every saved check, is loaded only to migrate or to name an unknown revision.
+HEAD_REVISION = "0002_memory_summaries"
+VERSION_TABLE = "alembic_version"
 # Any fixed number: PostgreSQL sessions opening the same database upgrade one at a time.
 _PG_MIGRATION_LOCK = 0x74726E70  # "trnp"
 
@@ -31,18 +38,24 @@ class DamagedDatabaseError(InputError):
 
 
 def _config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
 def run_migrations(connection: Connection, revision: str = "head") -> None:
     """Upgrade the database behind ``connection`` to ``revision`` inside the caller's
     transaction (the caller commits)."""
+    from alembic import command
+
     config = _config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
@@ -50,7 +63,7 @@ def run_migrations(connection: Connection, revision: str = "head") -> None:
 
 def head_revision() -> str:
     """The newest schema revision this release knows."""
-    return script_directory().get_current_head()
+    return HEAD_REVISION
 
 
 def known_revisions() -> set[str]:
@@ -58,7 +71,7 @@ def known_revisions() -> set[str]:
 
 
 def _refuse_unknown(revision: str, where: str) -> None:
-    if revision not in known_revisions():
+    if revision != HEAD_REVISION and revision not in known_revisions():
         raise InputError(
             f"history database {where} has schema revision {revision!r}, newer than this "
             f"trnport knows (up to {head_revision()!r}): upgrade trnport, or pass --db to "
@@ -207,8 +220,12 @@ def backup_sqlite_file(path: Path) -> Path:
 
 
 def current_revision(connection: Connection) -> str | None:
-    heads = MigrationContext.configure(connection).get_current_heads()
-    return heads[0] if heads else None
+    """The revision alembic recorded in the database, None when it recorded none (what
+    alembic's ``MigrationContext.get_current_heads`` reads, without importing alembic)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    row = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).first()
+    return row[0] if row else None
 
 
 def upgrade_to_head(engine: Engine, where: str) -> str | None:

@@ -18,7 +18,12 @@ from tests.fixtures.history import build_schema_0001
 from trnport.app.history import open_store
 from trnport.app.history.database import create_history_engine, resolve_url
 from trnport.app.history.models import Base
-from trnport.app.history.schema import head_revision, run_migrations, script_directory
+from trnport.app.history.schema import (
+    HEAD_REVISION,
+    head_revision,
+    run_migrations,
+    script_directory,
+)
 
 FIXTURES = Path(build_schema_0001.__file__).resolve().parent
 TABLES = {"alembic_version", "models", "sessions", "findings", "memory_summaries"}
@@ -48,6 +53,8 @@ def test_revision_ids_are_readable_and_numbered():
     revisions = [s.revision for s in script_directory().walk_revisions()]
     assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+", rev) for rev in revisions), revisions
     assert head_revision() == max(revisions)
+    # the constant the store opens databases with is alembic's own head
+    assert HEAD_REVISION == script_directory().get_current_head()
 
 
 def test_every_released_schema_has_a_fixture_database():
