@@ -238,7 +238,7 @@ def run_child(command: list[str], env: dict[str, str] | None = None,
                 err_path.open("wb") as err:
             launcher = subprocess.Popen(
                 [sys.executable, "-S", "-I", "-c", _LAUNCHER, str(result_path), *command],
-                stdin=stdin, stdout=out, stderr=err, env=env or _child_env(),
+                stdin=stdin, stdout=out, stderr=err, env=env or child_env(),
                 start_new_session=True,  # so a timeout can end the command with its launcher
             )
             try:
@@ -266,7 +266,7 @@ def _scratch_file(kind: str) -> str:
     return name
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     env = dict(os.environ)
     # offline, as in use: nothing may be fetched, and no user site config leaks in; no graph
     # cache, so that each run does the whole work (bench_reanalysis gives its own folder)
