@@ -307,25 +307,22 @@ def _render(fmt: str, reports: list, gates: list, links=None) -> str:
     return "".join(RENDERERS[fmt](r) for r in reports)
 
 
-def _history_recorder(settings):
-    """A :class:`HistoryRecorder` when this run is to be saved, else None."""
+def _save_history(report, settings) -> None:
     from trnport.app.cli.history_command import history_enabled
 
     if not history_enabled(bool(settings.no_history)):
-        return None
-    from trnport.app.cli.history_recorder import HistoryRecorder
-
-    return HistoryRecorder(settings.db)
-
-
-def _save_history(report, recorder) -> None:
-    from trnport.app.cli.history_recorder import HistoryNotSaved
-
-    if recorder is None:
         return
     try:
-        recorder.save(report)  # a damaged history is refused outright (exit 2)
-    except HistoryNotSaved as error:
+        from trnport.app.history.appending import save_report
+        from trnport.app.history.schema import DamagedDatabaseError
+    except ImportError as error:
+        _not_saved(error)
+        return
+    try:
+        save_report(report, settings.db)
+    except DamagedDatabaseError:
+        raise  # a damaged history is refused outright (exit 2) and never written to
+    except InputError as error:
         _not_saved(error)  # the gate's answer does not depend on the history: go on
 
 
@@ -360,21 +357,12 @@ def _gate_text(gate) -> str:
 
 
 def run(args) -> int:
-    settings = _settings(args)
-    options = _options(settings)
-    recorder = _history_recorder(settings)  # loads the history while the models are read
-    try:
-        return _check(settings, options, recorder)
-    finally:
-        if recorder is not None:
-            recorder.close()
-
-
-def _check(settings, options, recorder) -> int:
     from trnport.analyzers.report.gate import evaluate_gate, select_findings
     from trnport.analyzers.results.printable import printable
     from trnport.app.cli.baseline import BaselineSource
 
+    settings = _settings(args)
+    options = _options(settings)
     _check_stack(options)
     if getattr(settings, "compare", None):
         from trnport.app.cli.compare import other_options
@@ -400,7 +388,7 @@ def _check(settings, options, recorder) -> int:
             baseline_label=baseline.label if baseline else None,
             select=settings.select, ignore=settings.ignore)
         done.append((outcome, report, gate))
-        _save_history(outcome.report, recorder)
+        _save_history(outcome.report, settings)
         if gate.failed and status == OK:
             status = GATE_FAILED
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from trnport.analyzers.results import Report
 from trnport.analyzers.results.codec import report_to_dict
-from trnport.app.history.models import is_utf8
 from trnport.app.history.records import (
     MemorySummary,
     SessionDetail,
@@ -54,6 +53,15 @@ def report_json(report_dict: dict[str, Any]) -> str:
     ``\\udcNN`` escape."""
     text = json.dumps(report_dict, ensure_ascii=False, separators=(",", ":"))
     return text if storable(text) is text else json.dumps(report_dict, separators=(",", ":"))
+
+
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be encoded (it holds no lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def storable(text: str) -> str:

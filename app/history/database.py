@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from typing import TYPE_CHECKING
 
 from trnport.analyzers.errors import InputError
+
+if TYPE_CHECKING:  # SQLAlchemy is imported where an engine or URL is made
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
+    from sqlalchemy.exc import SQLAlchemyError
 
 DB_ENV = "TRNPORT_DB"
 DEFAULT_FILENAME = "history.db"
@@ -25,12 +27,22 @@ def default_database_path() -> Path:
     return Path(user_data_dir("trnport", appauthor=False)) / DEFAULT_FILENAME
 
 
+def sqlite_path(url: str | None = None) -> Path | None:
+    """The SQLite file :func:`resolve_url` picks when the database is given as a plain
+    path (or not given), without importing SQLAlchemy; None for a URL."""
+    text = url or os.environ.get(DB_ENV) or str(default_database_path())
+    return None if "://" in text else Path(text).expanduser().absolute()
+
+
 def resolve_url(url: str | None = None) -> URL:
     """The database to use: ``url`` if given, else ``$TRNPORT_DB``, else the default file.
 
     A value without ``://`` is a SQLite file path; ``postgresql://`` and ``postgres://``
     select PostgreSQL through psycopg 3.
     """
+    from sqlalchemy.engine import URL, make_url
+    from sqlalchemy.exc import ArgumentError
+
     text = url or os.environ.get(DB_ENV) or str(default_database_path())
     if "://" not in text:
         return URL.create("sqlite", database=str(Path(text).expanduser().absolute()))
@@ -63,15 +75,18 @@ def is_sqlite(url: URL) -> bool:
 
 def create_history_engine(url: URL) -> Engine:
     """An engine for ``url``; SQLite connections get the pragmas the history relies on."""
+    from sqlalchemy import create_engine, event
+
     if not is_sqlite(url):
         return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
-    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "connect", configure_sqlite_connection)
     event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+def configure_sqlite_connection(dbapi_connection, _record=None) -> None:
+    """Set the pragmas of a new SQLite connection (``sqlite3``'s own, or SQLAlchemy's)."""
     # Hand transaction control to SQLAlchemy's "begin" event below: the sqlite3 module's
     # own implicit BEGIN is deferred, which lets two writers deadlock on lock upgrade.
     dbapi_connection.isolation_level = None
@@ -93,7 +108,7 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def database_error(location: str, error: SQLAlchemyError) -> InputError:
+def database_error(location: str, error: SQLAlchemyError | Exception) -> InputError:
     """A database failure as the one-line error the CLI prints (driver detail kept to its
     first line; the URL's password never appears)."""
     cause = getattr(error, "orig", None) or error

@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from trnport.app.history.convert import is_utf8
+
 # Explicit constraint names keep migrations portable: SQLite's batch mode and PostgreSQL
 # both need a name to drop or alter a constraint later.
 NAMING_CONVENTION = {
@@ -56,15 +58,6 @@ class FilePath(TypeDecorator[str]):
 
     def process_result_value(self, value: str | bytes | None, dialect: Dialect) -> str | None:
         return os.fsdecode(value) if isinstance(value, bytes) else value
-
-
-def is_utf8(text: str) -> bool:
-    """Whether ``text`` can be encoded (it holds no lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Base(DeclarativeBase):

@@ -13,13 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
-
 from trnport.analyzers.errors import InputError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # SQLAlchemy and alembic are imported where a connection is used
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -181,20 +180,28 @@ def prepare_sqlite_file(path: Path, where: str) -> Path | None:
     another program, or has a newer schema. Backs the file up when an upgrade is due and
     returns the backup's path (None when no upgrade is due or the file is new).
     """
+    revision = checked_sqlite_revision(path, where)
+    if revision is None or revision == HEAD_REVISION:
+        return None
+    return backup_sqlite_file(path)
+
+
+def checked_sqlite_revision(path: Path, where: str) -> str | None:
+    """The schema revision of an existing SQLite file after the checks of
+    :func:`prepare_sqlite_file` (which raise for a file not to be written); None for a
+    file that does not exist yet, is empty or has no trnport schema yet."""
     if path.is_dir():
         raise InputError(f"history database {where} is a directory; pass --db a file path")
     if not path.exists() or path.stat().st_size == 0:
         return None
     revision, tables = _read_sqlite_state(path, where)
     if revision is None:
-        if tables - {"alembic_version"}:
+        if tables - {VERSION_TABLE}:
             raise InputError(f"history database {where} is a SQLite database of another "
                              "program (it has tables but no trnport schema version)")
         return None
     _refuse_unknown(revision, where)
-    if revision == head_revision():
-        return None
-    return backup_sqlite_file(path)
+    return revision
 
 
 def backup_sqlite_file(path: Path) -> Path:
@@ -222,6 +229,8 @@ def backup_sqlite_file(path: Path) -> Path:
 def current_revision(connection: Connection) -> str | None:
     """The revision alembic recorded in the database, None when it recorded none (what
     alembic's ``MigrationContext.get_current_heads`` reads, without importing alembic)."""
+    from sqlalchemy import inspect, text
+
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
     row = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).first()
@@ -234,6 +243,8 @@ def upgrade_to_head(engine: Engine, where: str) -> str | None:
 
     Returns the revision it started from (None for an empty database).
     """
+    from sqlalchemy import text
+
     head = head_revision()
     with engine.connect() as connection, connection.begin():
         if connection.dialect.name == "postgresql":

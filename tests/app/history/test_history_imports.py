@@ -1,5 +1,6 @@
-"""The history never pulls in Qt, the CLI loads SQLAlchemy only when it uses the history,
-and alembic only when a database needs migrating."""
+"""The history never pulls in Qt, the CLI loads SQLAlchemy only when it uses the history
+beyond appending to an up-to-date SQLite file, and alembic only when a database needs
+migrating."""
 
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ def _heavy_after_import(module: str) -> list[str]:
 
 
 def test_the_history_package_works_without_qt():
-    heavy = _heavy_after_import("trnport.app.history")
+    heavy = _heavy_after_import("trnport.app.history.store")
     assert "PySide6" not in heavy and "torch" not in heavy
     assert "sqlalchemy" in heavy and "alembic" not in heavy
+
+
+def test_the_package_and_its_sqlite_appending_import_no_database_library():
+    assert _heavy_after_import("trnport.app.history") == []
+    assert _heavy_after_import("trnport.app.history.appending") == []
 
 
 _SAVE_TWICE = """
