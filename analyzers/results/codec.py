@@ -83,14 +83,22 @@ def _object_to_dict(item: Any) -> JsonObject:
 _PLAIN = frozenset({str, int, float, bool})
 
 
-@cache
-def _plan(kind: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str], tuple]:
-    """What :func:`_object_to_dict` writes of a ``kind``: its field names in order (less
-    the ones never written), the fields left out or emptied while None, the derived keys."""
-    skipped = _NOT_WRITTEN.get(kind, frozenset())
-    return (tuple(f.name for f in dataclasses.fields(kind) if f.name not in skipped),
+#: what :func:`_object_to_dict` writes of a type: its field names in order (less the ones
+#: never written), the fields left out or emptied while None, the derived keys
+_Plan = tuple[tuple[str, ...], frozenset[str], frozenset[str],
+              tuple[tuple[str, Callable[[Any], Any]], ...]]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _plan(kind: type) -> _Plan:
+    plan = _PLANS.get(kind)
+    if plan is None:
+        skipped = _NOT_WRITTEN.get(kind, frozenset())
+        plan = _PLANS[kind] = (
+            tuple(f.name for f in dataclasses.fields(kind) if f.name not in skipped),
             _OMITTED_WHEN_NONE.get(kind, frozenset()), _EMPTY_WHEN_NONE.get(kind, frozenset()),
             tuple(_DERIVED.get(kind, {}).items()))
+    return plan
 
 
 def _encode(value: Any) -> Any:
