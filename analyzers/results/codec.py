@@ -106,10 +106,12 @@ def _encode(value: Any) -> Any:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _object_to_dict(value)
+    # plain items are taken as they are without a call: tables hold thousands of them
     if isinstance(value, tuple | list):
-        return [_encode(item) for item in value]
+        return [item if type(item) in _PLAIN else _encode(item) for item in value]
     if isinstance(value, dict):
-        return {key if isinstance(key, str) else str(key): _encode(item)
+        return {key if isinstance(key, str) else str(key):
+                item if type(item) in _PLAIN else _encode(item)
                 for key, item in value.items()}
     return value
 

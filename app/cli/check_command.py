@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -277,6 +276,7 @@ def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int,
         results = [analyze_one(path, options, quiet) for path in paths]
     else:
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         # spawn: workers start clean, whatever the parent has imported or threaded.
         context = multiprocessing.get_context("spawn")

@@ -11,7 +11,7 @@ import json
 import shutil
 import sys
 from dataclasses import asdict, dataclass
-from importlib import metadata, util
+from importlib import util
 
 from trnport.analyzers import __version__
 from trnport.analyzers.environment import (
@@ -109,6 +109,8 @@ _STACK_TEXT = {
 
 
 def _installed(distribution: str) -> str | None:
+    from importlib import metadata  # loaded when the doctor runs, not with every command
+
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:

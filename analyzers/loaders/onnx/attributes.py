@@ -206,21 +206,24 @@ def _guess_type(attribute: Any) -> int:
     return 0
 
 
-def small_values(tensor: Any) -> list[Any] | None:
+def small_values(tensor: Any, shortest: bool = True) -> list[Any] | None:
     """The values of ``tensor`` when it is small and inline (see :func:`_small_values`)."""
     if getattr(tensor, "data_location", 0) == 1:  # EXTERNAL: never read here
         return None
-    return _small_values(tensor)
+    return _small_values(tensor, shortest)
 
 
-def _small_values(tensor: Any) -> list[Any] | None:
+def _small_values(tensor: Any, shortest: bool = True) -> list[Any] | None:
     """The values of a small inline tensor as Python numbers (None if they cannot be read).
 
-    float32 values read as their shortest decimal (``1e-05``); narrower floats are exact
-    in a Python float already (``-65504.0``), where a shortest decimal would not be.
+    float32 values read as their shortest decimal (``1e-05``), which is how an attribute
+    is shown; narrower floats are exact in a Python float already (``-65504.0``), where a
+    shortest decimal would not be. Without ``shortest``, float32 values stay exact: that is
+    for values only computed with (initializers, whose range the int64 analysis reads), where
+    a model with tens of thousands of small float biases would spend a second on decimals.
     """
     if tensor.data_type in _PLAIN_TYPES:
-        return plain_values(tensor)
+        return plain_values(tensor, shortest)
     from onnx import numpy_helper  # rarer dtypes (float8, int4, complex, strings)
 
     try:
@@ -248,7 +251,7 @@ def _small_values(tensor: Any) -> list[Any] | None:
     return values
 
 
-def plain_values(tensor: Any) -> list[Any] | None:
+def plain_values(tensor: Any, shortest: bool = True) -> list[Any] | None:
     """:func:`_small_values` for the common dtypes, read with ``struct`` (no NumPy)."""
     code, field = _PLAIN_TYPES[tensor.data_type]
     count = math.prod(tensor.dims)
@@ -268,5 +271,5 @@ def plain_values(tensor: Any) -> list[Any] | None:
     if tensor.data_type == _BOOL:
         return [bool(item) for item in raw]
     if tensor.data_type == _FLOAT:
-        return [_float32(item) for item in raw]
+        return [_float32(item) for item in raw] if shortest else raw
     return [float(item) if isinstance(item, float) else int(item) for item in raw]

@@ -138,7 +138,7 @@ class GraphConverter:
             graph.values[name] = Value(name, shape, None if dtype == "undefined" else dtype)
             available.add(name)
             if not external and math.prod(shape) <= _KEPT_VALUES:
-                values = small_values(tensor)
+                values = small_values(tensor, shortest=False)
                 if values is not None:  # small constants: range analysis reads them
                     graph.metadata.setdefault("constant_values", {})[name] = values
         for sparse in proto.sparse_initializer:
