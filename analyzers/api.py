@@ -18,7 +18,7 @@ from typing import Any
 from trnport.analyzers import __version__
 from trnport.analyzers.collector import collector_paused
 from trnport.analyzers.errors import AnalysisCancelled
-from trnport.analyzers.graph import module_path_prefixes
+from trnport.analyzers.graph.ir import add_to_ancestors
 from trnport.analyzers.loaders import load_model
 from trnport.analyzers.options import AnalysisOptions
 from trnport.analyzers.results import (
@@ -200,21 +200,26 @@ def _operator_rows(tallies: dict[tuple, int], first_of: dict[tuple[str, str], An
 def _module_rows(tallies: dict[tuple, int]) -> tuple[ModuleRow, ...]:
     """Status counts for every module path and each of its ancestors (the model root is
     ""), so a tree view can show a subtree's health without walking nodes."""
-    per_module: dict[tuple[str, str], int] = {}
-    for (_op, status, _reason, _source_op, module), count in tallies.items():
-        key = (module or "", status)
-        per_module[key] = per_module.get(key, 0) + count
     counts: dict[str, dict[str, int]] = {}
-    for (path, status), count in per_module.items():
-        for ancestor in ("", *module_path_prefixes(path)):  # the root counts every node
-            row = counts.get(ancestor)
+    root: dict[str, int] = {}  # the root counts every node
+    for (_op, status, _reason, _source_op, module), count in tallies.items():
+        root[status] = root.get(status, 0) + count
+        if module:
+            row = counts.get(module)
             if row is None:
-                row = counts[ancestor] = {}
+                row = counts[module] = {}
             row[status] = row.get(status, 0) + count
+    add_to_ancestors(counts, dict, _add_counts)
+    counts[""] = root
     return tuple(
         ModuleRow(module=path, nodes_by_status={s: row[s] for s in STATUSES if s in row})
         for path, row in sorted(counts.items())
     )
+
+
+def _add_counts(into: dict[str, int], counts: dict[str, int]) -> None:
+    for status, count in counts.items():
+        into[status] = into.get(status, 0) + count
 
 
 def _flops_coverage(memory) -> float | None:

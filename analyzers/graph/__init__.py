@@ -10,10 +10,10 @@ from trnport.analyzers.graph.ir import (
     Shape,
     SourceLocation,
     Value,
-    module_path_prefixes,
+    add_to_ancestors,
 )
 
 __all__ = [
     "DTYPE_BYTES", "UNKNOWN_LOCATION", "Dim", "Graph", "Node", "Param", "Shape",
-    "SourceLocation", "Value", "module_path_prefixes",
+    "SourceLocation", "Value", "add_to_ancestors",
 ]

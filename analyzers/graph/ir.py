@@ -13,9 +13,12 @@ from __future__ import annotations
 import itertools
 import math
 import operator
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 Dim = int | str
 Shape = tuple[Dim, ...]
@@ -66,11 +69,29 @@ class SourceLocation:
 UNKNOWN_LOCATION = SourceLocation()
 
 
-def module_path_prefixes(path: str) -> list[str]:
-    """The dotted prefixes of module path ``path``, shortest first, ending with ``path``
-    itself (none for the model root ""): ``"a.b"`` gives ``["a", "a.b"]``."""
-    parts = path.split(".") if path else []
-    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+def add_to_ancestors(totals: dict[str, T], new: Callable[[], T],
+                     add: Callable[[T, T], None]) -> dict[str, T]:
+    """Extend ``totals`` (one total per module path, each ``add``-able into another) in
+    place with every dotted prefix of its paths (``"a.b.c"`` has ``"a"`` and ``"a.b"``),
+    so that each path's total also counts everything below it; returns it.
+
+    Children are added into their parent one level at a time, deepest first, so a model
+    with one scope per layer makes one addition per scope, not one per scope and ancestor.
+    """
+    by_depth: dict[int, list[str]] = {}
+    for path in totals:
+        by_depth.setdefault(path.count("."), []).append(path)
+    for depth in range(max(by_depth, default=0), 0, -1):
+        for path in by_depth.get(depth, ()):
+            parent = path[:path.rindex(".")]
+            if not parent:
+                continue  # a path starting with "." has no named parent
+            total = totals.get(parent)
+            if total is None:
+                total = totals[parent] = new()
+                by_depth.setdefault(depth - 1, []).append(parent)
+            add(total, totals[path])
+    return totals
 
 
 # not frozen, though nothing assigns to a value (hashed by value all the same): loaders
@@ -107,7 +128,9 @@ class Value:
         return math.ceil(count * DTYPE_BYTES[self.dtype])
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen, for the reason Value is not: an ONNX model can hold tens of thousands of
+# initializers, one Param each
+@dataclass(slots=True, unsafe_hash=True)
 class Param:
     """A weight, buffer or constant: known by shape and dtype, never by its data.
 
@@ -219,8 +242,16 @@ class Graph:
 
     @property
     def param_count(self) -> int:
-        return sum(p.numel for p in self.params if p.kind in ("parameter", "initializer"))
+        return sum(math.prod(shape) * repeats
+                   for (kind, shape, _dtype), repeats in self._param_shapes().items()
+                   if kind in ("parameter", "initializer"))
 
     @property
     def param_bytes(self) -> int:
-        return sum(p.nbytes for p in self.params)
+        return sum(math.ceil(math.prod(shape) * DTYPE_BYTES.get(dtype, 0)) * repeats  # nbytes
+                   for (_kind, shape, dtype), repeats in self._param_shapes().items())
+
+    def _param_shapes(self) -> dict[tuple[str, tuple[int, ...], str], int]:
+        """How many params have each kind, shape and dtype: a model with one weight per
+        layer has thousands of params and a few of these."""
+        return Counter((p.kind, p.shape, p.dtype) for p in self.params)

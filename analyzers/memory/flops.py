@@ -16,12 +16,15 @@ The roofline (:mod:`.roofline`) uses a fused estimate instead.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
-from collections.abc import Callable, Iterator, Mapping
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from trnport.analyzers.graph.configs import node_configs
-from trnport.analyzers.graph.ir import Graph, Node, module_path_prefixes
+from trnport.analyzers.graph.ir import Graph, Node, add_to_ancestors
 from trnport.analyzers.memory.dtypes import DtypePolicy
 from trnport.analyzers.memory.ops import (
     ALIAS_PACKETS,
@@ -37,6 +40,7 @@ from trnport.analyzers.memory.scaling import numel, resolved_shapes
 from trnport.analyzers.results.memory import ModuleFlops
 
 NO_MODULE = "(top level)"
+V = TypeVar("V")
 _BIAS_FIRST = frozenset({"aten.addmm", "aten.baddbmm", "aten.addbmm", "aten.addmv"})
 
 
@@ -52,22 +56,28 @@ class NodeCost:
 _NO_COST = NodeCost(0, 0)
 
 
-class _FlopsView(Mapping[str, int]):
-    """Node name to FLOPs, read from node costs on asking."""
+def _cost_of(totals: Sequence[int]) -> NodeCost:
+    return NodeCost(*totals)
 
-    __slots__ = ("_costs",)
 
-    def __init__(self, costs: Mapping[str, NodeCost]) -> None:
-        self._costs = costs
+class _View(Mapping[str, V]):
+    """A mapping whose values are ``convert``-ed from ``source``'s on asking: readers look up
+    a few entries of tables with one entry per node or module, so none is built whole."""
 
-    def __getitem__(self, name: str) -> int:
-        return self._costs[name].flops
+    __slots__ = ("_convert", "_source")
+
+    def __init__(self, source: Mapping[str, Any], convert: Callable[[Any], V]) -> None:
+        self._source = source
+        self._convert = convert
+
+    def __getitem__(self, key: str) -> V:
+        return self._convert(self._source[key])
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._costs)
+        return iter(self._source)
 
     def __len__(self) -> int:
-        return len(self._costs)
+        return len(self._source)
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,9 @@ class ComputeProfile:
     """FLOPs and bytes of one forward pass at the export's shapes."""
 
     node_costs: Mapping[str, NodeCost]
-    modules: Mapping[str, NodeCost]
+    #: ``(FLOPs, bytes moved)`` of every module path and each of its prefixes, whose nodes
+    #: all count in it (:data:`NO_MODULE` for nodes without a module)
+    module_totals: Mapping[str, Sequence[int]]
 
     # sums over every node, asked for several times: computed once (the profile is frozen)
     @functools.cached_property
@@ -92,20 +104,24 @@ class ComputeProfile:
 
     @functools.cached_property
     def node_flops(self) -> Mapping[str, int]:
-        """FLOPs per node name: a view of :attr:`node_costs` (readers look up a few nodes,
-        so no dict over every node is built)."""
-        return _FlopsView(self.node_costs)
+        """FLOPs per node name: a view of :attr:`node_costs`."""
+        return _View(self.node_costs, operator.attrgetter("flops"))
+
+    @functools.cached_property
+    def modules(self) -> Mapping[str, NodeCost]:
+        """FLOPs and bytes per module path: a view of :attr:`module_totals`."""
+        return _View(self.module_totals, _cost_of)
 
     def top_modules(self, count: int = 15) -> tuple[ModuleFlops, ...]:
         """The ``count`` module paths (any depth) with the most FLOPs, with their share."""
         total = self.total_flops or 1
-        ranked = sorted(self.modules.items(), key=lambda item: (-item[1].flops, item[0]))
+        ranked = heapq.nsmallest(count, self.module_totals.items(),
+                                 key=lambda item: (-item[1][0], item[0]))
         return tuple(
-            ModuleFlops(module=path, flops=cost.flops, share=round(cost.flops / total, 4),
-                        bytes_moved=cost.bytes_moved,
-                        intensity=round(cost.flops / cost.bytes_moved, 2) if cost.bytes_moved
-                        else None)
-            for path, cost in ranked[:count] if cost.flops)
+            ModuleFlops(module=path, flops=flops, share=round(flops / total, 4),
+                        bytes_moved=moved,
+                        intensity=round(flops / moved, 2) if moved else None)
+            for path, (flops, moved) in ranked if flops)
 
 
 class _Sizer:
@@ -211,7 +227,7 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
     (``shapes``: the graph's :func:`.scaling.resolved_shapes` under ``symbols``, if known)."""
     sizer = _Sizer(graph, policy, symbols, shapes)
     costs: dict[str, NodeCost] = {}
-    modules: dict[str, list[float]] = {}
+    modules: dict[str, list[int]] = {}
     # per-value bytes, sized once (values are read by several nodes); unsized ones are 0
     size_of = _value_bytes(graph, sizer)
     weights = sizer.weights
@@ -231,15 +247,23 @@ def profile_compute(graph: Graph, policy: DtypePolicy, symbols: Mapping[str, int
             totals = by_module[node.location.module] = [0, 0]
         totals[0] += cost.flops
         totals[1] += cost.bytes_moved
-    for module, (module_flops, module_bytes) in by_module.items():
-        for prefix in module_path_prefixes(module) if module else (NO_MODULE,):
-            totals = modules.setdefault(prefix, [0, 0])
-            totals[0] += module_flops
-            totals[1] += module_bytes
+    for module, totals in by_module.items():
+        key = module or NO_MODULE
+        known = modules.get(key)
+        if known is None:
+            modules[key] = totals
+        else:
+            _add_totals(known, totals)
+    add_to_ancestors(modules, lambda: [0, 0], _add_totals)
     return ComputeProfile(
         node_costs=costs,
-        modules={path: NodeCost(int(f), int(b)) for path, (f, b) in modules.items()},
+        module_totals=modules,
     )
+
+
+def _add_totals(into: list[int], totals: list[int]) -> None:
+    into[0] += totals[0]
+    into[1] += totals[1]
 
 
 def _node_cost(node: Node, names: tuple[str, ...], sizer: _Sizer, size_of) -> NodeCost:

@@ -58,23 +58,20 @@ def summarize_params(graph: Graph, policy: DtypePolicy) -> ParamSummary:
     by_dtype: dict[str, float] = {}
     stored = 0
     largest: tuple[float, str] | None = None
-    per_dtype: dict[str, tuple[float, str, float]] = {}  # a model has few dtypes
-    for param in unique_params(graph):
-        group = "trainable" if param.kind in TRAINABLE_KINDS else "other"
-        known = per_dtype.get(param.dtype)
-        if known is None:
-            known = per_dtype[param.dtype] = (policy.weight_element_bytes(param.dtype),
-                                              policy.weight_storage_name(param.dtype),
-                                              DTYPE_BYTES.get(param.dtype, 0))
-        per_element, name, stored_per_element = known
-        numel = param.numel
-        size = numel * per_element
-        counts[group] += numel
-        sizes[group] += size
-        by_dtype[name] = by_dtype.get(name, 0) + size
-        stored += math.ceil(numel * stored_per_element)  # Param.nbytes
+    # a model with one weight per layer repeats a few kinds, dtypes and shapes thousands of
+    # times: each is sized once, then counted; a group's first name is its earliest param,
+    # so the largest weight is the first of that size, as one param at a time finds it
+    for (kind, dtype, shape), (repeats, first) in _param_groups(unique_params(graph)).items():
+        group = "trainable" if kind in TRAINABLE_KINDS else "other"
+        storage = policy.weight_storage_name(dtype)
+        numel = math.prod(shape)
+        size = numel * policy.weight_element_bytes(dtype)
+        counts[group] += numel * repeats
+        sizes[group] += size * repeats
+        by_dtype[storage] = by_dtype.get(storage, 0) + size * repeats
+        stored += math.ceil(numel * DTYPE_BYTES.get(dtype, 0)) * repeats  # Param.nbytes
         if group == "trainable" and (largest is None or size > largest[0]):
-            largest = (size, param.name)
+            largest = (size, first)
     return ParamSummary(
         parameters=counts["trainable"], buffers=counts["other"],
         parameter_bytes=math.ceil(sizes["trainable"]), buffer_bytes=math.ceil(sizes["other"]),
@@ -82,3 +79,16 @@ def summarize_params(graph: Graph, policy: DtypePolicy) -> ParamSummary:
         bytes_by_dtype={k: math.ceil(v) for k, v in sorted(by_dtype.items())},
         largest=largest[1] if largest else None,
     )
+
+
+def _param_groups(params: list[Param]) -> dict[tuple[str, str, tuple[int, ...]], list]:
+    """``{(kind, dtype, shape): [how many, the first one's name]}``, in order of first sight."""
+    groups: dict[tuple[str, str, tuple[int, ...]], list] = {}
+    for param in params:
+        key = (param.kind, param.dtype, param.shape)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [1, param.name]
+        else:
+            group[0] += 1
+    return groups

@@ -66,12 +66,12 @@ def _object_to_dict(item: Any) -> JsonObject:
     data: JsonObject = {}
     for name in names:
         value = getattr(item, name)
-        if value is None:
+        if type(value) in _PLAIN:
+            data[name] = value
+        elif value is None:
             if name in omitted:
                 continue
             data[name] = {} if name in emptied else None
-        elif type(value) in _PLAIN:
-            data[name] = value
         else:
             data[name] = _encode(value)
     for key, derive in derived:
@@ -102,17 +102,22 @@ def _plan(kind: type) -> _Plan:
 
 
 def _encode(value: Any) -> Any:
-    if type(value) in _PLAIN or value is None:
+    # exact types first: a table is thousands of rows, each a dataclass holding a few plain
+    # values and small dicts; subclasses take the general checks below
+    kind = type(value)
+    if kind in _PLAIN or value is None:
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if kind in _PLANS:  # a dataclass seen before
         return _object_to_dict(value)
-    # plain items are taken as they are without a call: tables hold thousands of them
-    if isinstance(value, tuple | list):
+    # plain items are taken as they are without a call
+    if kind is tuple or kind is list or isinstance(value, tuple | list):
         return [item if type(item) in _PLAIN else _encode(item) for item in value]
-    if isinstance(value, dict):
+    if kind is dict or isinstance(value, dict):
         return {key if isinstance(key, str) else str(key):
                 item if type(item) in _PLAIN else _encode(item)
                 for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _object_to_dict(value)
     return value
 
 

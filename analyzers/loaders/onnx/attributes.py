@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+from functools import lru_cache
 from typing import Any, Protocol
 
 from trnport.analyzers.graph import Graph
@@ -251,25 +252,34 @@ def _small_values(tensor: Any, shortest: bool = True) -> list[Any] | None:
     return values
 
 
+@lru_cache(maxsize=256)
+def _layout(count: int, code: str) -> struct.Struct:
+    """The little-endian layout of ``count`` items of struct type ``code`` (models with one
+    bias per layer read the same layout thousands of times)."""
+    return struct.Struct(f"<{count}{code}")
+
+
 def plain_values(tensor: Any, shortest: bool = True) -> list[Any] | None:
     """:func:`_small_values` for the common dtypes, read with ``struct`` (no NumPy)."""
-    code, field = _PLAIN_TYPES[tensor.data_type]
+    data_type = tensor.data_type
+    code, field = _PLAIN_TYPES[data_type]
     count = math.prod(tensor.dims)
-    if tensor.raw_data:
-        layout = struct.Struct(f"<{count}{code}")
-        if layout.size != len(tensor.raw_data):
+    data = tensor.raw_data  # a copy of the bytes on each read
+    if data:
+        layout = _layout(count, code)
+        if layout.size != len(data):
             return None
-        raw = list(layout.unpack(tensor.raw_data))
+        raw = list(layout.unpack(data))
     else:
         raw = list(getattr(tensor, field))
         if len(raw) != count:
             return None
-        if tensor.data_type == _FLOAT16:
+        if data_type == _FLOAT16:
             raw = [struct.unpack("<e", struct.pack("<H", bits & 0xFFFF))[0] for bits in raw]
-    if tensor.data_type == _BFLOAT16:
-        raw = [_F32.unpack(struct.pack("<I", (bits & 0xFFFF) << 16))[0] for bits in raw]
-    if tensor.data_type == _BOOL:
-        return [bool(item) for item in raw]
-    if tensor.data_type == _FLOAT:
+    if data_type == _FLOAT:
         return [_float32(item) for item in raw] if shortest else raw
+    if data_type == _BFLOAT16:
+        raw = [_F32.unpack(struct.pack("<I", (bits & 0xFFFF) << 16))[0] for bits in raw]
+    if data_type == _BOOL:
+        return [bool(item) for item in raw]
     return [float(item) if isinstance(item, float) else int(item) for item in raw]

@@ -124,23 +124,37 @@ class GraphConverter:
         return graph
 
     def _initializers(self, proto: Any, graph: Graph, available: set[str]) -> set[str]:
+        params, values = graph.params, graph.values
+        # models with one initializer per layer repeat a few shapes and dtypes many times:
+        # each shape is checked, and each dtype named, once
+        sizes: dict[tuple[int, ...], int] = {}
+        dtypes: dict[int, str] = {}
+        constants: dict[str, list[Any]] = {}
         for tensor in proto.initializer:
             name = tensor.name
             if name in available:
                 raise InputError(f"invalid ONNX graph: initializer '{shorten(name)}' "
                                  "is defined twice")
-            shape = self.checked_dims(tensor.dims, name)
-            dtype = dtype_name(tensor.data_type)
+            shape = tuple(tensor.dims[:])  # a slice copies in one call
+            size = sizes.get(shape)
+            if size is None:
+                size = sizes[shape] = math.prod(self.checked_dims(shape, name))
+            code = tensor.data_type
+            dtype = dtypes.get(code)
+            if dtype is None:
+                dtype = dtypes[code] = dtype_name(code)
             external = tensor.data_location == EXTERNAL
             if external:
                 self.guard.check(tensor, dtype)
-            graph.params.append(Param(name, shape, dtype, "initializer", external))
-            graph.values[name] = Value(name, shape, None if dtype == "undefined" else dtype)
+            params.append(Param(name, shape, dtype, "initializer", external))
+            values[name] = Value(name, shape, None if dtype == "undefined" else dtype)
             available.add(name)
-            if not external and math.prod(shape) <= _KEPT_VALUES:
-                values = small_values(tensor, shortest=False)
-                if values is not None:  # small constants: range analysis reads them
-                    graph.metadata.setdefault("constant_values", {})[name] = values
+            if not external and size <= _KEPT_VALUES:
+                kept = small_values(tensor, shortest=False)
+                if kept is not None:  # small constants: range analysis reads them
+                    constants[name] = kept
+        if constants:
+            graph.metadata.setdefault("constant_values", {}).update(constants)
         for sparse in proto.sparse_initializer:
             tensor = sparse.values
             name = tensor.name

@@ -9,6 +9,7 @@ imports torch.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,11 @@ def has_shape_data(model: Any) -> bool:
     return any(op in _DATA_SOURCES or domain not in ("", "ai.onnx") for domain, op in ops)
 
 
+#: the fields of a TensorProto that hold its elements
+_DATA_FIELDS = ("float_data", "int32_data", "int64_data", "double_data", "uint64_data",
+                "string_data", "raw_data")
+
+
 def _drop_inline_weights(graph: Any) -> int:
     """Clear the bytes of big inline initializers: only dims and dtype are used after this,
     and shape inference would otherwise copy every weight twice. Returns how many."""
@@ -280,14 +286,16 @@ def _drop_inline_weights(graph: Any) -> int:
     for tensor in graph.initializer:
         if tensor.data_location == 1:  # external: nothing inline
             continue
-        count = 1
-        for dim in tensor.dims:
-            count *= dim
+        count = math.prod(tensor.dims)
         if count > KEEP_INLINE_ELEMENTS or (
                 count > KEEP_INLINE_FLOAT_ELEMENTS and tensor.data_type not in _INTEGER_TYPES):
-            for field in ("raw_data", "float_data", "int32_data", "int64_data",
-                          "double_data", "uint64_data", "string_data"):
-                tensor.ClearField(field)
+            # onnx.proto: a tensor with raw_data leaves the typed fields empty, so the usual
+            # layout has one field to clear (seven ClearField calls cost 3 µs a tensor)
+            if tensor.HasField("raw_data"):
+                tensor.ClearField("raw_data")
+            else:
+                for field in _DATA_FIELDS:
+                    tensor.ClearField(field)
             dropped += 1
     return dropped
 

@@ -77,6 +77,7 @@ class ProvenanceReader:
         self._frames: dict[str, tuple[str | None, int | None]] = {}
         self._modules: dict[str, str | None] = {}
         self._scopes: dict[str, SourceLocation] = {}
+        self._scope_paths: dict[str, tuple[str, str]] = {}
         self._locations: dict[tuple[str | None, int | None, str | None], SourceLocation] = {}
         self._ops: dict[str, str | None] = {}
 
@@ -123,8 +124,29 @@ class ProvenanceReader:
         location = self._scopes.get(scope)
         if location is None:
             location = self._scopes[scope] = self._location(
-                None, None, join_scopes(scope.split("/")[1:]))
+                None, None, self._scope_path(scope)[0] or None)
         return location
+
+    def _scope_path(self, scope: str) -> tuple[str, str]:
+        """``(module path, its last part)`` of a scope ``/a/b/c``, as :func:`join_scopes`
+        joins ``["a", "b", "c"]``: built from the parent scope's, since a model's scopes
+        nest (thousands of layers share ``/layers``), and kept for the scopes below."""
+        paths = self._scope_paths
+        unseen: list[str] = []
+        while scope and scope not in paths:  # up to the nearest scope already joined
+            unseen.append(scope)
+            scope = scope[:max(scope.rfind("/"), 0)]
+        module, last = paths[scope] if scope else ("", "")
+        for scope in reversed(unseen):
+            segment = scope[scope.rfind("/") + 1:]
+            if segment:
+                if module and segment.startswith(last + "."):  # a cumulative scope
+                    module = module[:len(module) - len(last)] + segment
+                else:
+                    module = f"{module}.{segment}" if module else segment
+                last = segment
+            paths[scope] = (module, last)
+        return module, last
 
     def _location(self, file: str | None, line: int | None,
                   module: str | None) -> SourceLocation:

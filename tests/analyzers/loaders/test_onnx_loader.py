@@ -242,6 +242,24 @@ def test_onnx_loader_reads_module_scopes_from_torchscript_style_names(tmp_path):
     assert graph.nodes[2].location.module is None
 
 
+def test_scopes_of_node_names_join_as_their_segments_do():
+    """A scope's module path is built from its parent scope's; it is the path its segments
+    join to, whatever mix of cumulative (``layer1/layer1.0``), plain and empty segments the
+    names hold, and in whatever order the scopes are first seen."""
+    from trnport.analyzers.loaders.onnx.provenance import ProvenanceReader, join_scopes
+
+    rng = random.Random(1)
+    segments = ["layer1", "layer1.0", "layer1.0.conv", "conv1", "", "a", "a.b", "a.b.c", "x.y"]
+    for _ in range(500):
+        reader = ProvenanceReader()
+        for _ in range(20):
+            scope = "/" + "/".join(rng.choice(segments) for _ in range(rng.randint(1, 7)))
+            expected = join_scopes(scope.split("/")[1:])
+            assert reader.from_node_name(scope + "/MatMul").module == expected, scope
+    deep = "/" + "/".join(["block"] * 5000)  # no recursion limit on nesting
+    assert reader.from_node_name(deep + "/Add").module == ".".join(["block"] * 5000)
+
+
 def test_onnx_loader_reads_torch_exporter_metadata(tmp_path):
     model = fx.mlp_model()
     trace = ('File "/home/me/project/model.py", line 42, in forward\n    h = self.fc1(x)\n'
@@ -622,3 +640,32 @@ def test_onnx_loader_keeps_every_node_of_twenty_thousand(tmp_path):
     graph, _ = load_path(path)
     assert len(graph.nodes) == 20_000
     assert len({node.name for node in graph.nodes}) == 20_000
+
+
+def test_big_inline_weights_lose_their_elements_in_either_layout():
+    """Before shape inference, a big weight keeps its name, dims and dtype but none of its
+    elements, whether they sit in ``raw_data`` or in a typed field; small integer tensors
+    (shape inference may read them) and external tensors are left alone."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from trnport.analyzers.loaders.onnx.loader import _drop_inline_weights
+
+    raw = numpy_helper.from_array(np.ones((16, 16), np.float32), "raw")
+    typed = helper.make_tensor("typed", TensorProto.FLOAT, [100], [0.5] * 100)
+    longs = helper.make_tensor("longs", TensorProto.INT64, [5000], list(range(5000)))
+    small = numpy_helper.from_array(np.array([1, 1, 8, 8], np.int64), "small")
+    bias = numpy_helper.from_array(np.ones(16, np.float32), "bias")
+    external = TensorProto(name="external", data_type=TensorProto.FLOAT, dims=[1000],
+                           data_location=TensorProto.EXTERNAL)
+    external.external_data.add(key="location", value="weights.bin")
+    graph = helper.make_graph([], "g", [], [], [raw, typed, longs, small, bias, external])
+    kept = {t.name: t.SerializeToString() for t in graph.initializer}
+
+    assert _drop_inline_weights(graph) == 3
+    tensors = {t.name: t for t in graph.initializer}
+    for name, dims in (("raw", [16, 16]), ("typed", [100]), ("longs", [5000])):
+        tensor = tensors[name]
+        assert list(tensor.dims) == dims
+        assert not (tensor.raw_data or tensor.float_data or tensor.int64_data)
+    for name in ("small", "bias", "external"):
+        assert tensors[name].SerializeToString() == kept[name]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from tests.analyzers.memory.memory_fixtures import GIB, GraphBuilder, llama7b_graph
@@ -74,3 +77,52 @@ def test_explicit_float32_upcasts_inside_a_bf16_model_keep_their_size():
     fp8_policy = DtypePolicy.for_graph(b.graph, "fp8")
     assert fp8_policy.weight_element_bytes("bfloat16") == 1
     assert fp8_policy.activation_element_bytes("bfloat16") == 2  # fp8 weights, bf16 compute
+
+
+def _one_at_a_time(graph: Graph, policy: DtypePolicy) -> dict:
+    """The sums param by param, for comparison with the grouped count."""
+    counts = {"parameters": 0, "buffers": 0}
+    sizes = {"parameters": 0.0, "buffers": 0.0}
+    stored, largest, seen = 0, None, set()
+    by_dtype: dict[str, float] = {}
+    for param in graph.params:
+        if param.name in seen:
+            continue
+        seen.add(param.name)
+        group = "parameters" if param.kind in ("parameter", "initializer") else "buffers"
+        size = param.numel * policy.weight_element_bytes(param.dtype)
+        counts[group] += param.numel
+        sizes[group] += size
+        stored += param.nbytes
+        storage = policy.weight_storage_name(param.dtype)
+        by_dtype[storage] = by_dtype.get(storage, 0) + size
+        if group == "parameters" and (largest is None or size > largest[0]):
+            largest = (size, param.name)
+    return {**counts, "parameter_bytes": math.ceil(sizes["parameters"]),
+            "buffer_bytes": math.ceil(sizes["buffers"]), "stored_bytes": stored,
+            "largest": largest[1] if largest else None,
+            "by_dtype": {k: math.ceil(v) for k, v in sorted(by_dtype.items())}}
+
+
+def test_many_params_of_few_shapes_sum_as_counted_one_by_one():
+    """Params are sized once per kind, dtype and shape and then counted; the sums, and the
+    largest weight (the first of the biggest size, whatever its dtype), are the same."""
+    rng = random.Random(5)
+    dtypes = ("float32", "bfloat16", "int64", "int4", "float8_e4m3fn", "bool")
+    shapes = ((16, 16), (16,), (256,), (4, 64), (3, 5, 7), ())
+    for _ in range(20):
+        params = [Param(f"p{i}", rng.choice(shapes), rng.choice(dtypes),
+                        kind=rng.choice(("parameter", "initializer", "buffer", "constant")))
+                  for i in range(300)]
+        params += params[:10]  # listed twice: counted once
+        graph = Graph(name="g", params=params)
+        policy = DtypePolicy.for_graph(graph, rng.choice(("bf16", "fp32", "fp8")))
+        summary = summarize_params(graph, policy)
+        assert {"parameters": summary.parameters, "buffers": summary.buffers,
+                "parameter_bytes": summary.parameter_bytes,
+                "buffer_bytes": summary.buffer_bytes, "stored_bytes": summary.stored_bytes,
+                "largest": summary.largest, "by_dtype": dict(summary.bytes_by_dtype)} \
+            == _one_at_a_time(graph, policy)
+        assert graph.param_count == sum(p.numel for p in params
+                                        if p.kind in ("parameter", "initializer"))
+        assert graph.param_bytes == sum(p.nbytes for p in params)
