@@ -7,6 +7,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run trnport; without ``argv`` (the console script), on the process's own arguments,
+    and the process ends when this returns."""
+    script = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] == "gui":
         from trnport.app.cli.parser import UsageError
@@ -17,9 +20,11 @@ def main(argv: list[str] | None = None) -> int:
         except UsageError as error:
             print(f"trnport: {error}", file=sys.stderr)
             return 2
+    from trnport.app.cli.main import ending
     from trnport.app.cli.main import main as cli_main
 
-    return cli_main(argv)
+    status = cli_main(argv)
+    return ending(status) if script else status
 
 
 if __name__ == "__main__":

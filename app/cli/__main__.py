@@ -1,5 +1,5 @@
 import sys
 
-from trnport.app.cli.main import main
+from trnport.app.cli.main import ending, main
 
-sys.exit(main())
+sys.exit(ending(main()))

@@ -290,6 +290,15 @@ def _analyze_all(paths: list[Path], stems: list[str], options, jobs: int,
 
 
 def _render(fmt: str, reports: list, gates: list, links=None) -> str:
+    from trnport.analyzers.collector import collector_paused
+
+    # a report of a big model is rendered through one dict or row per table entry, all
+    # alive until the text is written: full collections there would only re-scan the IR
+    with collector_paused():
+        return _render_all(fmt, reports, gates, links)
+
+
+def _render_all(fmt: str, reports: list, gates: list, links=None) -> str:
     from trnport.analyzers.report import RENDERERS
 
     if fmt == "junit":

@@ -138,5 +138,16 @@ def main(argv: list[str] | None = None) -> int:
         return BAD_INPUT
 
 
+def ending(status: int) -> int:
+    """``status``, with every object left alive moved out of the collector's reach, for a
+    process that ends right after: the interpreter's last full collection would walk all of
+    them (the IR and report of a 100k-node model: about half a CPU-second) only to find
+    them alive, and exit frees them anyway. Never for a caller that goes on running."""
+    import gc
+
+    gc.freeze()
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(ending(main()))
