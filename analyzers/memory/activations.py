@@ -151,9 +151,8 @@ def profile_activations(graph: Graph, policy: DtypePolicy, context: ShapeContext
     when the caller already has them."""
     if shapes is None:
         shapes = resolved_shapes(graph, context.symbols)
-    resolved = {name: shape for name, shape in shapes.items() if shape is not None}
     reachable = reachable_from_inputs(graph)
-    region = softmax_region(graph, context, resolved)
+    region = softmax_region(graph, context, shapes)
     store = _Storages()
     unsized = 0
     # classify() reads a value's name only through these two memberships

@@ -267,7 +267,7 @@ def reachable_from_inputs(graph: Graph) -> set[str]:
 
 
 def softmax_region(graph: Graph, context: ShapeContext,
-                   shapes: Mapping[str, tuple[int, ...]]) -> set[str]:
+                   shapes: Mapping[str, tuple[int, ...] | None]) -> set[str]:
     """Values connected to a softmax through non-matmul nodes whose shapes carry two sequence
     dims: the attention scores, probabilities and the mask added to them."""
     if not context.seq_len:
@@ -277,14 +277,18 @@ def softmax_region(graph: Graph, context: ShapeContext,
         shape = shapes.get(name)
         return shape is not None and seq_dim_count(shape, context) >= 2
 
+    softmax_ops = {op for op in {node.op for node in graph.nodes}
+                   if op_packet(op) in SOFTMAX_PACKETS}
+    frontier = [name for node in graph.nodes if node.op in softmax_ops
+                for name in (*node.inputs[:1], *node.outputs[:1]) if name and square(name)]
+    if not frontier:  # no scores: the graph's links need not be mapped
+        return set()
     producers, consumers = {}, {}
     for node in graph.nodes:
         for name in node.outputs:
             producers[name] = node
         for name in node.inputs:
             consumers.setdefault(name, []).append(node)
-    frontier = [name for node in graph.nodes if op_packet(node.op) in SOFTMAX_PACKETS
-                for name in (*node.inputs[:1], *node.outputs[:1]) if name and square(name)]
     region = set(frontier)
     while frontier:
         name = frontier.pop()
