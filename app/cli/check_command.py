@@ -327,8 +327,11 @@ def _save_history(report, settings) -> None:
     except ImportError as error:
         _not_saved(error)
         return
+    from trnport.analyzers.collector import collector_paused
+
     try:
-        save_report(report, settings.db)
+        with collector_paused():  # the report's rows as dicts: as in _render
+            save_report(report, settings.db)
     except DamagedDatabaseError:
         raise  # a damaged history is refused outright (exit 2) and never written to
     except InputError as error:

@@ -387,7 +387,9 @@ class MainWindow(QMainWindow):
         from trnport.app.cli.output import write_atomic
 
         try:
-            write_atomic(path, RENDERERS[fmt](self.session.report))
+            with collector_paused():  # one dict per table row, as the command line renders
+                text = RENDERERS[fmt](self.session.report)
+            write_atomic(path, text)
         except OutputError as exc:
             self.status_label.setText(f"Export of the {fmt} report failed")
             self.show_error(str(exc), title="Cannot export report")
