@@ -211,8 +211,9 @@ def _module_rows(tallies: dict[tuple, int]) -> tuple[ModuleRow, ...]:
             row[status] = row.get(status, 0) + count
     add_to_ancestors(counts, dict, _add_counts)
     counts[""] = root
+    # statuses in their vocabulary's order; most modules have one status, already in order
     return tuple(
-        ModuleRow(module=path, nodes_by_status={s: row[s] for s in STATUSES if s in row})
+        ModuleRow(path, row if len(row) == 1 else {s: row[s] for s in STATUSES if s in row})
         for path, row in sorted(counts.items())
     )
 
