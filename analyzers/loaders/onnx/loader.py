@@ -65,7 +65,8 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         pin_input_shapes(model, options.input_shapes, options.input_dtypes)
         if options.input_shapes or not declares_every_shape(model.graph):
             # the bytes as read stand for the model only while nothing in it was changed
-            if options.input_shapes or _drop_inline_weights(model.graph):
+            dropped = _drop_inline_weights(model.graph)
+            if options.input_shapes or dropped:
                 data = b""
             if can_fork(model):
                 converted = _convert_while_inferring(path, model, data or None, diagnostics)
@@ -237,13 +238,12 @@ def declares_every_shape(graph: Any) -> bool:
 def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None) -> Any:
     """``model`` with inferred value shapes, or ``model`` itself (and a note) on failure.
 
+    The caller has dropped ``model``'s big inline weights (:func:`_drop_inline_weights`).
     ``data`` is ``model`` exactly as serialized, when the caller has it (it saves serializing
-    the model again); the caller then has already dropped big inline weights, or found none.
+    the model again).
     """
     from trnport.analyzers.loaders.onnx.proto import infer_shapes as infer
 
-    if data is None:
-        _drop_inline_weights(model.graph)
     try:
         return infer(model if data is None else data, strict_mode=False,
                      data_prop=has_shape_data(model))
