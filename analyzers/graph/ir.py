@@ -243,15 +243,15 @@ class Graph:
     @property
     def param_count(self) -> int:
         return sum(math.prod(shape) * repeats
-                   for (kind, shape, _dtype), repeats in self._param_shapes().items()
+                   for (kind, shape, _dtype), repeats in self.param_shape_counts().items()
                    if kind in ("parameter", "initializer"))
 
     @property
     def param_bytes(self) -> int:
         return sum(math.ceil(math.prod(shape) * DTYPE_BYTES.get(dtype, 0)) * repeats  # nbytes
-                   for (_kind, shape, dtype), repeats in self._param_shapes().items())
+                   for (_kind, shape, dtype), repeats in self.param_shape_counts().items())
 
-    def _param_shapes(self) -> dict[tuple[str, tuple[int, ...], str], int]:
-        """How many params have each kind, shape and dtype: a model with one weight per
-        layer has thousands of params and a few of these."""
+    def param_shape_counts(self) -> dict[tuple[str, tuple[int, ...], str], int]:
+        """How many params have each kind, shape and dtype, in order of first sight: a model
+        with one weight per layer has thousands of params and a few of these."""
         return Counter((p.kind, p.shape, p.dtype) for p in self.params)

@@ -17,6 +17,7 @@ dtype the user moves the model to (``model.to(torch.bfloat16)``) is what HBM hol
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph
@@ -38,9 +39,9 @@ def model_float_dtype(graph: Graph) -> str:
     """The float dtype most of the graph's weights are stored in (by elements); for a graph
     without float weights, the commonest float dtype among its values; float32 otherwise."""
     counts: Counter[str] = Counter()
-    for param in graph.params:
-        if param.dtype in FLOAT_DTYPES:
-            counts[param.dtype] += param.numel
+    for (_kind, shape, dtype), repeats in graph.param_shape_counts().items():
+        if dtype in FLOAT_DTYPES:
+            counts[dtype] += math.prod(shape) * repeats
     if not counts:
         counts.update(v.dtype for v in graph.values.values() if v.dtype in FLOAT_DTYPES)
     return counts.most_common(1)[0][0] if counts else "float32"

@@ -87,7 +87,7 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     except InputError as error:
         raise type(error)(f"{path}: {error}") from error
     type_absurd_shapes(inferred.graph, graph)
-    graph.metadata.update(model_metadata(inferred))
+    graph.metadata.update(model_metadata(inferred, graph.inputs))
     graph.metadata["shapes"] = shapes
     diagnostics += converter.notes + guard.diagnostics()
     if len(inferred.functions):
@@ -300,20 +300,20 @@ def _drop_inline_weights(graph: Any) -> int:
     return dropped
 
 
-def model_metadata(model: Any) -> dict[str, Any]:
-    """Facts about the model that analyses read from ``Graph.metadata``."""
+def model_metadata(model: Any, inputs: list[str]) -> dict[str, Any]:
+    """Facts about the model that analyses read from ``Graph.metadata``; ``inputs`` are its
+    graph inputs that are not initializers (the IR graph's ``inputs``)."""
     opset: dict[str, int] = {}
     for entry in model.opset_import:
         domain = "" if entry.domain == "ai.onnx" else entry.domain
         opset[domain] = entry.version
-    initializers = {t.name for t in model.graph.initializer}
     return {
         "opset": opset,
         "default_opset": opset.get(""),
         "ir_version": model.ir_version,
         "producer_name": model.producer_name,
         "producer_version": model.producer_version,
-        "model_inputs": [i.name for i in model.graph.input if i.name not in initializers],
+        "model_inputs": list(inputs),
         # free-form key/values, e.g. the torch exporter's symbolic-dim ranges under
         # "pkg.torch.export.ExportedProgram.range_constraints"; cut to keep reports small
         "model_metadata": {p.key: shorten(p.value, 500) for p in model.metadata_props},
