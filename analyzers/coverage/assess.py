@@ -109,7 +109,6 @@ class _Pass:
         ]
         self.issue_cache: dict[tuple, tuple] = {}
         self.static: dict[int, frozenset[str]] = {}
-        self.dtype_maps: dict[int, dict[str, str]] = {}
 
     # ---- operator verdicts ------------------------------------------------------------
     def resolve(self, op: str) -> _CompiledEntry | _Outcome:
@@ -197,19 +196,12 @@ class _Pass:
         return tuple(key)
 
     # ---- dtype issues -----------------------------------------------------------------
-    def _dtype_map(self, graph: Graph) -> dict[str, str]:
-        """Value name → dtype of the values of ``graph`` whose dtype is known."""
-        key = id(graph)
-        found = self.dtype_maps.get(key)
-        if found is None:
-            found = self.dtype_maps[key] = {name: value.dtype
-                                            for name, value in graph.values.items()
-                                            if value.dtype}
-        return found
-
     def dtype_outcomes(self, node: Node, graph: Graph, facts: Facts | None) -> tuple:
-        dtype_of = self._dtype_map(graph).get
-        dtypes = frozenset(filter(None, map(dtype_of, (*node.inputs, *node.outputs))))
+        # read from the node's own values: this runs once per configuration, and a table
+        # of every value's dtype would cost more than all the lookups it serves
+        values = graph.values
+        dtypes = frozenset(value.dtype for name in (*node.inputs, *node.outputs)
+                           if (value := values.get(name)) is not None and value.dtype)
         if not dtypes:
             return ()
         key = (node.op, dtypes)
