@@ -14,7 +14,7 @@ import itertools
 import math
 import operator
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -243,15 +243,16 @@ class Graph:
     @property
     def param_count(self) -> int:
         return sum(math.prod(shape) * repeats
-                   for (kind, shape, _dtype), repeats in self.param_shape_counts().items()
+                   for (kind, shape, _dtype), repeats in param_shape_counts(self.params).items()
                    if kind in ("parameter", "initializer"))
 
     @property
     def param_bytes(self) -> int:
         return sum(math.ceil(math.prod(shape) * DTYPE_BYTES.get(dtype, 0)) * repeats  # nbytes
-                   for (_kind, shape, dtype), repeats in self.param_shape_counts().items())
+                   for (_kind, shape, dtype), repeats in param_shape_counts(self.params).items())
 
-    def param_shape_counts(self) -> dict[tuple[str, tuple[int, ...], str], int]:
-        """How many params have each kind, shape and dtype, in order of first sight: a model
-        with one weight per layer has thousands of params and a few of these."""
-        return Counter((p.kind, p.shape, p.dtype) for p in self.params)
+
+def param_shape_counts(params: Iterable[Param]) -> Counter[tuple[str, tuple[int, ...], str]]:
+    """How many of ``params`` have each kind, shape and dtype, in order of first sight: a
+    model with one weight per layer has thousands of params and a few of these."""
+    return Counter((p.kind, p.shape, p.dtype) for p in params)

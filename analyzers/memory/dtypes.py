@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph
+from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph, param_shape_counts
 from trnport.analyzers.kb import load_kb
 
 FLOAT_DTYPES = frozenset({
@@ -39,7 +39,7 @@ def model_float_dtype(graph: Graph) -> str:
     """The float dtype most of the graph's weights are stored in (by elements); for a graph
     without float weights, the commonest float dtype among its values; float32 otherwise."""
     counts: Counter[str] = Counter()
-    for (_kind, shape, dtype), repeats in graph.param_shape_counts().items():
+    for (_kind, shape, dtype), repeats in param_shape_counts(graph.params).items():
         if dtype in FLOAT_DTYPES:
             counts[dtype] += math.prod(shape) * repeats
     if not counts:

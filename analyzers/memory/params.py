@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph, Param
+from trnport.analyzers.graph.ir import DTYPE_BYTES, Graph, Param, param_shape_counts
 from trnport.analyzers.memory.dtypes import DtypePolicy
 
 TRAINABLE_KINDS = ("parameter", "initializer")
@@ -57,38 +57,32 @@ def summarize_params(graph: Graph, policy: DtypePolicy) -> ParamSummary:
     sizes = {"trainable": 0.0, "other": 0.0}
     by_dtype: dict[str, float] = {}
     stored = 0
-    largest: tuple[float, str] | None = None
+    largest: float | None = None
     # a model with one weight per layer repeats a few kinds, dtypes and shapes thousands of
-    # times: each is sized once, then counted; a group's first name is its earliest param,
-    # so the largest weight is the first of that size, as one param at a time finds it
-    for (kind, dtype, shape), (repeats, first) in _param_groups(unique_params(graph)).items():
+    # times: each is sized once, then counted
+    params = unique_params(graph)
+    size_of: dict[tuple[str, tuple[int, ...], str], float] = {}
+    for key, repeats in param_shape_counts(params).items():
+        kind, shape, dtype = key
         group = "trainable" if kind in TRAINABLE_KINDS else "other"
         storage = policy.weight_storage_name(dtype)
         numel = math.prod(shape)
-        size = numel * policy.weight_element_bytes(dtype)
+        size = size_of[key] = numel * policy.weight_element_bytes(dtype)
         counts[group] += numel * repeats
         sizes[group] += size * repeats
         by_dtype[storage] = by_dtype.get(storage, 0) + size * repeats
         stored += math.ceil(numel * DTYPE_BYTES.get(dtype, 0)) * repeats  # Param.nbytes
-        if group == "trainable" and (largest is None or size > largest[0]):
-            largest = (size, first)
+        if group == "trainable" and (largest is None or size > largest):
+            largest = size
+    # the first trainable weight of the largest size, as one param at a time finds it
+    largest_name = None if largest is None else next(
+        p.name for p in params
+        if p.kind in TRAINABLE_KINDS and size_of[(p.kind, p.shape, p.dtype)] == largest)
     return ParamSummary(
         parameters=counts["trainable"], buffers=counts["other"],
         parameter_bytes=math.ceil(sizes["trainable"]), buffer_bytes=math.ceil(sizes["other"]),
         stored_bytes=stored,
         bytes_by_dtype={k: math.ceil(v) for k, v in sorted(by_dtype.items())},
-        largest=largest[1] if largest else None,
+        largest=largest_name,
     )
 
-
-def _param_groups(params: list[Param]) -> dict[tuple[str, str, tuple[int, ...]], list]:
-    """``{(kind, dtype, shape): [how many, the first one's name]}``, in order of first sight."""
-    groups: dict[tuple[str, str, tuple[int, ...]], list] = {}
-    for param in params:
-        key = (param.kind, param.dtype, param.shape)
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [1, param.name]
-        else:
-            group[0] += 1
-    return groups

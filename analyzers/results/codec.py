@@ -102,17 +102,16 @@ def _plan(kind: type) -> _Plan:
 
 
 def _encode(value: Any) -> Any:
-    # exact types first: a table is thousands of rows, each a dataclass holding a few plain
-    # values and small dicts; subclasses take the general checks below
     kind = type(value)
     if kind in _PLAIN or value is None:
         return value
-    if kind in _PLANS:  # a dataclass seen before
+    # a dataclass seen before, by exact type: a table is thousands of rows of one type
+    if kind in _PLANS:
         return _object_to_dict(value)
     # plain items are taken as they are without a call
-    if kind is tuple or kind is list or isinstance(value, tuple | list):
+    if isinstance(value, tuple | list):
         return [item if type(item) in _PLAIN else _encode(item) for item in value]
-    if kind is dict or isinstance(value, dict):
+    if isinstance(value, dict):
         return {key if isinstance(key, str) else str(key):
                 item if type(item) in _PLAIN else _encode(item)
                 for key, item in value.items()}
