@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from trnport.analyzers.errors import InputError, UnsupportedFormatError
 from trnport.analyzers.loaders.base import LoadedModel, require_nonempty_file
@@ -88,7 +89,7 @@ def load_model(
     if fmt == "onnx":
         return module.load(path, options)
 
-    def load() -> LoadedModel:
+    def load(loader: Callable[[Path, AnalysisOptions], Any] = module.load) -> Any:
         from trnport.analyzers.loaders.torch.captured_warnings import (
             as_diagnostics,
             torch_warnings_captured,
@@ -96,16 +97,20 @@ def load_model(
 
         notes: list[str] = []
         with torch_warnings_captured(notes):  # the engine never prints; the report says it
-            loaded = module.load(path, options)
-        loaded.diagnostics.extend(as_diagnostics(notes))
+            loaded = loader(path, options)
+        if loaded is not None:
+            loaded.diagnostics.extend(as_diagnostics(notes))
         return loaded
 
     # a Python file is only run (or its cached graph reused) with --trust-code
     if options.cache_dir and (fmt != "python" or options.trust_code):
-        from trnport.analyzers.loaders.cache import CACHED_FORMATS, cached_load
+        from trnport.analyzers.loaders.cache import CACHED_FORMATS, AnySize, cached_load
 
         if fmt in CACHED_FORMATS:
-            return cached_load(path, fmt, options, load)
+            any_size = None
+            if hasattr(module, "load_any_size"):
+                any_size = AnySize(lambda: load(module.load_any_size), module.specialise_sizes)
+            return cached_load(path, fmt, options, load, any_size)
     return load()
 
 

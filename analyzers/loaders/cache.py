@@ -11,6 +11,12 @@ transformers versions, and the source of the loaders and the graph IR themselves
 trnport never reads an entry it did not write. Entries are pickles written by this user into
 this user's cache folder; one that cannot be read is deleted and rebuilt. The
 folder is kept under :data:`MAX_BYTES`, oldest entries first.
+
+A Hugging Face config analysed at a second batch or sequence length is exported once more
+with its sizes symbolic (:class:`AnySize`); that entry, keyed without the sizes, serves
+every later batch and length of at least 2 without exporting. A size of 1 stays fixed (a
+static export folds it away), so batch 1 and batch ≥ 2 have an entry each. The first
+analysis stays a plain export, which is faster.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -32,12 +38,29 @@ from trnport.analyzers.options import AnalysisOptions
 CACHED_FORMATS = frozenset({"pt2", "torchscript", "python", "hf-config"})
 MAX_BYTES = 1024 * 2**20
 _SUFFIX = ".graph.pickle"
+#: marks a model analysed at some size: the next size asks for the any-size export
+_SEEN_SUFFIX = ".seen"
+#: what a marker is counted as against MAX_BYTES (a file system block)
+_SEEN_BYTES = 4096
 _PROGRAM = "exported_program"
 
 
+@dataclass(frozen=True)
+class AnySize:
+    """How a format exports once for many sizes: ``load()`` gives the graph with its sizes
+    symbolic (None when the model does not allow it), ``specialise(loaded, options)`` that
+    graph at the options' sizes (raising :class:`NotSpecialised` for sizes it does not
+    cover)."""
+
+    load: Callable[[], LoadedModel | None]
+    specialise: Callable[[LoadedModel, AnalysisOptions], LoadedModel]
+
+
 def cached_load(path: Path, fmt: str, options: AnalysisOptions,
-                load: Callable[[], LoadedModel]) -> LoadedModel:
-    """``load()``'s result, from the cache in ``options.cache_dir`` when an entry matches."""
+                load: Callable[[], LoadedModel], any_size: AnySize | None = None
+                ) -> LoadedModel:
+    """``load()``'s result, from the cache in ``options.cache_dir`` when an entry matches
+    (or, with ``any_size``, when an any-size entry covers the options' sizes)."""
     if options.mode == "training":
         return load()  # the backward is traced from the live exported program
     folder = Path(options.cache_dir or "")
@@ -49,14 +72,53 @@ def cached_load(path: Path, fmt: str, options: AnalysisOptions,
         note = ("graph reused from the cache (same model, loader options and torch); "
                 "--no-cache rebuilds it")
         return replace(loaded, path=path, diagnostics=[*loaded.diagnostics, note])
+    if any_size is not None:
+        seen = folder / f"{entry_key(path, fmt, options, sizes='none')}{_SEEN_SUFFIX}"
+        loaded = _any_size_load(folder, entry_key(path, fmt, options, sizes="any"),
+                                seen.exists(), options, any_size)
+        if loaded is not None:
+            return replace(loaded, path=path)
+        _touch(seen)
     loaded = load()
     _write(folder, entry, loaded)
     return loaded
 
 
-def entry_key(path: Path, fmt: str, options: AnalysisOptions) -> str:
+def _any_size_load(folder: Path, family: str, seen: bool, options: AnalysisOptions,
+                   any_size: AnySize) -> LoadedModel | None:
+    """The graph at the options' sizes from the family's any-size entry, exported now when
+    the model was ``seen`` at another size before; None when a plain export is the way."""
+    from trnport.analyzers.graph.specialise import NotSpecialised
+
+    entry = folder / f"{family}{_SUFFIX}"
+    general = _read(entry)
+    if general is not None:
+        os.utime(entry)
+        note = ("graph specialised to these sizes from the cached export at any size (same "
+                "model, loader options and torch); --no-cache rebuilds it")
+    elif seen:
+        general = any_size.load()
+        if general is None:
+            return None
+        _write(folder, entry, general)
+        note = ("exported once with its batch and sequence length symbolic (a size of 1 "
+                "stays fixed), as the model was analysed at another size before; later "
+                "sizes reuse that export")
+    else:
+        return None
+    try:
+        loaded = any_size.specialise(general, options)
+    except NotSpecialised:
+        return None
+    return replace(loaded, diagnostics=[*loaded.diagnostics, note])
+
+
+def entry_key(path: Path, fmt: str, options: AnalysisOptions, sizes: str = "exact") -> str:
+    """The entry's name: a digest of the model's content, loader options, versions and the
+    loaders' code. ``sizes`` says how the options' batch and length count: ``exact``, ``any``
+    (the any-size entry for them) or ``none`` (the model at whatever size)."""
     digest = hashlib.sha256()
-    for part in (fmt, _code_digest(), _versions(), *_option_parts(fmt, options)):
+    for part in (fmt, _code_digest(), _versions(), *_option_parts(fmt, options, sizes)):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
     # which file is the model: a Python file's neighbours are read too, so the same folder
@@ -68,14 +130,21 @@ def entry_key(path: Path, fmt: str, options: AnalysisOptions) -> str:
     return digest.hexdigest()[:40]
 
 
-def _option_parts(fmt: str, options: AnalysisOptions) -> list[str]:
+def _option_parts(fmt: str, options: AnalysisOptions, sizes: str = "exact") -> list[str]:
     parts = [options.mode, repr(sorted(options.input_shapes.items())),
              repr(sorted(options.input_dtypes.items())), repr(sorted(options.backend_kernels))]
     if fmt == "hf-config":
         from trnport.analyzers.loaders.hf.loader import BUILD_DTYPES
 
         # the dtype the model is built in: fp8 analyses the bf16 model, so they share it
-        parts += [BUILD_DTYPES[options.dtype], str(options.batch), str(options.seq_len)]
+        parts.append(BUILD_DTYPES[options.dtype])
+        if sizes == "exact":
+            parts += [str(options.batch), str(options.seq_len)]
+        elif sizes == "any":  # a size of 1 stays fixed in an any-size export
+            parts += ["any-size", f"batch {'1' if options.batch == 1 else 'any'}",
+                      f"seq_len {'1' if options.seq_len == 1 else 'any'}"]
+        else:
+            parts.append("any size seen")
     return parts
 
 
@@ -154,14 +223,23 @@ def _write(folder: Path, entry: Path, loaded: LoadedModel) -> None:
             metadata[_PROGRAM] = program
 
 
+def _touch(marker: Path) -> None:
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        return  # a cache that cannot be written is skipped
+
+
 def _evict(folder: Path, limit: int = MAX_BYTES) -> None:
     entries = []
-    for item in folder.glob(f"*{_SUFFIX}"):
+    for item in (*folder.glob(f"*{_SUFFIX}"), *folder.glob(f"*{_SEEN_SUFFIX}")):
         try:
             stat = item.stat()
         except OSError:
             continue
-        entries.append((stat.st_mtime, stat.st_size, item))
+        size = _SEEN_BYTES if item.suffix == _SEEN_SUFFIX else stat.st_size
+        entries.append((stat.st_mtime, size, item))
     total = sum(size for _, size, _ in entries)
     for _, size, item in sorted(entries):
         if total <= limit:

@@ -60,16 +60,26 @@ def _sub(config: Any, name: str) -> Any:
     return getattr(config, name, None) or config
 
 
-def _text_length(config: Any, sizing: _Sizing, label: str = "max_position_embeddings") -> int:
+def text_length_limit(config: Any, label: str = "max_position_embeddings"
+                      ) -> tuple[str, int | None]:
+    """The config field bounding a text model's length and its value (None when unset)."""
     limit = getattr(config, label, None)
-    limit = limit if isinstance(limit, int) and limit > 0 else None
-    if sizing.seq_len is None:
+    return label, (limit if isinstance(limit, int) and limit > 0 else None)
+
+
+def resolve_text_length(seq_len: int | None, limit: int | None,
+                        label: str = "max_position_embeddings") -> int:
+    """The length a text model is exported at: ``--seq-len`` when given (refused beyond the
+    model's ``limit``), else the default capped by the limit."""
+    if seq_len is None:
         return min(limit, DEFAULT_SEQ_LEN) if limit else DEFAULT_SEQ_LEN
-    if limit is not None and sizing.seq_len > limit:
-        raise InputError(
-            f"--seq-len {sizing.seq_len} exceeds this model's {label} ({limit})"
-        )
-    return sizing.seq_len
+    if limit is not None and seq_len > limit:
+        raise InputError(f"--seq-len {seq_len} exceeds this model's {label} ({limit})")
+    return seq_len
+
+
+def _text_length(config: Any, sizing: _Sizing, label: str = "max_position_embeddings") -> int:
+    return resolve_text_length(sizing.seq_len, text_length_limit(config, label)[1], label)
 
 
 def _ids(batch: int, length: int) -> Any:

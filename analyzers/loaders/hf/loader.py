@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,19 +263,24 @@ def input_value_ranges(config: Any, inputs: list[str]) -> dict[str, tuple[int, i
 
 
 def _export(model: Any, kwargs: dict[str, Any], name: str, config_path: Path,
-            options: AnalysisOptions) -> Graph:
+            options: AnalysisOptions, dynamic_shapes: Any = None) -> Graph:
+    from trnport.analyzers.loaders.torch.canonical_names import canonical_names
     from trnport.analyzers.loaders.torch.fx_graph import export_program, graph_from_exported_program
 
     try:
-        program = export_program(model, (), kwargs)
-        return graph_from_exported_program(program, name,
-                                           backend_kernels=options.backend_kernels)
+        program = export_program(model, (), kwargs, dynamic_shapes=dynamic_shapes)
+        graph = graph_from_exported_program(program, name,
+                                            backend_kernels=options.backend_kernels)
     except InputError as exc:
         raise InputError(f"{config_path}: {exc}") from None
+    # an export at any size names nodes as one at fixed sizes does (canonical_names); the
+    # backward of a training run is traced from the program and merged by its own names
+    return graph if options.mode == "training" else canonical_names(graph)
 
 
 def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any], name: str,
-                       options: AnalysisOptions, config_path: Path) -> tuple[Graph | None, str]:
+                       options: AnalysisOptions, config_path: Path,
+                       dynamic_shapes: Any = None) -> tuple[Graph | None, str]:
     """The graph exported with few layers and replicated, or (None, why not)."""
     from trnport.analyzers.loaders.torch import layer_replication as lr
 
@@ -284,7 +290,8 @@ def _export_replicated(full: Any, cls: type, config: Any, kwargs: dict[str, Any]
     try:
         reduced = build_meta_model(cls, lr.reduced_config(config, plan), options, config_path)
         lr.check_reduced_model(full, reduced, config, plan)
-        graph = lr.replicate_layers(_export(reduced, kwargs, name, config_path, options), plan)
+        graph = lr.replicate_layers(
+            _export(reduced, kwargs, name, config_path, options, dynamic_shapes), plan)
     except lr.ReplicationRefused as refusal:
         return None, f"exported all {plan.total} layers: {refusal}"
     return graph, plan.diagnostic()
@@ -316,10 +323,74 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
     """Build the model a Hugging Face config describes on the meta device and export it."""
     source = read_config(Path(path))
     with _quiet_transformers():
-        return _load_quietly(source, Path(path), options)
+        loaded = _load_quietly(source, Path(path), options, any_size=False)
+    assert loaded is not None  # only an any-size export declines
+    return loaded
 
 
-def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -> LoadedModel:
+def load_any_size(path: Path, options: AnalysisOptions) -> LoadedModel | None:
+    """The model exported once for every batch and every sequence length of at least 2 (up
+    to its maximum), those sizes left symbolic (see :func:`specialise_sizes`). A size of 1
+    in ``options`` stays fixed at 1: a static export folds size-1 dimensions away, so its
+    graph differs from one at any other size. None for a model whose inputs are not token
+    batches, whose export fixes a size it was asked to leave free, or when both are 1."""
+    if options.batch == 1 and options.seq_len == 1:
+        return None
+    source = read_config(Path(path))
+    with _quiet_transformers():
+        return _load_quietly(source, Path(path), options, any_size=True)
+
+
+#: the symbols an any-size export leaves, by the option that sizes them
+SIZE_SYMBOLS = "size_symbols"
+_SEQ_LIMIT = "seq_len_limit"
+
+
+def specialise_sizes(loaded: LoadedModel, options: AnalysisOptions) -> LoadedModel:
+    """``loaded`` (from :func:`load_any_size`) at ``options.batch`` and ``options.seq_len``:
+    the graph a static export at those sizes gives. Raises :class:`NotSpecialised` for sizes
+    the export does not cover, and the :class:`InputError` the static export would raise for
+    a length beyond the model's maximum."""
+    from trnport.analyzers.graph.specialise import NotSpecialised, specialise
+    from trnport.analyzers.loaders.hf.inputs import resolve_text_length
+    from trnport.analyzers.loaders.torch.canonical_names import canonical_names
+
+    graph = loaded.graph
+    symbols = graph.metadata[SIZE_SYMBOLS]
+    label, limit = graph.metadata[_SEQ_LIMIT]
+    try:
+        seq_len = resolve_text_length(options.seq_len, limit, label)
+    except InputError as exc:
+        raise InputError(f"{config_path_of(loaded.path)}: {exc}") from None
+    sizes = {}
+    for option, size in (("batch", options.batch), ("seq_len", seq_len)):
+        symbol = symbols[option]
+        if isinstance(symbol, int):  # the export fixed this size
+            if size != symbol:
+                raise NotSpecialised(f"{option} {size}: the export is for {option} {symbol}")
+            continue
+        sizes[symbol] = size
+        low, high = graph.metadata["range_constraints"][symbol]
+        if not low <= size <= high:
+            raise NotSpecialised(f"{symbol}={size} is outside the export's [{low}, {high}]")
+    nodes = len(graph.nodes)
+    graph = specialise(graph, sizes)
+    if len(graph.nodes) != nodes:  # whole-axis slices left out: number the names again
+        if "replicated_layers" in graph.metadata:
+            # the clones of a replicated stack took their names from the template's before
+            # numbering; numbering again would rename the template only
+            raise NotSpecialised("a whole-axis slice in a replicated layer stack")
+        graph = canonical_names(graph)
+    metadata = graph.metadata
+    del metadata[SIZE_SYMBOLS], metadata[_SEQ_LIMIT]
+    metadata["example_input_shapes"] = {
+        name: [sizes.get(d, d) for d in shape]
+        for name, shape in metadata["example_input_shapes"].items()}
+    return replace(loaded, graph=graph)
+
+
+def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
+                  any_size: bool) -> LoadedModel | None:
     from trnport.analyzers.loaders.hf import inputs as hf_inputs
 
     config = build_config(source)
@@ -339,11 +410,22 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
             probe = False
     except InputError as exc:
         raise InputError(f"{source.config_path}: {exc}") from None
+    dynamic = None
+    if any_size:
+        dynamic = _token_batch_dims(inputs, config, recurrent=probe or source.model_type
+                                    in RECURRENT_MODEL_TYPES)
+        if dynamic is None:
+            return None
     name = cls.__name__
-    graph, note = _export_replicated(model, cls, config, inputs.kwargs, name, options,
-                                     source.config_path)
-    if graph is None:
-        graph = _export(model, inputs.kwargs, name, source.config_path, options)
+    try:
+        graph, note = _export_replicated(model, cls, config, inputs.kwargs, name, options,
+                                         source.config_path, dynamic)
+        if graph is None:
+            graph = _export(model, inputs.kwargs, name, source.config_path, options, dynamic)
+    except InputError:
+        if any_size:
+            return None  # the static export reports its own failure
+        raise
     if note:
         diagnostics.append(note)
     if probe:
@@ -351,13 +433,76 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions) -
         diagnostics.append(f"exported the sequence recurrence at {PROBE_SEQ_LEN} tokens and "
                            f"scaled it to {asked} (it unrolls one step per token)")
     _drop_tied_duplicates(graph, model)
+    shapes: dict[str, list[Any]] = inputs.shapes
+    if any_size:
+        symbols = _size_symbols(graph, inputs)
+        if symbols is None:
+            return None
+        shapes = {n: list(graph.values[n].shape or ()) for n in shapes if n in graph.values}
+        graph.metadata[SIZE_SYMBOLS] = symbols
+        graph.metadata[_SEQ_LIMIT] = hf_inputs.text_length_limit(config)
+        graph.metadata["range_constraints"] = {
+            symbol: _bounds(text) for symbol, text in graph.metadata["range_constraints"].items()}
     graph.metadata.update({
         "hf_model_type": source.model_type,
         "hf_architecture": name,
         "hf_config": config_summary(config, source.raw),
         "hf_input_kind": inputs.kind,
         "hf_attn_implementation": ATTENTION_IMPLEMENTATION,
-        "example_input_shapes": inputs.shapes,
+        "example_input_shapes": shapes,
         "input_value_ranges": input_value_ranges(config, graph.inputs),
     })
     return LoadedModel(graph=graph, format=FORMAT, path=Path(path), diagnostics=diagnostics)
+
+
+def _token_batch_dims(inputs: Any, config: Any, recurrent: bool) -> dict[str, Any] | None:
+    """``dynamic_shapes`` leaving batch and length free in every [batch, length] input of a
+    text model, except a size of 1; None when the model is not one, or both sizes are 1."""
+    import torch
+
+    from trnport.analyzers.loaders.hf.inputs import text_length_limit
+
+    if inputs.kind != "text" or recurrent or not inputs.kwargs:
+        return None
+    shapes = {tuple(shape) for shape in inputs.shapes.values()}
+    if len(shapes) != 1 or len(inputs.shapes) != len(inputs.kwargs):
+        return None
+    (shape,) = shapes
+    if len(shape) != 2 or max(shape) < 2:
+        return None
+    _label, limit = text_length_limit(config)
+    axes = {}
+    if shape[0] >= 2:
+        axes[0] = torch.export.Dim("batch", min=2, max=MAX_ANY_SIZE_BATCH)
+    if shape[1] >= 2:
+        axes[1] = torch.export.Dim("seq_len", min=2, max=limit or MAX_ANY_SIZE_SEQ_LEN)
+    return {name: dict(axes) for name in inputs.kwargs}
+
+
+#: the largest sizes an any-size export is asked to cover (the option checks' own limits)
+MAX_ANY_SIZE_BATCH = 1_000_000
+MAX_ANY_SIZE_SEQ_LEN = 10_000_000
+
+
+def _size_symbols(graph: Graph, inputs: Any) -> dict[str, str | int] | None:
+    """The batch and length symbols of the exported inputs (the size itself for one asked to
+    stay fixed at 1), or None when the export fixed another (code that needs one size)."""
+    found: set[tuple[Any, ...]] = set()
+    for name in inputs.kwargs:
+        value = graph.values.get(name)
+        found.add(tuple(value.shape) if value is not None and value.shape else ())
+    if len(found) != 1:
+        return None
+    (shape,) = found
+    if len(shape) != 2 or not all(d == 1 or (isinstance(d, str) and d.isidentifier())
+                                  for d in shape):
+        return None
+    return {"batch": shape[0], "seq_len": shape[1]}
+
+
+def _bounds(text: str) -> tuple[float, float]:
+    """``"[2, 8192]"`` (a range constraint as the converter prints it) as numbers; an
+    unbounded end (``int_oo``) is infinite."""
+    low, high = (part.strip() for part in text.strip("[]").split(","))
+    return tuple(float(part) if part.lstrip("-").isdigit() else  # type: ignore[return-value]
+                 (-math.inf if part.startswith("-") else math.inf) for part in (low, high))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from trnport.analyzers.api import analyze
+from trnport.analyzers.errors import InputError
 from trnport.analyzers.loaders import cache as graph_cache
 from trnport.analyzers.options import AnalysisOptions
 
@@ -107,9 +108,18 @@ def test_the_folder_is_kept_under_its_size_limit(tmp_path):
         entry = folder / f"{index:040x}.graph.pickle"
         entry.write_bytes(b"x" * 1000)
         os.utime(entry, (1_000_000 + index, 1_000_000 + index))
+    # the marker of a model seen at one size counts as a block, and goes when it is oldest
+    marker = folder / f"{9:040x}.seen"
+    marker.touch()
+    os.utime(marker, (1_000_000, 1_000_000))
     graph_cache._evict(folder, limit=2500)
     assert [p.name[:2] for p in _entries(folder)] == ["00", "00"]
     assert {int(p.name[:40], 16) for p in _entries(folder)} == {3, 4}
+    assert not marker.exists()
+    kept = folder / f"{8:040x}.seen"
+    kept.touch()
+    graph_cache._evict(folder, limit=2000 + 4096)
+    assert kept.exists() and len(_entries(folder)) == 2
 
 
 @pytest.mark.slow
@@ -141,3 +151,120 @@ def test_the_command_line_reuses_a_config_export_and_no_cache_rebuilds(tmp_path)
     assert {k: v for k, v in fp8.items() if k != "diagnostics"} == \
         {k: v for k, v in fp8_fresh.items() if k != "diagnostics"}
     assert fp8["target"]["dtype"] == "fp8"
+
+
+# --- other batch sizes and lengths of a Hugging Face config -----------------------------------
+
+SPECIALISED = "graph specialised to these sizes"
+EXPORTED_ANY_SIZE = "exported once with its batch and sequence length symbolic"
+#: text architectures an any-size export covers; the first three run in the quick suite
+TEXT_TYPES = ("llama", "gpt2", "bert", "mistral", "mixtral", "qwen2", "phi3", "gemma",
+              "gemma2", "falcon", "roberta", "distilbert")
+
+
+def _same_loaded(a, b) -> list[str]:
+    """What differs between two loaded models, field by field (the live program aside)."""
+    pairs = zip(a.graph.nodes, b.graph.nodes, strict=False)  # the counts are compared below
+    differences = [f"node {x.name}: {x} != {y}" for x, y in pairs if x != y][:3]
+    for field in ("values", "params", "inputs", "outputs"):
+        if getattr(a.graph, field) != getattr(b.graph, field):
+            differences.append(field)
+    if len(a.graph.nodes) != len(b.graph.nodes):
+        differences.append(f"{len(a.graph.nodes)} nodes != {len(b.graph.nodes)}")
+    meta_a, meta_b = ({k: v for k, v in m.items() if k != "exported_program"}
+                      for m in (a.graph.metadata, b.graph.metadata))
+    differences += [f"metadata {k}" for k in meta_a.keys() | meta_b.keys()
+                    if meta_a.get(k) != meta_b.get(k)]
+    if a.diagnostics != b.diagnostics:
+        differences.append(f"diagnostics {a.diagnostics} != {b.diagnostics}")
+    return differences
+
+
+@pytest.mark.parametrize("model_type", [
+    t if t in TEXT_TYPES[:3] else pytest.param(t, marks=pytest.mark.slow) for t in TEXT_TYPES])
+def test_an_export_at_any_size_gives_the_static_export_at_each_size(tmp_path, model_type):
+    from tests.analyzers.loaders.hf_configs import tiny_config, write_config
+    from trnport.analyzers.loaders.hf import loader as hf
+
+    path = write_config(tmp_path, tiny_config(model_type))
+    general = hf.load_any_size(path, AnalysisOptions(batch=2, seq_len=16))
+    assert general is not None
+    for batch, seq_len in ((3, 40), (2, 2), (7, 128), (5, None)):
+        options = AnalysisOptions(batch=batch, seq_len=seq_len)
+        assert _same_loaded(hf.specialise_sizes(general, options), hf.load(path, options)) \
+            == [], (batch, seq_len)
+    # a batch of 1 stays fixed: its own export, with the length left free
+    single = hf.load_any_size(path, AnalysisOptions(batch=1, seq_len=16))
+    assert single is not None
+    for seq_len in (40, 2, 128, None):
+        options = AnalysisOptions(batch=1, seq_len=seq_len)
+        assert _same_loaded(hf.specialise_sizes(single, options), hf.load(path, options)) \
+            == [], (1, seq_len)
+
+
+def test_sizes_an_any_size_export_does_not_cover_are_exported_as_they_are(tmp_path):
+    from tests.analyzers.loaders.hf_configs import tiny_config, write_config
+    from trnport.analyzers.graph.specialise import NotSpecialised
+    from trnport.analyzers.loaders.hf import loader as hf
+
+    path = write_config(tmp_path, tiny_config("llama"))
+    # a size of 1 is folded away by a static export: it stays fixed, and with both at 1
+    # nothing is left to make symbolic
+    assert hf.load_any_size(path, AnalysisOptions(batch=1, seq_len=1)) is None
+    # inputs that are not token batches are not made any-size
+    vit = write_config(tmp_path / "vit", tiny_config("vit"))
+    assert hf.load_any_size(vit, AnalysisOptions(batch=2)) is None
+    general = hf.load_any_size(path, AnalysisOptions(batch=2, seq_len=16))
+    with pytest.raises(NotSpecialised):
+        hf.specialise_sizes(general, AnalysisOptions(batch=1, seq_len=16))
+    with pytest.raises(NotSpecialised):
+        hf.specialise_sizes(general, AnalysisOptions(batch=2, seq_len=1))
+    single = hf.load_any_size(path, AnalysisOptions(batch=1, seq_len=16))
+    with pytest.raises(NotSpecialised):
+        hf.specialise_sizes(single, AnalysisOptions(batch=2, seq_len=16))
+    with pytest.raises(InputError) as beyond:
+        hf.specialise_sizes(general, AnalysisOptions(batch=2, seq_len=129))
+    with pytest.raises(InputError) as static:
+        hf.load(path, AnalysisOptions(batch=2, seq_len=129))
+    assert str(beyond.value) == str(static.value)
+
+
+def test_a_second_size_exports_at_any_size_and_later_sizes_export_nothing(tmp_path,
+                                                                          monkeypatch):
+    from tests.analyzers.loaders.hf_configs import tiny_config, write_config
+    from trnport.analyzers.loaders.torch import fx_graph
+
+    path = write_config(tmp_path / "model", tiny_config("llama"))
+    folder = tmp_path / "cache"
+
+    def run(**sizes):
+        options = AnalysisOptions(cache_dir=str(folder), **sizes)
+        return analyze(path, options)
+
+    def fresh(**sizes):
+        return analyze(path, AnalysisOptions(**sizes))
+
+    first = run(batch=1)
+    assert not any(EXPORTED_ANY_SIZE in d or SPECIALISED in d for d in first.diagnostics)
+    assert len(_entries(folder)) == 1 and len(list(folder.glob("*.seen"))) == 1
+    second = run(batch=4, seq_len=32)
+    assert any(EXPORTED_ANY_SIZE in d for d in second.diagnostics)
+    assert len(_entries(folder)) == 2  # the any-size entry beside the first size's
+    expected = {(6, 100): fresh(batch=6, seq_len=100), (2, None): fresh(batch=2)}
+    assert _without(second, EXPORTED_ANY_SIZE) == fresh(batch=4, seq_len=32)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(fx_graph, "export_program", refuse)
+    for (batch, seq_len), report in expected.items():
+        again = run(batch=batch, seq_len=seq_len)
+        assert any(SPECIALISED in d for d in again.diagnostics)
+        assert _without(again, SPECIALISED) == report
+    assert any(REUSED in d for d in run(batch=1).diagnostics)  # its own entry
+    assert len(_entries(folder)) == 2
+
+
+def _without(report, note: str):
+    return dataclasses.replace(report, diagnostics=tuple(
+        d for d in report.diagnostics if note not in d))

@@ -1,0 +1,86 @@
+"""Node names numbered in graph order, so that two exports of one model name it alike.
+
+torch.fx names a node after its op with a counter per name (``add``, ``add_1``...), and the
+counter also counts nodes the IR leaves out. An export with symbolic sizes has many of
+those (``sym_size``, Python arithmetic on sizes: an ``add`` of two sizes takes a number from
+the tensor ``add`` nodes), so its ``add_6`` is a static export's ``add``. Numbering again,
+per name in graph order, over the nodes the IR keeps gives both the same names. Used for
+models built from a Hugging Face config, which have no saved program whose names a user
+could look up; graph inputs and parameters keep their names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from trnport.analyzers.graph.ir import Graph, Value
+
+_COUNTED = re.compile(r"(.*)_(\d+)$")
+
+
+def renumbered(names: Iterable[str], keep: set[str]) -> dict[str, str]:
+    """Old → new for ``names`` (in order, repeats ignored) numbered per base name, the way
+    torch.fx numbers a fresh graph; names in ``keep`` are neither renamed nor reused."""
+    counts: dict[str, int] = {}
+    mapping: dict[str, str] = {}
+    for name in names:
+        if name in mapping or name in keep:
+            continue
+        match = _COUNTED.match(name)
+        base = match.group(1) if match else name
+        while True:
+            number = counts.get(base, 0)
+            counts[base] = number + 1
+            new = f"{base}_{number}" if number else base
+            if new not in keep:
+                break
+        mapping[name] = new
+    return mapping
+
+
+def canonical_names(graph: Graph) -> Graph:
+    """``graph`` with its nodes and their output values renamed by :func:`renumbered`
+    (node origins too, among themselves); a graph with subgraphs is returned as it is."""
+    if any(node.subgraphs for node in graph.nodes):
+        return graph
+    produced = {out for node in graph.nodes for out in node.outputs}
+    keep = {name for name in graph.values if name not in produced}
+    keep.update(graph.inputs, (p.name for p in graph.params))
+    names = renumbered((name for node in graph.nodes for name in (node.name, *node.outputs)
+                        if name), keep)
+    origins = renumbered((node.origin for node in graph.nodes if node.origin), set())
+
+    def new(name: str) -> str:
+        return names.get(name, name)
+
+    nodes = [replace(node, name=new(node.name), inputs=tuple(map(new, node.inputs)),
+                     outputs=tuple(map(new, node.outputs)),
+                     attributes=_renamed_attributes(node.attributes, names),
+                     origin=origins.get(node.origin) if node.origin else node.origin)
+             for node in graph.nodes]
+    values = {}
+    for name, value in graph.values.items():
+        renamed = new(name)
+        values[renamed] = value if renamed == name else Value(renamed, value.shape, value.dtype)
+    return replace(graph, nodes=nodes, values=values, outputs=[new(n) for n in graph.outputs],
+                   configs=None, _by_name=None)
+
+
+def _renamed_attributes(attributes: Any, names: dict[str, str]) -> Any:
+    """Attributes naming a tensor (a list of tensors, as ``aten.cat`` and ``index`` take
+    them beside their inputs) name it by its new name."""
+    def rename(value: Any) -> Any:
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(rename(v) for v in value)
+        return value
+
+    if not any(isinstance(v, (str, list, tuple)) for v in attributes.values()):
+        return attributes
+    return {key: rename(value) for key, value in attributes.items()}
