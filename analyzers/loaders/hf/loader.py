@@ -412,8 +412,8 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
         raise InputError(f"{source.config_path}: {exc}") from None
     dynamic = None
     if any_size:
-        dynamic = _token_batch_dims(inputs, config, recurrent=probe or source.model_type
-                                    in RECURRENT_MODEL_TYPES)
+        dynamic = _token_batch_dims(inputs, config,
+                                    recurrent=source.model_type in RECURRENT_MODEL_TYPES)
         if dynamic is None:
             return None
     name = cls.__name__
@@ -433,16 +433,11 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
         diagnostics.append(f"exported the sequence recurrence at {PROBE_SEQ_LEN} tokens and "
                            f"scaled it to {asked} (it unrolls one step per token)")
     _drop_tied_duplicates(graph, model)
-    shapes: dict[str, list[Any]] = inputs.shapes
+    shapes: dict[str, list[Any]] | None = inputs.shapes
     if any_size:
-        symbols = _size_symbols(graph, inputs)
-        if symbols is None:
+        shapes = _record_size_symbols(graph, inputs, config)
+        if shapes is None:
             return None
-        shapes = {n: list(graph.values[n].shape or ()) for n in shapes if n in graph.values}
-        graph.metadata[SIZE_SYMBOLS] = symbols
-        graph.metadata[_SEQ_LIMIT] = hf_inputs.text_length_limit(config)
-        graph.metadata["range_constraints"] = {
-            symbol: _bounds(text) for symbol, text in graph.metadata["range_constraints"].items()}
     graph.metadata.update({
         "hf_model_type": source.model_type,
         "hf_architecture": name,
@@ -482,6 +477,25 @@ def _token_batch_dims(inputs: Any, config: Any, recurrent: bool) -> dict[str, An
 #: the largest sizes an any-size export is asked to cover (the option checks' own limits)
 MAX_ANY_SIZE_BATCH = 1_000_000
 MAX_ANY_SIZE_SEQ_LEN = 10_000_000
+
+
+def _record_size_symbols(graph: Graph, inputs: Any, config: Any
+                         ) -> dict[str, list[Any]] | None:
+    """Note in an any-size graph's metadata what :func:`specialise_sizes` reads (the size
+    symbols, the length limit, the symbols' ranges as numbers); the inputs' symbolic shapes,
+    or None when the export fixed a size it was asked to leave free."""
+    from trnport.analyzers.loaders.hf.inputs import text_length_limit
+
+    symbols = _size_symbols(graph, inputs)
+    if symbols is None:
+        return None
+    metadata = graph.metadata
+    metadata[SIZE_SYMBOLS] = symbols
+    metadata[_SEQ_LIMIT] = text_length_limit(config)
+    metadata["range_constraints"] = {
+        symbol: _bounds(text) for symbol, text in metadata["range_constraints"].items()}
+    return {name: list(graph.values[name].shape or ()) for name in inputs.shapes
+            if name in graph.values}
 
 
 def _size_symbols(graph: Graph, inputs: Any) -> dict[str, str | int] | None:
