@@ -6,9 +6,11 @@ the first run exports and fills the cache, each next one changes one thing — T
 target and SDK line, the batch, the sequence length, the dtype. The first other batch exports
 the model once at any size (both sizes symbolic); later batches and lengths are specialised
 from that entry. A batch of 1 stays fixed in such an export, so the first other length at
-batch 1 exports once more (length symbolic) and the next is specialised from that. Targets: every re-run takes at most 15% of the first run's CPU time and
-under 1 s of wall time, except the any-size export, which takes at most twice the first
-run's CPU time; the first analysis takes under 8 s of wall time on a quiet machine. A re-run
+batch 1 exports once more (length symbolic) and the next is specialised from that.
+
+Targets: every re-run takes at most 15% of the first run's CPU time and under 1 s of wall
+time, except the any-size export, which takes at most twice the first run's CPU time; the
+first analysis takes under 8 s of wall time on a quiet machine. A re-run
 that exported again says so in its row (a dtype change does: the model is built in another
 dtype, and its graph differs by more than the types).
 """

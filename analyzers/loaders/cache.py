@@ -40,8 +40,11 @@ MAX_BYTES = 1024 * 2**20
 _SUFFIX = ".graph.pickle"
 #: marks a model analysed at some size: the next size asks for the any-size export
 _SEEN_SUFFIX = ".seen"
+#: marks a model whose any-size export was declined or failed: it is not tried again
+_DECLINED_SUFFIX = ".declined"
+_MARKERS = (_SEEN_SUFFIX, _DECLINED_SUFFIX)
 #: what a marker is counted as against MAX_BYTES (a file system block)
-_SEEN_BYTES = 4096
+_MARKER_BYTES = 4096
 _PROGRAM = "exported_program"
 
 
@@ -96,9 +99,10 @@ def _any_size_load(folder: Path, family: str, seen: bool, options: AnalysisOptio
         os.utime(entry)
         note = ("graph specialised to these sizes from the cached export at any size (same "
                 "model, loader options and torch); --no-cache rebuilds it")
-    elif seen:
+    elif seen and not (declined := folder / f"{family}{_DECLINED_SUFFIX}").exists():
         general = any_size.load()
-        if general is None:
+        if general is None:  # not a token-batch model, or its export fixes a size
+            _touch(declined)
             return None
         _write(folder, entry, general)
         note = ("exported once with its batch and sequence length symbolic (a size of 1 "
@@ -233,12 +237,13 @@ def _touch(marker: Path) -> None:
 
 def _evict(folder: Path, limit: int = MAX_BYTES) -> None:
     entries = []
-    for item in (*folder.glob(f"*{_SUFFIX}"), *folder.glob(f"*{_SEEN_SUFFIX}")):
+    for item in (*folder.glob(f"*{_SUFFIX}"), *(m for suffix in _MARKERS
+                                                 for m in folder.glob(f"*{suffix}"))):
         try:
             stat = item.stat()
         except OSError:
             continue
-        size = _SEEN_BYTES if item.suffix == _SEEN_SUFFIX else stat.st_size
+        size = _MARKER_BYTES if item.suffix in _MARKERS else stat.st_size
         entries.append((stat.st_mtime, size, item))
     total = sum(size for _, size, _ in entries)
     for _, size, item in sorted(entries):

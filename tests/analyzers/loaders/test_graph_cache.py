@@ -265,6 +265,29 @@ def test_a_second_size_exports_at_any_size_and_later_sizes_export_nothing(tmp_pa
     assert len(_entries(folder)) == 2
 
 
+def test_a_model_that_cannot_be_exported_at_any_size_is_not_tried_again(tmp_path,
+                                                                        monkeypatch):
+    from tests.analyzers.loaders.hf_configs import tiny_config, write_config
+    from trnport.analyzers.loaders import load_model
+    from trnport.analyzers.loaders.hf import loader as hf
+
+    path = write_config(tmp_path / "vit", tiny_config("vit"))  # images, not token batches
+    folder = tmp_path / "cache"
+    tried: list[int] = []
+    original = hf.load_any_size
+
+    def counted(*args, **kwargs):
+        tried.append(kwargs.get("batch", 0))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hf, "load_any_size", counted)
+    batches = [load_model(path, AnalysisOptions(batch=batch, cache_dir=str(folder)))
+               .graph.values["pixel_values"].shape[0] for batch in (1, 2, 3)]
+    assert batches == [1, 2, 3]
+    assert len(tried) == 1  # asked at the second size; the third goes straight to export
+    assert len(list(folder.glob("*.declined"))) == 1
+
+
 def _without(report, note: str):
     return dataclasses.replace(report, diagnostics=tuple(
         d for d in report.diagnostics if note not in d))
