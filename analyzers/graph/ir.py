@@ -256,3 +256,22 @@ def param_shape_counts(params: Iterable[Param]) -> Counter[tuple[str, tuple[int,
     """How many of ``params`` have each kind, shape and dtype, in order of first sight: a
     model with one weight per layer has thousands of params and a few of these."""
     return Counter((p.kind, p.shape, p.dtype) for p in params)
+
+
+def renamed_in_attributes(attributes: Mapping[str, Any],
+                          names: Mapping[str, str]) -> Mapping[str, Any]:
+    """``attributes`` with every value name in ``names`` (a str, or inside a list or tuple,
+    as ``aten.cat`` and ``index`` name their tensors) replaced by its new name; the same
+    mapping when no attribute can name a value."""
+    def rename(value: Any) -> Any:
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(rename(v) for v in value)
+        return value
+
+    if not any(isinstance(v, (str, list, tuple)) for v in attributes.values()):
+        return attributes
+    return {key: rename(value) for key, value in attributes.items()}

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from trnport.analyzers.graph.ir import Graph, Node, Value
+from trnport.analyzers.graph.ir import Graph, Node, Value, renamed_in_attributes
 
 
 class NotSpecialised(ValueError):
@@ -165,18 +165,10 @@ def _without_whole_slices(graph: Graph) -> Graph:
 
 def _reading(node: Node, source: Mapping[str, str]) -> Node:
     if not any(name in source for name in node.inputs) and not any(
-            isinstance(v, (str, list)) for v in node.attributes.values()):
+            isinstance(v, (str, list, tuple)) for v in node.attributes.values()):
         return node
-
-    def renamed(value: Any) -> Any:
-        if isinstance(value, str):
-            return source.get(value, value)
-        if isinstance(value, list):
-            return [renamed(item) for item in value]
-        return value
-
     return replace(node, inputs=tuple(source.get(n, n) for n in node.inputs),
-                   attributes={key: renamed(v) for key, v in node.attributes.items()})
+                   attributes=renamed_in_attributes(node.attributes, source))
 
 
 #: arguments a trace at fixed sizes spells out where one at symbolic sizes leaves the

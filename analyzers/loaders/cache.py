@@ -78,17 +78,17 @@ def cached_load(path: Path, fmt: str, options: AnalysisOptions,
     if any_size is not None:
         seen = folder / f"{entry_key(path, fmt, options, sizes='none')}{_SEEN_SUFFIX}"
         loaded = _any_size_load(folder, entry_key(path, fmt, options, sizes="any"),
-                                seen.exists(), options, any_size)
+                                seen.exists(), path, options, any_size)
         if loaded is not None:
-            return replace(loaded, path=path)
+            return loaded
         _touch(seen)
     loaded = load()
     _write(folder, entry, loaded)
     return loaded
 
 
-def _any_size_load(folder: Path, family: str, seen: bool, options: AnalysisOptions,
-                   any_size: AnySize) -> LoadedModel | None:
+def _any_size_load(folder: Path, family: str, seen: bool, path: Path,
+                   options: AnalysisOptions, any_size: AnySize) -> LoadedModel | None:
     """The graph at the options' sizes from the family's any-size entry, exported now when
     the model was ``seen`` at another size before; None when a plain export is the way."""
     from trnport.analyzers.graph.specialise import NotSpecialised
@@ -110,8 +110,8 @@ def _any_size_load(folder: Path, family: str, seen: bool, options: AnalysisOptio
                 "sizes reuse that export")
     else:
         return None
-    try:
-        loaded = any_size.specialise(general, options)
+    try:  # at this path: an entry may come from a copy of the model in another folder
+        loaded = any_size.specialise(replace(general, path=path), options)
     except NotSpecialised:
         return None
     return replace(loaded, diagnostics=[*loaded.diagnostics, note])

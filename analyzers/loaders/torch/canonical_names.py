@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
-from trnport.analyzers.graph.ir import Graph, Value
+from trnport.analyzers.graph.ir import Graph, Value, renamed_in_attributes
 
 _COUNTED = re.compile(r"(.*)_(\d+)$")
 
@@ -58,7 +57,7 @@ def canonical_names(graph: Graph) -> Graph:
 
     nodes = [replace(node, name=new(node.name), inputs=tuple(map(new, node.inputs)),
                      outputs=tuple(map(new, node.outputs)),
-                     attributes=_renamed_attributes(node.attributes, names),
+                     attributes=renamed_in_attributes(node.attributes, names),
                      origin=origins.get(node.origin) if node.origin else node.origin)
              for node in graph.nodes]
     values = {}
@@ -67,20 +66,3 @@ def canonical_names(graph: Graph) -> Graph:
         values[renamed] = value if renamed == name else Value(renamed, value.shape, value.dtype)
     return replace(graph, nodes=nodes, values=values, outputs=[new(n) for n in graph.outputs],
                    configs=None, _by_name=None)
-
-
-def _renamed_attributes(attributes: Any, names: dict[str, str]) -> Any:
-    """Attributes naming a tensor (a list of tensors, as ``aten.cat`` and ``index`` take
-    them beside their inputs) name it by its new name."""
-    def rename(value: Any) -> Any:
-        if isinstance(value, str):
-            return names.get(value, value)
-        if isinstance(value, list):
-            return [rename(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(rename(v) for v in value)
-        return value
-
-    if not any(isinstance(v, (str, list, tuple)) for v in attributes.values()):
-        return attributes
-    return {key: rename(value) for key, value in attributes.items()}
