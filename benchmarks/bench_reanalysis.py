@@ -10,9 +10,9 @@ batch 1 exports once more (length symbolic) and the next is specialised from tha
 
 Targets: every re-run takes at most 15% of the first run's CPU time and under 1 s of wall
 time, except the any-size export, which takes at most twice the first run's CPU time; the
-first analysis takes under 8 s of wall time on a quiet machine. A re-run
-that exported again says so in its row (a dtype change does: the model is built in another
-dtype, and its graph differs by more than the types).
+first analysis takes under 8 s of wall time on a quiet machine. A re-run that exported
+again says so in its row. The dtype change is made from the bf16 graph (``graph/retype.py``),
+so it is held to the same 15%.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ CHANGES = (("--tp", "8"), ("--pp", "2"), ("--target", "inf2", "--sdk", "2.32"),
            ("--batch", "4"), ("--batch", "8"), ("--batch", "2", "--seq-len", "4096"),
            ("--seq-len", "1024"), ("--seq-len", "2048"), ("--dtype", "fp32"))
 #: what the report's diagnostics say of where its graph came from
-REUSED = ("graph reused from the cache", "graph specialised to these sizes")
+REUSED = ("graph reused from the cache", "graph specialised to these sizes",
+          "made from the cached export of it built in")
 ANY_SIZE = "exported once with its batch and sequence length symbolic"
 
 

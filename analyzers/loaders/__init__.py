@@ -104,13 +104,15 @@ def load_model(
 
     # a Python file is only run (or its cached graph reused) with --trust-code
     if options.cache_dir and (fmt != "python" or options.trust_code):
-        from trnport.analyzers.loaders.cache import CACHED_FORMATS, AnySize, cached_load
+        from trnport.analyzers.loaders.cache import CACHED_FORMATS, AnySize, Retype, cached_load
 
         if fmt in CACHED_FORMATS:
-            any_size = None
+            any_size = retype = None
             if hasattr(module, "load_any_size"):
                 any_size = AnySize(lambda: load(module.load_any_size), module.specialise_sizes)
-            return cached_load(path, fmt, options, load, any_size)
+            if hasattr(module, "retype_dtype"):
+                retype = Retype(module.retype_sources, module.retype_dtype)
+            return cached_load(path, fmt, options, load, any_size, retype)
     return load()
 
 

@@ -17,6 +17,10 @@ with its sizes symbolic (:class:`AnySize`); that entry, keyed without the sizes,
 every later batch and length of at least 2 without exporting. A size of 1 stays fixed (a
 static export folds it away), so batch 1 and batch ≥ 2 have an entry each. The first
 analysis stays a plain export, which is faster.
+
+A config analysed in another dtype is made from an entry of the model built in a dtype the
+format can retype from (:class:`Retype`; for configs bf16 or fp16 to fp32, and between the
+two), its exact entry or its any-size one, before anything is exported.
 """
 
 from __future__ import annotations
@@ -59,11 +63,23 @@ class AnySize:
     specialise: Callable[[LoadedModel, AnalysisOptions], LoadedModel]
 
 
+@dataclass(frozen=True)
+class Retype:
+    """How a format gives the graph of a model built in another dtype: ``sources(options)``
+    are the options whose graph can be turned into the options' graph, and
+    ``retype(loaded, source, options)`` does it (raising :class:`NotRetyped` for a model
+    whose code branches on those dtypes)."""
+
+    sources: Callable[[AnalysisOptions], tuple[AnalysisOptions, ...]]
+    retype: Callable[[LoadedModel, AnalysisOptions, AnalysisOptions], LoadedModel]
+
+
 def cached_load(path: Path, fmt: str, options: AnalysisOptions,
-                load: Callable[[], LoadedModel], any_size: AnySize | None = None
-                ) -> LoadedModel:
+                load: Callable[[], LoadedModel], any_size: AnySize | None = None,
+                retype: Retype | None = None) -> LoadedModel:
     """``load()``'s result, from the cache in ``options.cache_dir`` when an entry matches
-    (or, with ``any_size``, when an any-size entry covers the options' sizes)."""
+    (with ``any_size``, also when an any-size entry covers the options' sizes; with
+    ``retype``, also from an entry of the model built in another dtype)."""
     if options.mode == "training":
         return load()  # the backward is traced from the live exported program
     folder = Path(options.cache_dir or "")
@@ -75,8 +91,18 @@ def cached_load(path: Path, fmt: str, options: AnalysisOptions,
         note = ("graph reused from the cache (same model, loader options and torch); "
                 "--no-cache rebuilds it")
         return replace(loaded, path=path, diagnostics=[*loaded.diagnostics, note])
+    seen = folder / f"{entry_key(path, fmt, options, sizes='none')}{_SEEN_SUFFIX}"
     if any_size is not None:
-        seen = folder / f"{entry_key(path, fmt, options, sizes='none')}{_SEEN_SUFFIX}"
+        loaded = _any_size_load(folder, entry_key(path, fmt, options, sizes="any"), False,
+                                path, options, any_size)
+        if loaded is not None:
+            return loaded
+    if retype is not None:
+        loaded = _retyped_load(folder, path, fmt, options, any_size, retype)
+        if loaded is not None:
+            _touch(seen)
+            return loaded
+    if any_size is not None:
         loaded = _any_size_load(folder, entry_key(path, fmt, options, sizes="any"),
                                 seen.exists(), path, options, any_size)
         if loaded is not None:
@@ -115,6 +141,34 @@ def _any_size_load(folder: Path, family: str, seen: bool, path: Path,
     except NotSpecialised:
         return None
     return replace(loaded, diagnostics=[*loaded.diagnostics, note])
+
+
+def _retyped_load(folder: Path, path: Path, fmt: str, options: AnalysisOptions,
+                  any_size: AnySize | None, retype: Retype) -> LoadedModel | None:
+    """The graph of the model built in the options' dtype, from the cached graph of it
+    built in another dtype at these sizes (its exact or any-size entry); None when there is
+    none that can be retyped."""
+    from trnport.analyzers.graph.retype import NotRetyped
+
+    for source in retype.sources(options):
+        loaded = _read(entry := folder / f"{entry_key(path, fmt, source)}{_SUFFIX}")
+        if loaded is not None:
+            os.utime(entry)
+            loaded = replace(loaded, path=path)
+        elif any_size is not None:
+            loaded = _any_size_load(folder, entry_key(path, fmt, source, sizes="any"), False,
+                                    path, source, any_size)
+        if loaded is None:
+            continue
+        try:
+            retyped = retype.retype(loaded, source, options)
+        except NotRetyped:
+            continue
+        note = (f"graph of the model built in {options.dtype} made from the cached export "
+                f"of it built in {source.dtype}: the same graph with the dtype renamed and "
+                "the casts to it left out; --no-cache rebuilds it")
+        return replace(retyped, diagnostics=[*retyped.diagnostics, note])
+    return None
 
 
 def entry_key(path: Path, fmt: str, options: AnalysisOptions, sizes: str = "exact") -> str:

@@ -376,10 +376,6 @@ def specialise_sizes(loaded: LoadedModel, options: AnalysisOptions) -> LoadedMod
     nodes = len(graph.nodes)
     graph = specialise(graph, sizes)
     if len(graph.nodes) != nodes:  # whole-axis slices left out: number the names again
-        if "replicated_layers" in graph.metadata:
-            # the clones of a replicated stack took their names from the template's before
-            # numbering; numbering again would rename the template only
-            raise NotSpecialised("a whole-axis slice in a replicated layer stack")
         graph = canonical_names(graph)
     metadata = graph.metadata
     del metadata[SIZE_SYMBOLS], metadata[_SEQ_LIMIT]
@@ -389,9 +385,46 @@ def specialise_sizes(loaded: LoadedModel, options: AnalysisOptions) -> LoadedMod
     return replace(loaded, graph=graph)
 
 
+#: the dtypes the model's code branches on (:func:`.dtype_branches.dtype_branches`)
+DTYPE_BRANCHES = "dtype_branches"
+#: for each dtype a model is built in, the builds whose graph :func:`retype_dtype` turns into
+#: its graph. Never from float32: its graph no longer shows which values were upcasts.
+RETYPED_FROM = {"float32": ("bfloat16", "float16"), "float16": ("bfloat16",),
+                "bfloat16": ("float16",)}
+_OPTION_OF_BUILD = {"float32": "fp32", "bfloat16": "bf16", "float16": "fp16"}
+
+
+def retype_sources(options: AnalysisOptions) -> tuple[AnalysisOptions, ...]:
+    """``options`` with each other dtype whose loaded graph :func:`retype_dtype` can turn
+    into the graph of the model built in ``options.dtype``."""
+    return tuple(replace(options, dtype=_OPTION_OF_BUILD[build])
+                 for build in RETYPED_FROM.get(BUILD_DTYPES[options.dtype], ()))
+
+
+def retype_dtype(loaded: LoadedModel, source: AnalysisOptions,
+                 options: AnalysisOptions) -> LoadedModel:
+    """``loaded`` (built in ``source.dtype``) as the model built in ``options.dtype``
+    exports. Raises :class:`NotRetyped` when the model's code branches on either dtype."""
+    from trnport.analyzers.graph.retype import NotRetyped, retype
+    from trnport.analyzers.loaders.hf.dtype_branches import ANY
+    from trnport.analyzers.loaders.torch.canonical_names import canonical_names
+
+    before, after = BUILD_DTYPES[source.dtype], BUILD_DTYPES[options.dtype]
+    if after not in RETYPED_FROM or before not in RETYPED_FROM[after]:
+        raise NotRetyped(f"a {before} graph is not retyped to {after}")
+    branches = set(loaded.graph.metadata.get(DTYPE_BRANCHES, (ANY,)))
+    if branches & {ANY, before, after}:
+        raise NotRetyped(f"the model's code branches on {', '.join(sorted(branches))}")
+    graph = retype(loaded.graph, before, after)
+    if len(graph.nodes) != len(loaded.graph.nodes):  # casts left out: number them again
+        graph = canonical_names(graph)
+    return replace(loaded, graph=graph)
+
+
 def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
                   any_size: bool) -> LoadedModel | None:
     from trnport.analyzers.loaders.hf import inputs as hf_inputs
+    from trnport.analyzers.loaders.hf.dtype_branches import dtype_branches
 
     config = build_config(source)
     cls, diagnostics = model_class(config, source.config_path)
@@ -439,6 +472,7 @@ def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
         if shapes is None:
             return None
     graph.metadata.update({
+        DTYPE_BRANCHES: dtype_branches(model),
         "hf_model_type": source.model_type,
         "hf_architecture": name,
         "hf_config": config_summary(config, source.raw),

@@ -18,6 +18,9 @@ from dataclasses import replace
 from trnport.analyzers.graph.ir import Graph, Value, renamed_in_attributes
 
 _COUNTED = re.compile(r"(.*)_(\d+)$")
+#: a clone's name in a replicated layer stack: its template's name, the layer, and the
+#: underscores that kept it unique (:mod:`.layer_replication`)
+_CLONE = re.compile(r"(.+?)(__layer\d+_*)$")
 
 
 def renumbered(names: Iterable[str], keep: set[str]) -> dict[str, str]:
@@ -42,14 +45,20 @@ def renumbered(names: Iterable[str], keep: set[str]) -> dict[str, str]:
 
 def canonical_names(graph: Graph) -> Graph:
     """``graph`` with its nodes and their output values renamed by :func:`renumbered`
-    (node origins too, among themselves); a graph with subgraphs is returned as it is."""
+    (node origins too, among themselves); a graph with subgraphs is returned as it is.
+
+    The clones of a replicated layer stack are not numbered: each follows its template's
+    new name, as replicating the renamed template would have named it."""
     if any(node.subgraphs for node in graph.nodes):
         return graph
     produced = {out for node in graph.nodes for out in node.outputs}
     keep = {name for name in graph.values if name not in produced}
     keep.update(graph.inputs, (p.name for p in graph.params))
+    replicated = "replicated_layers" in graph.metadata
     names = renumbered((name for node in graph.nodes for name in (node.name, *node.outputs)
-                        if name), keep)
+                        if name and not (replicated and _CLONE.match(name))), keep)
+    if replicated:
+        _follow_templates(graph, names)
     origins = renumbered((node.origin for node in graph.nodes if node.origin), set())
 
     def new(name: str) -> str:
@@ -66,3 +75,12 @@ def canonical_names(graph: Graph) -> Graph:
         values[renamed] = value if renamed == name else Value(renamed, value.shape, value.dtype)
     return replace(graph, nodes=nodes, values=values, outputs=[new(n) for n in graph.outputs],
                    configs=None, _by_name=None)
+
+
+def _follow_templates(graph: Graph, names: dict[str, str]) -> None:
+    """Add to ``names`` each renamed template's clones (``mm_3__layer5`` after ``mm_3``)."""
+    for node in graph.nodes:
+        for name in (node.name, *node.outputs):
+            match = _CLONE.match(name) if name else None
+            if match and match.group(1) in names:
+                names[name] = names[match.group(1)] + match.group(2)

@@ -88,3 +88,21 @@ def write_config(folder: Path, config: dict[str, Any] | str) -> Path:
     path = folder / "config.json"
     path.write_text(config if isinstance(config, str) else json.dumps(config), encoding="utf-8")
     return path
+
+
+def loaded_differences(a, b) -> list[str]:
+    """What differs between two loaded models, field by field (the live program aside)."""
+    pairs = zip(a.graph.nodes, b.graph.nodes, strict=False)  # the counts are compared below
+    differences = [f"node {x.name}: {x} != {y}" for x, y in pairs if x != y][:3]
+    for field in ("values", "params", "inputs", "outputs"):
+        if getattr(a.graph, field) != getattr(b.graph, field):
+            differences.append(field)
+    if len(a.graph.nodes) != len(b.graph.nodes):
+        differences.append(f"{len(a.graph.nodes)} nodes != {len(b.graph.nodes)}")
+    meta_a, meta_b = ({k: v for k, v in m.items() if k != "exported_program"}
+                      for m in (a.graph.metadata, b.graph.metadata))
+    differences += [f"metadata {k}" for k in meta_a.keys() | meta_b.keys()
+                    if meta_a.get(k) != meta_b.get(k)]
+    if a.diagnostics != b.diagnostics:
+        differences.append(f"diagnostics {a.diagnostics} != {b.diagnostics}")
+    return differences

@@ -43,3 +43,25 @@ def test_two_exports_differing_in_left_out_nodes_get_the_same_names():
         "x", "w", "add", "getitem", "getitem_1", "cat"}
     assert [n.origin for n in plain.nodes] == ["add", "split", "cat"]
     assert plain.inputs == ["x"] and plain.params[0].name == "w"
+
+
+def test_the_clones_of_a_replicated_stack_follow_their_templates_new_names():
+    # a template layer's cast to_copy_3 (to_copy_2 was left out), and its clone in layer 5,
+    # whose node took an underscore because its output had the name first
+    graph = Graph(name="g", inputs=["x"], outputs=["_to_copy_3__layer5"],
+                  metadata={"replicated_layers": {"total": 6}})
+    names = ("x", "_to_copy_3", "_to_copy_3__layer5")
+    graph.values = {n: Value(n, (4,), "bool") for n in names}
+    graph.nodes = [
+        Node("_to_copy_3", "aten._to_copy.default", ("x",), ("_to_copy_3",)),
+        Node("_to_copy_3__layer5_", "aten._to_copy.default", ("_to_copy_3",),
+             ("_to_copy_3__layer5",)),
+    ]
+    renamed = canonical_names(graph)
+    assert [(n.name, n.inputs, n.outputs) for n in renamed.nodes] == [
+        ("_to_copy", ("x",), ("_to_copy",)),
+        ("_to_copy__layer5_", ("_to_copy",), ("_to_copy__layer5",))]
+    assert renamed.outputs == ["_to_copy__layer5"]
+    # outside a replicated stack such a name is numbered like any other (it has no number)
+    graph.metadata = {}
+    assert [n.name for n in canonical_names(graph).nodes] == ["_to_copy", "_to_copy_3__layer5_"]

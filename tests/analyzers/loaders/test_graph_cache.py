@@ -162,28 +162,10 @@ TEXT_TYPES = ("llama", "gpt2", "bert", "mistral", "mixtral", "qwen2", "phi3", "g
               "gemma2", "falcon", "roberta", "distilbert")
 
 
-def _same_loaded(a, b) -> list[str]:
-    """What differs between two loaded models, field by field (the live program aside)."""
-    pairs = zip(a.graph.nodes, b.graph.nodes, strict=False)  # the counts are compared below
-    differences = [f"node {x.name}: {x} != {y}" for x, y in pairs if x != y][:3]
-    for field in ("values", "params", "inputs", "outputs"):
-        if getattr(a.graph, field) != getattr(b.graph, field):
-            differences.append(field)
-    if len(a.graph.nodes) != len(b.graph.nodes):
-        differences.append(f"{len(a.graph.nodes)} nodes != {len(b.graph.nodes)}")
-    meta_a, meta_b = ({k: v for k, v in m.items() if k != "exported_program"}
-                      for m in (a.graph.metadata, b.graph.metadata))
-    differences += [f"metadata {k}" for k in meta_a.keys() | meta_b.keys()
-                    if meta_a.get(k) != meta_b.get(k)]
-    if a.diagnostics != b.diagnostics:
-        differences.append(f"diagnostics {a.diagnostics} != {b.diagnostics}")
-    return differences
-
-
 @pytest.mark.parametrize("model_type", [
     t if t in TEXT_TYPES[:3] else pytest.param(t, marks=pytest.mark.slow) for t in TEXT_TYPES])
 def test_an_export_at_any_size_gives_the_static_export_at_each_size(tmp_path, model_type):
-    from tests.analyzers.loaders.hf_configs import tiny_config, write_config
+    from tests.analyzers.loaders.hf_configs import loaded_differences, tiny_config, write_config
     from trnport.analyzers.loaders.hf import loader as hf
 
     path = write_config(tmp_path, tiny_config(model_type))
@@ -191,15 +173,31 @@ def test_an_export_at_any_size_gives_the_static_export_at_each_size(tmp_path, mo
     assert general is not None
     for batch, seq_len in ((3, 40), (2, 2), (7, 128), (5, None)):
         options = AnalysisOptions(batch=batch, seq_len=seq_len)
-        assert _same_loaded(hf.specialise_sizes(general, options), hf.load(path, options)) \
+        assert loaded_differences(hf.specialise_sizes(general, options), hf.load(path, options)) \
             == [], (batch, seq_len)
     # a batch of 1 stays fixed: its own export, with the length left free
     single = hf.load_any_size(path, AnalysisOptions(batch=1, seq_len=16))
     assert single is not None
     for seq_len in (40, 2, 128, None):
         options = AnalysisOptions(batch=1, seq_len=seq_len)
-        assert _same_loaded(hf.specialise_sizes(single, options), hf.load(path, options)) \
+        assert loaded_differences(hf.specialise_sizes(single, options), hf.load(path, options)) \
             == [], (1, seq_len)
+
+
+def test_a_whole_axis_slice_in_a_replicated_stack_is_left_out_as_a_static_export_leaves_it(
+        tmp_path):
+    from tests.analyzers.loaders.hf_configs import loaded_differences, tiny_config, write_config
+    from trnport.analyzers.loaders.hf import loader as hf
+
+    # BERT slices its position ids to the length: at the maximum length a static export
+    # records no slice, in each of the replicated layers' clones as in the template
+    path = write_config(tmp_path, tiny_config("bert", num_hidden_layers=6))
+    for batch in (2, 1):
+        general = hf.load_any_size(path, AnalysisOptions(batch=batch, seq_len=16))
+        assert "replicated_layers" in general.graph.metadata
+        options = AnalysisOptions(batch=batch, seq_len=128)
+        assert loaded_differences(hf.specialise_sizes(general, options),
+                                  hf.load(path, options)) == [], batch
 
 
 def test_sizes_an_any_size_export_does_not_cover_are_exported_as_they_are(tmp_path):
