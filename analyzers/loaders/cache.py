@@ -67,8 +67,8 @@ class AnySize:
 class Retype:
     """How a format gives the graph of a model built in another dtype: ``sources(options)``
     are the options whose graph can be turned into the options' graph, and
-    ``retype(loaded, source, options)`` does it (raising :class:`NotRetyped` for a model
-    whose code branches on those dtypes)."""
+    ``retype(loaded, source, options)`` does it, adding a note that says so (raising
+    :class:`NotRetyped` where the two builds may trace differently)."""
 
     sources: Callable[[AnalysisOptions], tuple[AnalysisOptions, ...]]
     retype: Callable[[LoadedModel, AnalysisOptions, AnalysisOptions], LoadedModel]
@@ -161,13 +161,9 @@ def _retyped_load(folder: Path, path: Path, fmt: str, options: AnalysisOptions,
         if loaded is None:
             continue
         try:
-            retyped = retype.retype(loaded, source, options)
+            return retype.retype(loaded, source, options)
         except NotRetyped:
             continue
-        note = (f"graph of the model built in {options.dtype} made from the cached export "
-                f"of it built in {source.dtype}: the same graph with the dtype renamed and "
-                "the casts to it left out; --no-cache rebuilds it")
-        return replace(retyped, diagnostics=[*retyped.diagnostics, note])
     return None
 
 

@@ -404,7 +404,8 @@ def retype_sources(options: AnalysisOptions) -> tuple[AnalysisOptions, ...]:
 def retype_dtype(loaded: LoadedModel, source: AnalysisOptions,
                  options: AnalysisOptions) -> LoadedModel:
     """``loaded`` (built in ``source.dtype``) as the model built in ``options.dtype``
-    exports. Raises :class:`NotRetyped` when the model's code branches on either dtype."""
+    exports, with a note saying so. Raises :class:`NotRetyped` when the model's code
+    branches on either dtype, or :func:`.retype.retype` refuses the graph."""
     from trnport.analyzers.graph.retype import NotRetyped, retype
     from trnport.analyzers.loaders.hf.dtype_branches import ANY
     from trnport.analyzers.loaders.torch.canonical_names import canonical_names
@@ -418,7 +419,9 @@ def retype_dtype(loaded: LoadedModel, source: AnalysisOptions,
     graph = retype(loaded.graph, before, after)
     if len(graph.nodes) != len(loaded.graph.nodes):  # casts left out: number them again
         graph = canonical_names(graph)
-    return replace(loaded, graph=graph)
+    note = (f"graph of the model built in {after} made from the cached export of it built "
+            f"in {before}: the same ops less the casts to {after}; --no-cache rebuilds it")
+    return replace(loaded, graph=graph, diagnostics=[*loaded.diagnostics, note])
 
 
 def _load_quietly(source: HFModelSource, path: Path, options: AnalysisOptions,
