@@ -1,5 +1,8 @@
 """ONNX shape inference in a forked child process, overlapped with building the IR.
 
+Used for the graphs :mod:`.shared_inference` cannot take (shape arithmetic, subgraphs,
+custom ops, declared value_info), which onnx infers as a whole.
+
 ``onnx.shape_inference.infer_shapes`` is C++ that holds the GIL, so a thread cannot overlap
 it with anything; a forked child can. The child infers shapes from the parent's model (shared
 copy-on-write, nothing to send), while the parent converts the nodes, which do not need

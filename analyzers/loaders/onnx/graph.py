@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from trnport.analyzers.errors import InputError
@@ -24,7 +25,14 @@ from trnport.analyzers.loaders.onnx.attributes import (
 )
 from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
 from trnport.analyzers.loaders.onnx.provenance import ProvenanceReader
-from trnport.analyzers.loaders.onnx.types import MAX_ELEMENTS, TypeReader, dtype_name, shorten
+from trnport.analyzers.loaders.onnx.shared_inference import SharedTypes
+from trnport.analyzers.loaders.onnx.types import (
+    FLOAT_TYPES,
+    MAX_ELEMENTS,
+    TypeReader,
+    dtype_name,
+    shorten,
+)
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 EXTERNAL = 1  # TensorProto.EXTERNAL
@@ -46,6 +54,9 @@ class GraphConverter:
         self._op_names: dict[tuple[str, str], str] = {}
         #: how many subgraphs (If/Loop bodies...) were converted so far
         self.subgraphs = 0
+        #: the top-level initializers whose elements shape inference may read (all but the
+        #: float ones), by name, for :mod:`.shared_inference`
+        self.readable_initializers: dict[str, Any] = {}
 
     def convert(self, proto: Any, outer: tuple[set[str], ...] = (),
                 default_name: str = "graph") -> Graph:
@@ -69,7 +80,8 @@ class GraphConverter:
         """
         graph = Graph(name=proto.name or default_name)
         available: set[str] = set()
-        initializer_names = self._initializers(proto, graph, available)
+        initializer_names = self._initializers(proto, graph, available,
+                                               self.readable_initializers)
         for info in proto.input:
             if info.name not in initializer_names:
                 graph.inputs.append(info.name)
@@ -89,6 +101,31 @@ class GraphConverter:
                 for name in node.outputs:
                     if name and name not in values:
                         values[name] = Value(name)
+        return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
+
+    def attach_shared_types(self, deferred: DeferredGraph, shared: SharedTypes) -> Graph:
+        """:meth:`attach_types` for types from :mod:`.shared_inference`: the graph inputs'
+        declared types, then the inferred ones in the order inference wrote them."""
+        graph = deferred.graph
+        values = graph.values
+        value_of = self.types.value_of
+        read_type = self.types.value
+        for info in deferred.proto.input:
+            if info.name not in deferred.initializer_names:
+                values[info.name] = read_type(info, False)
+        for name, serialized in shared.value_info:
+            if name not in values:
+                values[name] = value_of(name, serialized, True)
+        for info in deferred.proto.output:
+            known = values.get(info.name)
+            if known is None or known.shape is None:
+                serialized = shared.outputs.get(info.name)
+                values[info.name] = read_type(info, True) if serialized is None \
+                    else value_of(info.name, serialized, True)
+        for node in graph.nodes:  # outputs inference left untyped, as :meth:`_nodes` adds them
+            for name in node.outputs:
+                if name and name not in values:
+                    values[name] = Value(name)
         return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
 
     def _read_values(self, proto: Any, graph: Graph, initializer_names: set[str],
@@ -123,7 +160,8 @@ class GraphConverter:
         self._check_outputs(graph, available, outer)
         return graph
 
-    def _initializers(self, proto: Any, graph: Graph, available: set[str]) -> set[str]:
+    def _initializers(self, proto: Any, graph: Graph, available: set[str],
+                      readable: dict[str, Any] | None = None) -> set[str]:
         params, values = graph.params, graph.values
         # models with one initializer per layer repeat a few shapes and dtypes many times:
         # each shape is checked, and each dtype named, once
@@ -143,6 +181,8 @@ class GraphConverter:
             dtype = dtypes.get(code)
             if dtype is None:
                 dtype = dtypes[code] = dtype_name(code)
+            if readable is not None and code not in FLOAT_TYPES:
+                readable[name] = tensor
             external = tensor.data_location == EXTERNAL
             if external:
                 self.guard.check(tensor, dtype)
@@ -178,6 +218,11 @@ class GraphConverter:
             raise InputError(f"invalid ONNX model: tensor '{shorten(name)}' has an absurd "
                              f"shape {list(shape)}")
         return shape
+
+    @property
+    def op_keys(self) -> Iterable[tuple[str, str]]:
+        """Every ``(domain, op_type)`` converted so far."""
+        return self._op_names.keys()
 
     def op_name(self, domain: str, op_type: str) -> str:
         """``onnx::<OpType>`` for the default domain, ``<domain>::<OpType>`` otherwise."""

@@ -3,7 +3,9 @@
 The file is parsed with ``onnx.load(..., load_external_data=False)``: weights kept in
 external files stay on disk, and inline weights are dropped from memory before shape
 inference (which only needs their dims and dtype). Bad files become one-line
-:class:`InputError`\\ s; a shape-inference failure is only a diagnostic. This module never
+:class:`InputError`\\ s; a shape-inference failure is only a diagnostic. Plain graphs are
+inferred once per distinct node configuration (:mod:`.shared_inference`), others as a whole
+(in a forked child while the nodes are converted, :mod:`.forked`). This module never
 imports torch.
 """
 
@@ -20,6 +22,7 @@ from trnport.analyzers.loaders.onnx.absurd_shapes import type_absurd_shapes
 from trnport.analyzers.loaders.onnx.external import ExternalDataGuard
 from trnport.analyzers.loaders.onnx.forked import ForkedInference, can_fork
 from trnport.analyzers.loaders.onnx.graph import GraphConverter
+from trnport.analyzers.loaders.onnx.shared_inference import may_share, shared_value_types
 from trnport.analyzers.loaders.onnx.types import ONNX_DTYPES, shorten
 from trnport.analyzers.options import AnalysisOptions
 
@@ -68,8 +71,13 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
             dropped = _drop_inline_weights(model.graph)
             if options.input_shapes or dropped:
                 data = b""
-            if can_fork(model):
+            data_prop = has_shape_data(model)
+            converted = None
+            if may_share(model, data_prop):
+                converted = _convert_sharing(path, model, data or None, data_prop, diagnostics)
+            elif can_fork(model):
                 converted = _convert_while_inferring(path, model, data or None, diagnostics)
+            if converted is not None:
                 data = b""
                 inferred, shapes, graph, converter, guard = converted
             else:
@@ -95,6 +103,32 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
         diagnostics.append(f"model defines {len(names)} local function(s) whose bodies are "
                            f"not expanded: {', '.join(shorten(n, 60) for n in names[:5])}")
     return LoadedModel(graph=graph, format=FORMAT, path=path, diagnostics=diagnostics)
+
+
+def _convert_sharing(path: Path, model: Any, data: bytes | None, data_prop: bool,
+                     diagnostics: list[str]) -> tuple[Any, str, Any, Any, Any] | None:
+    """:func:`_convert_while_inferring`'s answer with the types from
+    :mod:`.shared_inference`, which infers each distinct node configuration once, after the
+    nodes are converted; when it refuses the graph, the whole-graph inference runs then. None
+    when conversion fails (the sequential path then raises its own error)."""
+    guard = ExternalDataGuard(path)
+    converter = GraphConverter(guard)
+    try:
+        with collector_paused():
+            deferred = converter.convert_untyped(model.graph, default_name=path.stem)
+    except InputError:
+        return None
+    if converter.subgraphs:
+        return None
+    shared = shared_value_types(model, deferred.graph.nodes, deferred.graph.params,
+                                converter.readable_initializers, converter.op_keys, data_prop)
+    with collector_paused():
+        if shared is not None:
+            graph = converter.attach_shared_types(deferred, shared)
+            return model, "inferred", graph, converter, guard
+        inferred = infer_shapes(model, diagnostics, data)
+        graph = converter.attach_types(deferred, inferred.graph)
+    return model, "declared" if inferred is model else "inferred", graph, converter, guard
 
 
 def _convert_while_inferring(path: Path, model: Any, data: bytes | None,

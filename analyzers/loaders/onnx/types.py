@@ -22,6 +22,9 @@ ONNX_DTYPES: dict[int, str] = {
     23: "float4_e2m1", 24: "float8_e8m0fnu", 25: "uint2", 26: "int2", 27: "float6_e2m3",
     28: "float6_e3m2",
 }
+#: the element types above that hold floating-point or complex numbers
+FLOAT_TYPES = frozenset(number for number, name in ONNX_DTYPES.items()
+                        if name.startswith(("float", "bfloat", "complex")))
 UNDEFINED = "undefined"
 #: Declared shapes with more elements than this are absurd (2**40 float32 = 4 TiB).
 MAX_ELEMENTS = 2**40
@@ -71,6 +74,21 @@ class TypeReader:
             known = self._convert(proto_type, name, negative_is_unknown)
             if self._anonymous == anonymous_before:  # "?N" dims must stay distinct
                 cache[key] = known
+        return Value(name, known[1], known[0])
+
+    def value_of(self, name: str, serialized: bytes, negative_is_unknown: bool = False
+                 ) -> Value:
+        """:meth:`value` for a type given as its serialized ``TypeProto``."""
+        cache = self._cache[negative_is_unknown]
+        known = cache.get(serialized)
+        if known is None:
+            from trnport.analyzers.loaders.onnx.proto import parts
+
+            anonymous_before = self._anonymous
+            known = self._convert(parts().protos.TypeProto.FromString(serialized), name,
+                                  negative_is_unknown)
+            if self._anonymous == anonymous_before:
+                cache[serialized] = known
         return Value(name, known[1], known[0])
 
     def _convert(self, proto_type: Any, name: str,

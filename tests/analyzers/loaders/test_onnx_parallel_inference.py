@@ -38,6 +38,8 @@ BROKEN = {
 
 
 def _load(path: Path, forked: bool, monkeypatch, check: bool = True, **options):
+    # graphs shared inference takes never fork: this module is about the ones it leaves
+    monkeypatch.setattr(onnx_loader, "may_share", lambda model, data_prop: False)
     monkeypatch.setattr(onnx_forked, "MIN_NODES", 0 if forked else 10**9)
     # earlier tests may leave daemon threads behind; the thread check is tested below
     monkeypatch.setattr(onnx_forked, "only_python_thread", lambda: True)
