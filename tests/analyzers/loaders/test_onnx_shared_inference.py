@@ -152,32 +152,31 @@ def test_declared_outputs_are_merged_and_conflicts_left_to_onnx(tmp_path, monkey
     assert not used  # 5 against the inferred 4: onnx records an error and goes on
 
 
-def test_propagated_shape_data_reaching_a_reshape_is_left_to_onnx(tmp_path, monkeypatch):
-    # Shape → Gather → Concat → Reshape: only data propagation gives the Reshape its target
-    nodes = [helper.make_node("Shape", ["x"], ["s"]),
-             helper.make_node("Gather", ["s", "zero"], ["b"], axis=0),
-             helper.make_node("Concat", ["b", "rest"], ["target"], axis=0),
-             helper.make_node("Reshape", ["x", "target"], ["y"])]
+def _reshaped_by(target_nodes: list[onnx.NodeProto]) -> onnx.ModelProto:
+    """x[batch, 4, 3] reshaped to the ``target`` the nodes compute from the integer
+    initializers ``zero`` ([0]) and ``rest`` ([12])."""
     graph = helper.make_graph(
-        nodes, "propagated",
+        [*target_nodes, helper.make_node("Reshape", ["x", "target"], ["y"])], "reshaped",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 3])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         [numpy_helper.from_array(np.array([0], np.int64), "zero"),
          numpy_helper.from_array(np.array([12], np.int64), "rest")])
-    ir, _, used = _both(fx._model(graph), tmp_path, monkeypatch)
+    return fx._model(graph)
+
+
+def test_propagated_shape_data_reaching_a_reshape_is_left_to_onnx(tmp_path, monkeypatch):
+    # Shape → Gather → Concat → Reshape: only data propagation gives the Reshape its target
+    ir, _, used = _both(_reshaped_by([
+        helper.make_node("Shape", ["x"], ["s"]),
+        helper.make_node("Gather", ["s", "zero"], ["b"], axis=0),
+        helper.make_node("Concat", ["b", "rest"], ["target"], axis=0)]), tmp_path, monkeypatch)
     assert not used
     assert ir.values["y"].shape == ("batch", 12)
     # without Shape, integer constants concatenated into a target still propagate
-    nodes = [helper.make_node("Concat", ["zero", "rest"], ["target"], axis=0),
-             helper.make_node("Reshape", ["x", "target"], ["y"])]
-    graph = helper.make_graph(
-        nodes, "constants",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4, 3])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
-        [numpy_helper.from_array(np.array([0], np.int64), "zero"),
-         numpy_helper.from_array(np.array([12], np.int64), "rest")])
-    _, _, used = _both(fx._model(graph), tmp_path, monkeypatch)
+    ir, _, used = _both(_reshaped_by([
+        helper.make_node("Concat", ["zero", "rest"], ["target"], axis=0)]), tmp_path, monkeypatch)
     assert not used
+    assert ir.values["y"].shape == ("batch", 12)
 
 
 def test_constant_nodes_and_float_operands_are_part_of_a_configuration(tmp_path, monkeypatch):
