@@ -89,16 +89,21 @@ def may_share(model: Any, data_prop: bool) -> bool:
     """False for models :func:`shared_value_types` is sure to refuse, judged from the model
     alone (one look at each node's op): the loader then overlaps the whole-graph inference
     with building the IR instead."""
+    return _plain_model(model) and _plain_ops({node.op_type for node in model.graph.node},
+                                              data_prop)
+
+
+def _plain_model(model: Any) -> bool:
     graph = model.graph
-    if (len(model.functions) or len(graph.sparse_initializer) or len(graph.value_info)
-            or model.ir_version < 4):
-        return False
-    if not any(entry.domain in _DEFAULT_DOMAINS for entry in model.opset_import):
-        return False
-    ops = {node.op_type for node in graph.node}
+    return not (len(model.functions) or len(graph.sparse_initializer) or len(graph.value_info)
+                or model.ir_version < 4) and \
+        any(entry.domain in _DEFAULT_DOMAINS for entry in model.opset_import)
+
+
+def _plain_ops(op_types: set[str], data_prop: bool) -> bool:
     # Shape and Size start data propagation: its data nearly always reaches a Reshape
-    return ops.isdisjoint(_REFUSED_OPS) and not (data_prop and ("Shape" in ops or
-                                                                  "Size" in ops))
+    return op_types.isdisjoint(_REFUSED_OPS) and not (
+        data_prop and ("Shape" in op_types or "Size" in op_types))
 
 
 def shared_value_types(model: Any, nodes: list[Node], params: list[Param],
@@ -109,10 +114,9 @@ def shared_value_types(model: Any, nodes: list[Node], params: list[Param],
     give ``model``'s top-level graph, or None when that needs the whole-graph run.
 
     ``nodes`` are the graph's nodes as the converter built them, in the file's order (their
-    attribute dicts are shared by nodes with identical attributes), ``params`` its
-    initializers; ``constants`` the
-    initializers whose elements inference may read (all but float ones), by name; ``op_keys``
-    every ``(domain, op_type)`` the nodes use."""
+    attribute dicts are shared by nodes with identical attributes) and ``params`` its
+    initializers; ``constants`` are the initializers whose elements inference may read (all
+    but float ones) by name, and ``op_keys`` every ``(domain, op_type)`` the nodes use."""
     try:
         return _Inference(model, op_keys, data_prop).run(nodes, params, constants)
     except _NotShared:
@@ -122,11 +126,13 @@ def shared_value_types(model: Any, nodes: list[Node], params: list[Param],
 class _Inference:
     def __init__(self, model: Any, op_keys: Iterable[tuple[str, str]], data_prop: bool
                  ) -> None:
-        if not may_share(model, data_prop):
-            raise _NotShared
+        op_types = set()
         for domain, op_type in op_keys:
-            if domain not in _DEFAULT_DOMAINS or op_type in _REFUSED_OPS:
+            if domain not in _DEFAULT_DOMAINS:
                 raise _NotShared
+            op_types.add(op_type)
+        if not _plain_model(model) or not _plain_ops(op_types, data_prop):
+            raise _NotShared
         self.model = model
         self.data_prop = data_prop
         self.get_schema = parts().native.defs.get_schema
@@ -175,7 +181,8 @@ class _Inference:
                 kind = kinds[op] = _kind(op)
             attributes = node.attributes
             # the converter shares one attribute dict between nodes of identical attributes
-            key = (op, output_names if "" in output_names else len(output_names),
+            key = (op, tuple(map(bool, output_names)) if "" in output_names
+                   else len(output_names),
                    id(attributes) if attributes else 0, *map(get_type, inputs))
             flags = kind[1]
             if flags:
