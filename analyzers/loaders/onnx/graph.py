@@ -93,15 +93,7 @@ class GraphConverter:
         """Finish :meth:`convert_untyped` with the value types of graph ``typed``."""
         graph = deferred.graph
         self._read_values(typed, graph, deferred.initializer_names, None)
-        values = graph.values
-        # every name the nodes produce is in ``available``: when inference typed them all
-        # (the usual case) there is nothing to add
-        if not deferred.available.difference(values).issubset(("",)):
-            for node in graph.nodes:  # as :meth:`_nodes` adds them after the typed values
-                for name in node.outputs:
-                    if name and name not in values:
-                        values[name] = Value(name)
-        return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
+        return self._finish_deferred(deferred)
 
     def attach_shared_types(self, deferred: DeferredGraph, shared: SharedTypes) -> Graph:
         """:meth:`attach_types` for types from :mod:`.shared_inference`: the graph inputs'
@@ -122,10 +114,19 @@ class GraphConverter:
                 serialized = shared.outputs.get(info.name)
                 values[info.name] = read_type(info, True) if serialized is None \
                     else value_of(info.name, serialized, True)
-        for node in graph.nodes:  # outputs inference left untyped, as :meth:`_nodes` adds them
-            for name in node.outputs:
-                if name and name not in values:
-                    values[name] = Value(name)
+        return self._finish_deferred(deferred)
+
+    def _finish_deferred(self, deferred: DeferredGraph) -> Graph:
+        """Untyped values for the node outputs inference left out, then :meth:`_finish`."""
+        graph = deferred.graph
+        values = graph.values
+        # every name the nodes produce is in ``available``: when inference typed them all
+        # (the usual case) there is nothing to add
+        if not deferred.available.difference(values).issubset(("",)):
+            for node in graph.nodes:  # as :meth:`_nodes` adds them after the typed values
+                for name in node.outputs:
+                    if name and name not in values:
+                        values[name] = Value(name)
         return self._finish(deferred.proto, graph, deferred.available, (), deferred.pending)
 
     def _read_values(self, proto: Any, graph: Graph, initializer_names: set[str],

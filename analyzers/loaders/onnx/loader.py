@@ -11,6 +11,7 @@ imports torch.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,13 @@ def load(path: Path, options: AnalysisOptions) -> LoadedModel:
             if may_share(model, data_prop):
                 converted = _convert_sharing(path, model, data or None, data_prop, diagnostics)
             elif can_fork(model):
-                converted = _convert_while_inferring(path, model, data or None, diagnostics)
+                converted = _convert_while_inferring(path, model, data or None, data_prop,
+                                                     diagnostics)
             if converted is not None:
                 data = b""
                 inferred, shapes, graph, converter, guard = converted
             else:
-                inferred = infer_shapes(model, diagnostics, data or None)
+                inferred = infer_shapes(model, diagnostics, data or None, data_prop)
                 shapes = "declared" if inferred is model else "inferred"
                 graph = None
         else:
@@ -126,12 +128,12 @@ def _convert_sharing(path: Path, model: Any, data: bytes | None, data_prop: bool
         if shared is not None:
             graph = converter.attach_shared_types(deferred, shared)
             return model, "inferred", graph, converter, guard
-        inferred = infer_shapes(model, diagnostics, data)
+        inferred = infer_shapes(model, diagnostics, data, data_prop)
         graph = converter.attach_types(deferred, inferred.graph)
     return model, "declared" if inferred is model else "inferred", graph, converter, guard
 
 
-def _convert_while_inferring(path: Path, model: Any, data: bytes | None,
+def _convert_while_inferring(path: Path, model: Any, data: bytes | None, data_prop: bool,
                              diagnostics: list[str]) -> tuple[Any, str, Any, Any, Any]:
     """``(inferred model, shapes, graph, converter, guard)`` as the sequential path gives
     them, with shape inference in a forked child while the nodes are converted here.
@@ -139,7 +141,7 @@ def _convert_while_inferring(path: Path, model: Any, data: bytes | None,
     A graph with subgraphs, or one that fails to convert, is converted again from the whole
     inferred model, so that subgraph types and error messages are exactly the sequential ones.
     """
-    job = ForkedInference(model, data, infer_shapes)
+    job = ForkedInference(model, data, functools.partial(infer_shapes, data_prop=data_prop))
     try:
         guard = ExternalDataGuard(path)
         converter = GraphConverter(guard)
@@ -269,18 +271,20 @@ def declares_every_shape(graph: Any) -> bool:
     return True
 
 
-def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None) -> Any:
+def infer_shapes(model: Any, diagnostics: list[str], data: bytes | None = None,
+                 data_prop: bool | None = None) -> Any:
     """``model`` with inferred value shapes, or ``model`` itself (and a note) on failure.
 
     The caller has dropped ``model``'s big inline weights (:func:`_drop_inline_weights`).
     ``data`` is ``model`` exactly as serialized, when the caller has it (it saves serializing
-    the model again).
+    the model again); ``data_prop`` is :func:`has_shape_data` of it, when already known.
     """
     from trnport.analyzers.loaders.onnx.proto import infer_shapes as infer
 
+    if data_prop is None:
+        data_prop = has_shape_data(model)
     try:
-        return infer(model if data is None else data, strict_mode=False,
-                     data_prop=has_shape_data(model))
+        return infer(model if data is None else data, strict_mode=False, data_prop=data_prop)
     except Exception as exc:  # InferenceError, ValueError, RuntimeError from the C++ side
         diagnostics.append(f"shape inference failed ({first_line(exc)}); only the shapes "
                            "declared in the file are known")

@@ -252,13 +252,17 @@ class _Inference:
             names.add(name)
         return names
 
-    def _float_operands(self, inputs: tuple[str, ...]) -> tuple:
+    def _floats(self) -> dict[str, Any]:
+        """The float constant operands by name, gathered when an op first needs them."""
         if self._float_constants is None:
             self._float_constants = {tensor.name: tensor for tensor in
                                      self.model.graph.initializer
                                      if tensor.data_type in FLOAT_TYPES}
-        return tuple(_content(self._float_constants[name]) if name in self._float_constants
-                     else None for name in inputs)
+        return self._float_constants
+
+    def _float_operands(self, inputs: tuple[str, ...]) -> tuple:
+        floats = self._floats()
+        return tuple(_content(floats[name]) if name in floats else None for name in inputs)
 
     # -- per configuration -------------------------------------------------------------
 
@@ -318,9 +322,7 @@ class _Inference:
             raise _NotShared
         tensor = values[0].t
         if tensor.data_type in FLOAT_TYPES:
-            if self._float_constants is None:
-                self._float_operands(())
-            self._float_constants[output_names[0]] = tensor
+            self._floats()[output_names[0]] = tensor
         else:
             name = output_names[0]
             constants[name] = tensor

@@ -66,29 +66,28 @@ class TypeReader:
         if name is None:
             name = info.name
         proto_type = info.type
-        cache = self._cache[negative_is_unknown]
-        key = proto_type.SerializeToString()
-        known = cache.get(key)
-        if known is None:
-            anonymous_before = self._anonymous
-            known = self._convert(proto_type, name, negative_is_unknown)
-            if self._anonymous == anonymous_before:  # "?N" dims must stay distinct
-                cache[key] = known
-        return Value(name, known[1], known[0])
+        return self._cached(proto_type.SerializeToString(), name, negative_is_unknown,
+                            proto_type)
 
     def value_of(self, name: str, serialized: bytes, negative_is_unknown: bool = False
                  ) -> Value:
         """:meth:`value` for a type given as its serialized ``TypeProto``."""
-        cache = self._cache[negative_is_unknown]
-        known = cache.get(serialized)
-        if known is None:
-            from trnport.analyzers.loaders.onnx.proto import parts
+        return self._cached(serialized, name, negative_is_unknown, None)
 
+    def _cached(self, key: bytes, name: str, negative_is_unknown: bool,
+                proto_type: Any | None) -> Value:
+        """The value of the type serialized as ``key`` (parsed from it unless given)."""
+        cache = self._cache[negative_is_unknown]
+        known = cache.get(key)
+        if known is None:
+            if proto_type is None:
+                from trnport.analyzers.loaders.onnx.proto import parts
+
+                proto_type = parts().protos.TypeProto.FromString(key)
             anonymous_before = self._anonymous
-            known = self._convert(parts().protos.TypeProto.FromString(serialized), name,
-                                  negative_is_unknown)
-            if self._anonymous == anonymous_before:
-                cache[serialized] = known
+            known = self._convert(proto_type, name, negative_is_unknown)
+            if self._anonymous == anonymous_before:  # "?N" dims must stay distinct
+                cache[key] = known
         return Value(name, known[1], known[0])
 
     def _convert(self, proto_type: Any, name: str,
